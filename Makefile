@@ -1,0 +1,130 @@
+# whatworks - build, test and run
+#
+#   make run     install what is missing, build, start a local PostgreSQL in
+#                ./var, import evidence/ and serve on 127.0.0.1:8080
+#   make test    install, build, run every test against a throwaway PostgreSQL,
+#                then again under AddressSanitizer and UBSan
+#   make bench   benchmarks (figures printed, never asserted)
+#   make lint    clang-format check
+#
+# The Debian packages the project needs, in one place. The Dockerfile installs
+# the same list (tests/integration checks that they agree).
+DEB_PACKAGES = build-essential pkg-config git ca-certificates \
+	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
+	libcurl4-openssl-dev libcriterion-dev postgresql-15 postgresql-client-15 \
+	clang-format wrk nginx-light curl python3
+
+BUILD ?= build
+SAN ?=
+PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl
+CC = cc
+OPT ?= -O2
+CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
+	-g $(OPT) -Iservice -Iimporters $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS)
+LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+ifeq ($(SAN),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT = -O1
+endif
+
+LIB_SRC = $(filter-out service/main.c,$(wildcard service/*.c importers/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+MIGRATIONS = $(sort $(wildcard schema/[0-9]*.sql))
+UNIT_SRC = $(wildcard tests/unit/*.c)
+INTEG_SRC = $(wildcard tests/integration/*.c)
+BENCH_SRC = $(wildcard tests/bench/*.c)
+
+PREFIX ?= /usr/local
+DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: all deps run test test-fast test-san unit integration bench lint format clean install
+
+all: deps $(BUILD)/whatworks
+
+# Installs the missing packages when run as root, otherwise prints the line.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages; run as root:"; \
+	    echo "  apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) schema/gen-migrations.sh
+	@mkdir -p $(dir $@)
+	schema/gen-migrations.sh $@ $(MIGRATIONS)
+
+$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libwhatworks.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/whatworks: $(BUILD)/obj/service/main.o $(BUILD)/libwhatworks.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+$(BUILD)/tests/integration: $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+$(BUILD)/tests/bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(BUILD)/tests/unit
+	$(BUILD)/tests/unit --jobs 2
+
+# The integration suite starts its own throwaway PostgreSQL cluster.
+integration: $(BUILD)/whatworks $(BUILD)/tests/integration
+	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks tests/with-postgres.sh $(BUILD)/tests/integration --jobs 1
+
+test-fast: deps
+	$(MAKE) unit integration
+
+test-san: deps
+	$(MAKE) BUILD=build/san SAN=1 unit integration
+
+test: deps
+	$(MAKE) unit integration
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) BUILD=build/san SAN=1 unit integration
+
+bench: deps $(BUILD)/whatworks $(BUILD)/tests/bench
+	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks tests/with-postgres.sh tests/bench/run.sh
+
+run: all
+	service/pgcluster.sh start $(DATA_DIR)
+	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks migrate
+	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks import git --repo $(CURDIR) --path evidence
+	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks serve --listen 127.0.0.1:8080
+
+lint:
+	clang-format --dry-run --Werror service/*.[ch] importers/*.[ch] tests/*/*.c
+
+format:
+	clang-format -i service/*.[ch] importers/*.[ch] tests/*/*.c
+
+install: all
+	install -D -m 0755 $(BUILD)/whatworks $(DESTDIR)$(PREFIX)/bin/whatworks
+	install -d $(DESTDIR)$(PREFIX)/share/whatworks/schema
+	install -m 0644 schema/*.sql schema/*.json $(DESTDIR)$(PREFIX)/share/whatworks/schema/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

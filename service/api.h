@@ -1,0 +1,66 @@
+/*
+ * api.h - the read side of the REST API: request parameters in, JSON out
+ *
+ * These functions know the database schema and the query parameters of each
+ * endpoint, and nothing of HTTP: the HTTP layer (http*.c) parses the request,
+ * borrows a connection from the pool, calls one of these, and renders the
+ * result as JSON or CSV with the conventions (ETag, Link, gzip, CORS).
+ *
+ * Errors: WW_EINVALID for a bad parameter (the message names the parameter
+ * and what is allowed, e.g. 'parameter "limit" must be an integer from 1 to
+ * 500'), WW_ENOTFOUND for an unknown id or as_of commit, WW_EDB when
+ * PostgreSQL fails. One place (http_status_for in http.c) maps codes to HTTP
+ * statuses.
+ */
+#ifndef WW_API_H
+#define WW_API_H
+
+#include "db.h"
+#include "err.h"
+
+#include <jansson.h>
+
+/* Request parameters: get(ctx, name) returns the value or NULL when absent. */
+struct api_params {
+	const char *(*get)(void *ctx, const char *name);
+	void *ctx;
+};
+
+/* The evidence version a response reflects. */
+struct api_version {
+	long long run_id;   /* the latest successful import run (0: none yet) */
+	char commit[64];    /* its commit, "" when none */
+	char etag[80];      /* strong ETag value with quotes, derived from both */
+};
+
+struct api_result {
+	json_t *body;                  /* owned: the JSON document to send */
+	json_t *rows;                  /* borrowed from body: array of flat row objects for CSV,
+					  NULL when the endpoint has no tabular form */
+	const char *const *columns;    /* CSV column order (static), NULL-terminated */
+	long long total;               /* lists: total matching rows (-1 when n/a) */
+	long long limit, offset;       /* lists: the page served */
+	char next_cursor[128];         /* lists: cursor of the next page, "" at the end */
+	struct api_version version;    /* the version served (as_of aware) */
+};
+
+void api_result_free(struct api_result *r);
+
+/* The current evidence version (latest successful import run). */
+int api_version_current(struct api_version *out, PGconn *db, struct err *e);
+
+/* Each endpoint. */
+int api_interventions_list(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
+int api_intervention_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p, struct err *e);
+int api_evaluations_list(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
+int api_evaluation_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p, struct err *e);
+int api_evaluation_history(struct api_result *out, PGconn *db, const char *id, const struct api_params *p, struct err *e);
+int api_themes(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
+int api_unit_costs(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
+int api_deflators(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
+int api_areas(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
+int api_imports_list(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
+int api_import_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p, struct err *e);
+int api_export(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
+
+#endif

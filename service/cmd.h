@@ -1,0 +1,16 @@
+/*
+ * cmd.h - the subcommands of the whatworks binary
+ *
+ * Each takes the arguments after its own name (argv[0] is the subcommand) and
+ * returns the process exit status: 0 success, 1 failure or invalid input,
+ * 2 usage error.
+ */
+#ifndef WW_CMD_H
+#define WW_CMD_H
+
+int cmd_validate(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_imports(int argc, char **argv);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * db.c - connections, transactions and embedded migrations
+ */
+#include "db.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Generated at build time from schema/NNN_*.sql (see the Makefile). */
+struct db_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct db_migration db_migrations[];
+extern const int db_migration_count;
+
+/* An arbitrary constant: the advisory lock key for migrations. */
+#define MIGRATION_LOCK_KEY "7274730001"
+
+const char *db_conninfo(char *buf, size_t size)
+{
+	const char *url = getenv("WHATWORKS_DATABASE_URL");
+	const char *dir = getenv("WHATWORKS_DATA_DIR");
+	char cwd[4096];
+
+	if (url != NULL && url[0] != '\0') {
+		snprintf(buf, size, "%s", url);
+		return buf;
+	}
+	if (dir == NULL || dir[0] == '\0') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			snprintf(cwd, sizeof(cwd), ".");
+		snprintf(buf, size, "host=%s/var dbname=whatworks user=%s", cwd,
+			 geteuid() == 0 ? "postgres" : (getenv("USER") ? getenv("USER") : "postgres"));
+		return buf;
+	}
+	snprintf(buf, size, "host=%s dbname=whatworks user=%s", dir,
+		 geteuid() == 0 ? "postgres" : (getenv("USER") ? getenv("USER") : "postgres"));
+	return buf;
+}
+
+/* libpq messages end with a newline; PostgreSQL style has none. */
+static void trim(char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+int db_connect(PGconn **out, const char *conninfo, struct err *e)
+{
+	PGconn *c;
+	char msg[512];
+
+	*out = NULL;
+	c = PQconnectdb(conninfo);
+	if (c == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory connecting to the database");
+	if (PQstatus(c) != CONNECTION_OK) {
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c));
+		trim(msg);
+		PQfinish(c);
+		return err_set(e, WW_EDB,
+			       "could not connect to the database: %s (set WHATWORKS_DATABASE_URL, or "
+			       "run 'make run' to start the local cluster)",
+			       msg);
+	}
+	*out = c;
+	return 0;
+}
+
+void db_close(PGconn *conn)
+{
+	if (conn != NULL)
+		PQfinish(conn);
+}
+
+static int result_error(PGconn *conn, PGresult *res, struct err *e, const char *what)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s",
+		 res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	trim(msg);
+	if (res)
+		PQclear(res);
+	return err_set(e, WW_EDB, "could not %s: %s", what, msg);
+}
+
+int db_exec(PGconn *conn, struct err *e, const char *sql, int nparams, const char *const *params)
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		return result_error(conn, res, e, "run a database statement");
+	PQclear(res);
+	return 0;
+}
+
+int db_begin(PGconn *conn, struct err *e)
+{
+	return db_exec(conn, e, "BEGIN", 0, NULL);
+}
+
+int db_commit(PGconn *conn, struct err *e)
+{
+	return db_exec(conn, e, "COMMIT", 0, NULL);
+}
+
+void db_rollback(PGconn *conn)
+{
+	PGresult *res = PQexec(conn, "ROLLBACK");
+	PQclear(res);
+}
+
+int db_schema_version(void)
+{
+	return db_migration_count;
+}
+
+static const char create_table_sql[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version integer PRIMARY KEY, name text NOT NULL,"
+    " applied_at timestamptz NOT NULL DEFAULT now())";
+
+static int applied_version(PGconn *conn, int version, int *is_applied, struct err *e)
+{
+	char v[16];
+	const char *params[1] = {v};
+	PGresult *res;
+
+	snprintf(v, sizeof(v), "%d", version);
+	res = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL,
+			   params, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		return result_error(conn, res, e, "read the migrations table");
+	*is_applied = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+int db_migrate(PGconn *conn, int *applied, struct err *e)
+{
+	int n = 0, rc = 0;
+	char v[16];
+
+	if (applied)
+		*applied = 0;
+	PGresult *quiet = PQexec(conn, "SET client_min_messages = warning");
+	PQclear(quiet);
+	if ((rc = db_exec(conn, e, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", 0, NULL)) < 0)
+		return rc;
+	if ((rc = db_exec(conn, e, create_table_sql, 0, NULL)) < 0)
+		goto cleanup;
+	for (int i = 0; i < db_migration_count; i++) {
+		const struct db_migration *m = &db_migrations[i];
+		int done = 0;
+		const char *params[2] = {v, m->name};
+		PGresult *res;
+
+		if ((rc = applied_version(conn, m->version, &done, e)) < 0)
+			goto cleanup;
+		if (done)
+			continue;
+		if ((rc = db_begin(conn, e)) < 0)
+			goto cleanup;
+		/* a migration file holds several statements: simple query protocol */
+		res = PQexec(conn, m->sql);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			char what[160];
+			snprintf(what, sizeof(what), "apply migration %03d \"%s\"", m->version, m->name);
+			rc = result_error(conn, res, e, what);
+			db_rollback(conn);
+			goto cleanup;
+		}
+		PQclear(res);
+		snprintf(v, sizeof(v), "%d", m->version);
+		if ((rc = db_exec(conn, e, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+				  2, params)) < 0) {
+			db_rollback(conn);
+			goto cleanup;
+		}
+		if ((rc = db_commit(conn, e)) < 0)
+			goto cleanup;
+		n++;
+	}
+	if (applied)
+		*applied = n;
+cleanup:
+	{
+		PGresult *res = PQexec(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")");
+		PQclear(res);
+	}
+	return rc;
+}
+
+int db_migrations_current(PGconn *conn, struct err *e)
+{
+	PGresult *res;
+	int count;
+
+	res = PQexecParams(conn,
+			   "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations'",
+			   0, NULL, NULL, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		return result_error(conn, res, e, "read the catalog");
+	count = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (count == 0)
+		return 0;
+	res = PQexecParams(conn, "SELECT count(*) FROM schema_migrations", 0, NULL, NULL, NULL,
+			   NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		return result_error(conn, res, e, "read the migrations table");
+	count = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return count >= db_migration_count ? 1 : 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * db.h - PostgreSQL connections and migrations
+ *
+ * Only files named db*.c include libpq-fe.h; everyone else sees PGconn as an
+ * opaque type through this header. All SQL goes through PQexecParams.
+ */
+#ifndef WW_DB_H
+#define WW_DB_H
+
+#include "err.h"
+
+typedef struct pg_conn PGconn;
+
+/*
+ * The conninfo every command uses: $WHATWORKS_DATABASE_URL, else the local
+ * cluster's socket in $WHATWORKS_DATA_DIR (default ./var), database
+ * "whatworks". Writes into buf; returns buf.
+ */
+const char *db_conninfo(char *buf, size_t size);
+
+/* Connects; on failure returns WW_EDB with the reason (never the password). */
+int db_connect(PGconn **out, const char *conninfo, struct err *e);
+void db_close(PGconn *conn);
+
+/*
+ * Applies the migrations not yet recorded in schema_migrations, each in its
+ * own transaction, under an advisory lock so two processes cannot race.
+ * *applied (may be NULL) receives how many were applied. Safe to run twice.
+ */
+int db_migrate(PGconn *conn, int *applied, struct err *e);
+
+/* 1 when every embedded migration is applied, 0 when not, WW_EDB on error. */
+int db_migrations_current(PGconn *conn, struct err *e);
+
+/* The number of embedded migrations (the schema version this binary wants). */
+int db_schema_version(void);
+
+/* Runs a statement with text parameters and no result rows; WW_EDB on error. */
+int db_exec(PGconn *conn, struct err *e, const char *sql, int nparams, const char *const *params);
+
+/* BEGIN / COMMIT / ROLLBACK helpers. */
+int db_begin(PGconn *conn, struct err *e);
+int db_commit(PGconn *conn, struct err *e);
+void db_rollback(PGconn *conn);
+
+#endif

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# pgcluster.sh start|stop|status DIR
+#
+# A local PostgreSQL 15 cluster in DIR/pg, its socket in DIR, listening on no
+# TCP port. PostgreSQL refuses to run as root, so as root the cluster belongs to
+# the "postgres" system user (created by Debian's package). Prints nothing on
+# success but the conninfo for `start`.
+set -euo pipefail
+cmd=${1:?usage: pgcluster.sh start|stop|status DIR}
+dir=${2:?usage: pgcluster.sh start|stop|status DIR}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+bindir=$(pg_config --bindir 2>/dev/null || true)
+[ -x "$bindir/initdb" ] || bindir=/usr/lib/postgresql/15/bin
+if [ ! -x "$bindir/initdb" ]; then
+	echo "pgcluster: initdb not found; install postgresql-15 (make deps)" >&2
+	exit 1
+fi
+as_owner() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+pgdata=$dir/pg
+sock=$dir
+user=$( [ "$(id -u)" = 0 ] && echo postgres || id -un )
+
+case "$cmd" in
+start)
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres "$dir"
+		# the socket directory must be reachable by the server user
+		chmod 0755 "$dir"
+	fi
+	if [ ! -s "$pgdata/PG_VERSION" ]; then
+		as_owner "$bindir/initdb" -D "$pgdata" -U "$user" -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+			{ echo "pgcluster: initdb failed, see $dir/initdb.log" >&2; exit 1; }
+	fi
+	if ! as_owner "$bindir/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+		as_owner "$bindir/pg_ctl" -D "$pgdata" -l "$dir/postgres.log" -w -t 60 \
+			-o "-k $sock -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=200" \
+			start >/dev/null ||
+			{ echo "pgcluster: could not start PostgreSQL, see $dir/postgres.log" >&2; exit 1; }
+	fi
+	if ! as_owner "$bindir/psql" -h "$sock" -U "$user" -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'whatworks'" | grep -q 1; then
+		as_owner "$bindir/createdb" -h "$sock" -U "$user" whatworks
+	fi
+	echo "host=$sock user=$user dbname=postgres"
+	;;
+stop)
+	if [ -s "$pgdata/PG_VERSION" ]; then
+		as_owner "$bindir/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
+	fi
+	;;
+status)
+	as_owner "$bindir/pg_ctl" -D "$pgdata" status
+	;;
+*)
+	echo "usage: pgcluster.sh start|stop|status DIR" >&2
+	exit 2
+	;;
+esac
