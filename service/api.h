@@ -20,9 +20,17 @@
 
 #include <jansson.h>
 
-/* Request parameters: get(ctx, name) returns the value or NULL when absent. */
+/*
+ * Request parameters: get(ctx, name) returns the value or NULL when absent.
+ * name_at(ctx, i) returns the name of the i-th parameter present in the
+ * request (any order, duplicates allowed) and NULL past the last one; every
+ * endpoint rejects a name it does not know with WW_EINVALID naming it and
+ * listing the allowed ones. When name_at is NULL that check is skipped.
+ * "format" is always allowed (the HTTP layer's json/csv switch) and ignored.
+ */
 struct api_params {
 	const char *(*get)(void *ctx, const char *name);
+	const char *(*name_at)(void *ctx, size_t i);
 	void *ctx;
 };
 
@@ -35,8 +43,10 @@ struct api_version {
 
 struct api_result {
 	json_t *body;                  /* owned: the JSON document to send */
-	json_t *rows;                  /* borrowed from body: array of flat row objects for CSV,
-					  NULL when the endpoint has no tabular form */
+	json_t *rows;                  /* owned (freed by api_result_free): array of flat row
+					  objects for CSV (scalars only: arrays of strings are
+					  joined with ';'), NULL when the endpoint has no
+					  tabular form */
 	const char *const *columns;    /* CSV column order (static), NULL-terminated */
 	long long total;               /* lists: total matching rows (-1 when n/a) */
 	long long limit, offset;       /* lists: the page served */
@@ -44,6 +54,7 @@ struct api_result {
 	struct api_version version;    /* the version served (as_of aware) */
 };
 
+/* Releases body and rows and zeroes r; r may be NULL. */
 void api_result_free(struct api_result *r);
 
 /* The current evidence version (latest successful import run). */
