@@ -1,0 +1,387 @@
+/*
+ * vfm_money.c - from an effect to pounds: price rebasing with the GDP
+ * deflator, present values and the benefit-cost ratio (model section 6), the
+ * Monte Carlo "chance benefits exceed costs" and its closed form (7), and the
+ * local projection (9)
+ *
+ * The generator is xoshiro256** (Blackman & Vigna 2018) seeded through
+ * splitmix64; normals come from the Marsaglia polar method. Both are written
+ * out here from their published definitions so the numbers never depend on
+ * the C library's rand().
+ */
+#include "vfm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- prices ------------------------------------------------------------- */
+
+static int cmp_deflator(const void *a, const void *b)
+{
+	const struct vfm_deflator *x = a, *y = b;
+
+	return (x->year > y->year) - (x->year < y->year);
+}
+
+int vfm_deflators_init(struct vfm_deflators *out, const struct vfm_deflator *v, size_t n,
+		       struct err *e)
+{
+	size_t i;
+
+	out->v = NULL;
+	out->n = 0;
+	if (n == 0)
+		return err_set(e, WW_EINVALID, "the deflator table is empty");
+	out->v = malloc(n * sizeof(*out->v));
+	if (out->v == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory for the deflator table");
+	memcpy(out->v, v, n * sizeof(*v));
+	qsort(out->v, n, sizeof(*out->v), cmp_deflator);
+	out->n = n;
+	for (i = 0; i < n; i++) {
+		if (!(out->v[i].index > 0) || !isfinite(out->v[i].index)) {
+			err_set(e, WW_EINVALID, "deflator for %d: index %g must be > 0",
+				out->v[i].year, out->v[i].index);
+			goto fail;
+		}
+		if (i > 0 && out->v[i].year == out->v[i - 1].year) {
+			err_set(e, WW_EINVALID, "deflator year %d appears twice", out->v[i].year);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	vfm_deflators_free(out);
+	return WW_EINVALID;
+}
+
+void vfm_deflators_free(struct vfm_deflators *d)
+{
+	if (d == NULL)
+		return;
+	free(d->v);
+	d->v = NULL;
+	d->n = 0;
+}
+
+int vfm_deflator_at(double *index, int *interpolated, const struct vfm_deflators *d, int year,
+		    struct err *e)
+{
+	size_t i;
+
+	*index = NAN;
+	*interpolated = 0;
+	if (d->n == 0 || year < d->v[0].year || year > d->v[d->n - 1].year)
+		return err_set(e, WW_ENOTFOUND,
+			       "price year %d is outside the deflator table (%d to %d)", year,
+			       d->n ? d->v[0].year : 0, d->n ? d->v[d->n - 1].year : 0);
+	for (i = 0; i < d->n; i++) {
+		if (d->v[i].year == year) {
+			*index = d->v[i].index;
+			return 0;
+		}
+		if (d->v[i].year > year) {
+			const struct vfm_deflator *lo = &d->v[i - 1], *hi = &d->v[i];
+			double f = (double)(year - lo->year) / (double)(hi->year - lo->year);
+
+			*index = lo->index * pow(hi->index / lo->index, f);
+			*interpolated = 1;
+			return 0;
+		}
+	}
+	return err_set(e, WW_ENOTFOUND, "price year %d not found", year);
+}
+
+/* ---- present values ----------------------------------------------------- */
+
+int vfm_money_compute(struct vfm_money *out, const struct vfm_money_in *in, struct err *e)
+{
+	double gain, pv_c = 0, disc = 1, keep = 1;
+	int t;
+
+	memset(out, 0, sizeof(*out));
+	if (in->horizon < 1 || in->horizon > VFM_HORIZON_MAX)
+		return err_set(e, WW_EINVALID, "horizon %d must be 1 to %d years", in->horizon,
+			       VFM_HORIZON_MAX);
+	if (!(in->r >= 0) || !(in->u_b >= 0) || !(in->c_b >= 0) || !(in->discount > -1) ||
+	    !(in->decay >= 0 && in->decay < 1) || !isfinite(in->mu_adj))
+		return err_set(e, WW_EINVALID,
+			       "monetisation needs r, U and C >= 0, 0 <= decay < 1, a finite effect");
+	out->horizon = in->horizon;
+	gain = 1 - exp(in->mu_adj);
+	for (t = 0; t < in->horizon; t++) {
+		out->a[t] = in->r * gain * keep;
+		out->sum_a += out->a[t];
+		out->annuity += keep / disc;
+		out->pv_benefits += out->a[t] * in->u_b / disc;
+		pv_c += in->c_b / disc;
+		disc *= 1 + in->discount;
+		keep *= 1 - in->decay;
+	}
+	out->pv_costs = in->recurring ? pv_c : in->c_b;
+	out->npv = out->pv_benefits - out->pv_costs;
+	out->pv_all = in->r * in->u_b * out->annuity;
+	out->bcr = NAN;
+	out->cost_per_crime = NAN;
+	out->breakeven_k = NAN;
+	if (out->pv_costs > 0) {
+		out->has_bcr = 1;
+		out->bcr = out->pv_benefits / out->pv_costs;
+		if (out->sum_a > 0) {
+			out->has_cost_per_crime = 1;
+			out->cost_per_crime = out->pv_costs / out->sum_a;
+		}
+	}
+	if (out->pv_all > 0) {
+		out->has_breakeven = 1;
+		out->breakeven_k = out->pv_costs / out->pv_all;
+	}
+	return 0;
+}
+
+double vfm_bcr_at(const struct vfm_money *m, double y)
+{
+	if (!m->has_bcr)
+		return NAN;
+	return m->pv_all * -expm1(y) / m->pv_costs;
+}
+
+double vfm_phi(double x)
+{
+	return 0.5 * erfc(-x / M_SQRT2);
+}
+
+double vfm_p_closed(const struct vfm_money *m, const struct vfm_money_in *in)
+{
+	if (!in->has_se || !m->has_bcr || !(in->se_adj > 0))
+		return NAN;
+	if (!m->has_breakeven || m->breakeven_k >= 1)
+		return 0;
+	return vfm_phi((log1p(-m->breakeven_k) - in->mu_adj) / in->se_adj);
+}
+
+/* ---- the generator ------------------------------------------------------ */
+
+uint64_t vfm_hash(uint64_t h, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t xoshiro(uint64_t s[4])
+{
+	uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return r;
+}
+
+/* Uniform in (-1, 1) with 53 random bits. */
+static inline double unit_signed(uint64_t s[4])
+{
+	return (double)(xoshiro(s) >> 11) * 0x1.0p-52 - 1.0;
+}
+
+/* n standard normals into out (Marsaglia polar method, pairs). */
+static void draw_normals(double *out, int n, uint64_t seed)
+{
+	uint64_t s[4], x = seed;
+	int i = 0;
+
+	for (int j = 0; j < 4; j++)
+		s[j] = splitmix64(&x);
+	while (i < n) {
+		double u = unit_signed(s), v = unit_signed(s), q = u * u + v * v, f;
+
+		if (q >= 1 || q == 0)
+			continue;
+		f = sqrt(-2 * log(q) / q);
+		out[i++] = u * f;
+		if (i < n)
+			out[i++] = v * f;
+	}
+}
+
+/* ---- order statistics --------------------------------------------------- */
+
+static inline void swap(double *a, double *b)
+{
+	double t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Rearranges v so that v[k] is the k-th smallest and nothing before it is
+ * larger (Hoare's selection with a median of three). */
+static void select_kth(double *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2, i, j;
+		double pivot;
+
+		if (v[mid] < v[lo])
+			swap(&v[mid], &v[lo]);
+		if (v[hi] < v[lo])
+			swap(&v[hi], &v[lo]);
+		if (v[hi] < v[mid])
+			swap(&v[hi], &v[mid]);
+		pivot = v[mid];
+		i = lo;
+		j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				swap(&v[i], &v[j]);
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+/* The type-7 (R's default) quantile p of v[0..n), which it reorders. */
+static double quantile(double *v, size_t n, double p)
+{
+	double h = (double)(n - 1) * p, lo_v, hi_v;
+	size_t lo = (size_t)floor(h), i;
+
+	select_kth(v, n, lo);
+	lo_v = v[lo];
+	if (lo + 1 >= n)
+		return lo_v;
+	hi_v = v[lo + 1];
+	for (i = lo + 2; i < n; i++)
+		if (v[i] < hi_v)
+			hi_v = v[i];
+	return lo_v + (h - (double)lo) * (hi_v - lo_v);
+}
+
+/* ---- Monte Carlo -------------------------------------------------------- */
+
+int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct vfm_money_in *in,
+		    int draws, uint64_t seed, double *scratch, struct err *e)
+{
+	double *z = scratch, threshold;
+	long hits = 0;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if (!in->has_se || !(in->se_adj > 0) || !m->has_bcr)
+		return err_set(e, WW_EINVALID, "Monte Carlo needs a standard error and a BCR");
+	if (draws < 1 || draws > VFM_DRAWS_MAX)
+		return err_set(e, WW_EINVALID, "draws %d must be 1 to %d", draws, VFM_DRAWS_MAX);
+	if (z == NULL && (z = malloc((size_t)draws * sizeof(*z))) == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory for %d draws", draws);
+	draw_normals(z, draws, seed);
+	/*
+	 * BCR(y) > 1 <=> y < ln(1 - k), and y = mu + se z, so the count runs on
+	 * the standard normals; k >= 1 (or no benefit at all) means never.
+	 */
+	threshold = -INFINITY;
+	if (m->has_breakeven && m->breakeven_k < 1)
+		threshold = (log1p(-m->breakeven_k) - in->mu_adj) / in->se_adj;
+	for (i = 0; i < draws; i++)
+		hits += z[i] < threshold;
+	out->draws = draws;
+	out->seed = seed;
+	out->p_bcr_gt_1 = (double)hits / draws;
+	/* y is increasing in z and BCR decreasing in y: percentiles map across */
+	out->y_p05 = in->mu_adj + in->se_adj * quantile(z, (size_t)draws, 0.05);
+	out->y_p95 = in->mu_adj + in->se_adj * quantile(z, (size_t)draws, 0.95);
+	out->bcr_p05 = vfm_bcr_at(m, out->y_p95);
+	out->bcr_p95 = vfm_bcr_at(m, out->y_p05);
+	if (z != scratch)
+		free(z);
+	return 0;
+}
+
+/* ---- local projection --------------------------------------------------- */
+
+int vfm_project(struct vfm_projection *out, const struct vfm_projection_in *in, struct err *e)
+{
+	struct vfm_money_in mi = in->money;
+	struct vfm_money m;
+	struct vfm_mc mc;
+	int rc, t;
+
+	memset(out, 0, sizeof(*out));
+	if (!(in->units > 0) || !isfinite(in->units))
+		return err_set(e, WW_EINVALID, "units %g must be > 0", in->units);
+	if (in->place) {
+		if (!(in->area_count >= 0) || !(in->coverage >= 0 && in->coverage <= 1))
+			return err_set(e, WW_EINVALID,
+				       "area count %g must be >= 0 and coverage %g in [0, 1]",
+				       in->area_count, in->coverage);
+		mi.r = in->area_count * in->coverage;
+	} else {
+		mi.r = in->money.r * in->units;
+	}
+	mi.c_b = in->money.c_b * in->units;
+	if ((rc = vfm_money_compute(&m, &mi, e)) != 0)
+		return rc;
+	out->r_total = mi.r;
+	out->horizon = m.horizon;
+	for (t = 0; t < m.horizon; t++)
+		out->prevented[t] = m.a[t];
+	out->prevented_total = m.sum_a;
+	out->pv_benefits = m.pv_benefits;
+	out->pv_costs = m.pv_costs;
+	out->npv = m.npv;
+	out->has_bcr = m.has_bcr;
+	out->bcr = m.bcr;
+	out->p_bcr_gt_1 = out->p_closed = NAN;
+	out->bcr_p05 = out->bcr_p95 = NAN;
+	out->prevented_p05 = out->prevented_p95 = NAN;
+	if (!mi.has_se || !(mi.se_adj > 0) || !m.has_bcr)
+		return 0;
+	if ((rc = vfm_monte_carlo(&mc, &m, &mi, in->draws, in->seed, NULL, e)) != 0)
+		return rc;
+	out->has_p = 1;
+	out->p_bcr_gt_1 = mc.p_bcr_gt_1;
+	out->p_closed = vfm_p_closed(&m, &mi);
+	out->bcr_p05 = mc.bcr_p05;
+	out->bcr_p95 = mc.bcr_p95;
+	out->prevented_p05 = mi.r * -expm1(mc.y_p95);
+	out->prevented_p95 = mi.r * -expm1(mc.y_p05);
+	return 0;
+}
