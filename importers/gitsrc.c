@@ -1,0 +1,521 @@
+/*
+ * gitsrc.c - a bare mirror per source, fetched with libgit2, read from trees
+ */
+#include "gitsrc.h"
+#include "evidence.h"
+#include "log.h"
+
+#include <errno.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_ENTRIES 200000 /* YAML files listed from one tree */
+
+struct listing {
+	struct gitsrc_snapshot *s;
+	size_t cap, wcap;
+	const char *subpath;
+	int failed;
+};
+
+const char *gitsrc_mode_name(enum gitsrc_mode m)
+{
+	switch (m) {
+	case GITSRC_FULL: return "full";
+	case GITSRC_INCREMENTAL: return "incremental";
+	case GITSRC_REWRITTEN: return "rewritten";
+	case GITSRC_UNCHANGED: return "unchanged";
+	}
+	return "unknown";
+}
+
+static int git_fail(struct err *e, int code, const char *what)
+{
+	const git_error *ge = git_error_last();
+	return err_set(e, code, "could not %s: %s", what,
+	               ge && ge->message ? ge->message : "unknown error");
+}
+
+/* A location without its user-info part, safe to log (tokens live there). */
+static void redact(char *out, size_t size, const char *location)
+{
+	const char *scheme = strstr(location, "://");
+	const char *at;
+
+	if (scheme == NULL || (at = strchr(scheme + 3, '@')) == NULL ||
+	    (strchr(scheme + 3, '/') != NULL && strchr(scheme + 3, '/') < at)) {
+		snprintf(out, size, "%s", location);
+		return;
+	}
+	snprintf(out, size, "%.*s***%s", (int)(scheme + 3 - location), location, at);
+}
+
+static int is_yaml(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+	       (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+/* Any path component starting with a dot (.github, .hidden.yaml) is not evidence. */
+static int is_hidden(const char *path)
+{
+	for (const char *p = path; *p; p++)
+		if (*p == '.' && (p == path || p[-1] == '/'))
+			return 1;
+	return 0;
+}
+
+static int add_warning(struct gitsrc_snapshot *s, size_t *cap, const char *fmt, const char *path)
+{
+	char buf[1200];
+
+	if (s->n_warnings == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		char **nw = realloc(s->warnings, ncap * sizeof(*nw));
+		if (nw == NULL)
+			return -1;
+		s->warnings = nw;
+		*cap = ncap;
+	}
+	snprintf(buf, sizeof(buf), fmt, path);
+	if ((s->warnings[s->n_warnings] = strdup(buf)) == NULL)
+		return -1;
+	s->n_warnings++;
+	return 0;
+}
+
+static int add_entry(struct listing *l, enum gitsrc_status st, const char *path, const git_oid *oid)
+{
+	struct gitsrc_snapshot *s = l->s;
+
+	if (s->n_entries >= MAX_ENTRIES)
+		return -1;
+	if (s->n_entries == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 256;
+		struct gitsrc_entry *ne = realloc(s->entries, ncap * sizeof(*ne));
+		if (ne == NULL)
+			return -1;
+		s->entries = ne;
+		l->cap = ncap;
+	}
+	struct gitsrc_entry *en = &s->entries[s->n_entries];
+	en->status = st;
+	if ((en->path = strdup(path)) == NULL)
+		return -1;
+	if (oid)
+		git_oid_tostr(en->blob, sizeof(en->blob), oid);
+	else
+		en->blob[0] = '\0';
+	s->n_entries++;
+	return 0;
+}
+
+/* Classifies one tree entry: 1 take it, 0 pass over it (warned where useful). */
+static int wanted(struct listing *l, const char *path, git_filemode_t mode)
+{
+	if (is_hidden(path) || !is_yaml(path))
+		return 0;
+	if (mode == GIT_FILEMODE_LINK) {
+		if (add_warning(l->s, &l->wcap, "%s: symbolic link skipped", path) < 0)
+			l->failed = 1;
+		return 0;
+	}
+	if (mode == GIT_FILEMODE_COMMIT) {
+		if (add_warning(l->s, &l->wcap, "%s: submodule skipped", path) < 0)
+			l->failed = 1;
+		return 0;
+	}
+	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+}
+
+static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
+{
+	struct listing *l = payload;
+	char path[PATH_MAX];
+	git_filemode_t mode = git_tree_entry_filemode(entry);
+	const char *name = git_tree_entry_name(entry);
+
+	snprintf(path, sizeof(path), "%s%s%s%s", l->subpath, l->subpath[0] ? "/" : "", root, name);
+	if (mode == GIT_FILEMODE_TREE)
+		return name[0] == '.' ? 1 : 0; /* skip hidden folders */
+	if (mode == GIT_FILEMODE_COMMIT) {
+		if (add_warning(l->s, &l->wcap, "%s: submodule skipped", path) < 0)
+			l->failed = 1;
+		return 0;
+	}
+	if (!wanted(l, path, mode))
+		return 0;
+	if (add_entry(l, GITSRC_ADDED, path, git_tree_entry_id(entry)) < 0) {
+		l->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* The tree at subpath inside a commit's tree; *out NULL when the path is absent. */
+static int subtree(git_tree **out, git_repository *repo, git_commit *commit, const char *subpath,
+                   struct err *e)
+{
+	git_tree *root = NULL;
+	git_tree_entry *te = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (git_commit_tree(&root, commit) < 0)
+		return git_fail(e, WW_EIO, "read the commit's tree");
+	if (subpath[0] == '\0') {
+		*out = root;
+		return 0;
+	}
+	if (git_tree_entry_bypath(&te, root, subpath) < 0) {
+		rc = err_set(e, WW_ENOTFOUND, "path \"%s\" does not exist in commit %.12s", subpath,
+		             git_oid_tostr_s(git_commit_id(commit)));
+		goto cleanup;
+	}
+	if (git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+		rc = err_set(e, WW_EINVALID, "path \"%s\" is not a folder", subpath);
+		goto cleanup;
+	}
+	if (git_tree_lookup(out, repo, git_tree_entry_id(te)) < 0)
+		rc = git_fail(e, WW_EIO, "read the tree");
+cleanup:
+	git_tree_entry_free(te);
+	git_tree_free(root);
+	return rc;
+}
+
+static int isalnum_ascii(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static void mirror_path(char *out, size_t size, const char *data_dir, const char *location)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	char name[64];
+	size_t n = 0;
+	const char *base = strrchr(location, '/');
+
+	for (const char *p = location; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	base = base && base[1] ? base + 1 : location;
+	for (const char *p = base; *p && n < 40; p++)
+		name[n++] = (isalnum_ascii(*p) || *p == '-') ? *p : '_';
+	name[n] = '\0';
+	snprintf(out, size, "%s/mirrors/%s-%016llx.git", data_dir, name, (unsigned long long)h);
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return (mkdir(buf, 0700) < 0 && errno != EEXIST) ? -1 : 0;
+}
+
+/* A local path becomes absolute: the mirror lives elsewhere. */
+static void absolute_location(char *out, size_t size, const char *location)
+{
+	char real[PATH_MAX];
+
+	if (strstr(location, "://") == NULL && location[0] != '/' &&
+	    realpath(location, real) != NULL)
+		snprintf(out, size, "%s", real);
+	else
+		snprintf(out, size, "%s", location);
+}
+
+static int open_mirror(git_repository **repo, git_remote **remote, const char *url,
+                       const char *data_dir, struct err *e)
+{
+	char path[PATH_MAX], mirrors[PATH_MAX];
+	const char *have;
+
+	snprintf(mirrors, sizeof(mirrors), "%s/mirrors", data_dir);
+	if (mkdirs(mirrors) < 0)
+		return err_set(e, WW_EIO, "could not create folder \"%s\": %s", mirrors,
+		               strerror(errno));
+	mirror_path(path, sizeof(path), data_dir, url);
+	if (git_repository_open_bare(repo, path) < 0 && git_repository_init(repo, path, 1) < 0)
+		return git_fail(e, WW_EIO, "open the mirror");
+	if (git_remote_lookup(remote, *repo, "origin") < 0) {
+		if (git_remote_create_with_fetchspec(remote, *repo, "origin", url,
+		                                     "+refs/heads/*:refs/heads/*") < 0)
+			return git_fail(e, WW_EIO, "configure the mirror");
+		return 0;
+	}
+	have = git_remote_url(*remote);
+	if (have == NULL || strcmp(have, url) != 0) {
+		git_remote_free(*remote);
+		*remote = NULL;
+		if (git_remote_set_url(*repo, "origin", url) < 0 ||
+		    git_remote_lookup(remote, *repo, "origin") < 0)
+			return git_fail(e, WW_EIO, "configure the mirror");
+	}
+	return 0;
+}
+
+/* Fetches every branch and tag; returns the remote's default branch in head. */
+static int fetch(git_remote *remote, char *head, size_t head_size, const char *shown, struct err *e)
+{
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+	git_buf buf = {0};
+	char *specs[] = {"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"};
+	git_strarray refspecs = {specs, 2};
+	char what[600];
+
+	snprintf(what, sizeof(what), "fetch \"%s\"", shown);
+	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL) < 0)
+		return git_fail(e, WW_EUPSTREAM, what);
+	head[0] = '\0';
+	if (git_remote_default_branch(&buf, remote) == 0) {
+		snprintf(head, head_size, "%s", buf.ptr);
+		git_buf_dispose(&buf);
+	}
+	git_remote_disconnect(remote);
+	fo.prune = GIT_FETCH_PRUNE;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	if (git_remote_fetch(remote, &refspecs, &fo, "whatworks fetch") < 0)
+		return git_fail(e, WW_EUPSTREAM, what);
+	return 0;
+}
+
+static int resolve(git_commit **out, git_repository *repo, const char *ref, const char *head,
+                   struct err *e)
+{
+	git_object *obj = NULL;
+	char spec[512];
+	int rc;
+
+	if (ref == NULL || ref[0] == '\0') {
+		if (head[0] == '\0')
+			return err_set(e, WW_ENOTFOUND,
+			               "the remote has no default branch; name one with --ref");
+		ref = head;
+	}
+	/* a branch first, then a tag, then anything git understands (a commit id) */
+	snprintf(spec, sizeof(spec), "refs/heads/%s", ref);
+	rc = git_revparse_single(&obj, repo, spec);
+	if (rc < 0) {
+		snprintf(spec, sizeof(spec), "refs/tags/%s", ref);
+		rc = git_revparse_single(&obj, repo, spec);
+	}
+	if (rc < 0)
+		rc = git_revparse_single(&obj, repo, ref);
+	if (rc < 0)
+		return err_set(e, WW_ENOTFOUND, "ref \"%s\" does not exist in the repository", ref);
+	rc = git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	if (rc < 0)
+		return err_set(e, WW_EINVALID, "ref \"%s\" does not name a commit", ref);
+	return 0;
+}
+
+static int list_all(struct listing *l, git_repository *repo, git_commit *commit, struct err *e)
+{
+	git_tree *tree = NULL;
+	int rc = subtree(&tree, repo, commit, l->subpath, e);
+
+	if (rc < 0)
+		return rc;
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, walk_cb, l) < 0 || l->failed)
+		rc = l->s->n_entries >= MAX_ENTRIES
+		         ? err_set(e, WW_ENOMEM, "the repository has more than %d YAML files",
+		                   MAX_ENTRIES)
+		         : err_set(e, WW_ENOMEM, "out of memory listing the tree");
+	git_tree_free(tree);
+	return rc;
+}
+
+static int diff_cb(const git_diff_delta *d, float progress, void *payload)
+{
+	struct listing *l = payload;
+	const char *prefix = l->subpath;
+	size_t plen = strlen(prefix);
+	(void)progress;
+
+	for (int side = 0; side < 2; side++) {
+		const git_diff_file *f = side == 0 ? &d->old_file : &d->new_file;
+		int present =
+		    side == 0 ? d->status != GIT_DELTA_ADDED : d->status != GIT_DELTA_DELETED;
+		if (!present)
+			continue;
+		if (plen > 0 && (strncmp(f->path, prefix, plen) != 0 || f->path[plen] != '/'))
+			continue;
+		if (side == 0) {
+			/* the old side only matters when the path goes away or stops being a file
+			 */
+			if (d->status == GIT_DELTA_MODIFIED && d->old_file.mode == d->new_file.mode)
+				continue;
+			if (is_hidden(f->path) || !is_yaml(f->path))
+				continue;
+			if (add_entry(l, GITSRC_DELETED, f->path, NULL) < 0)
+				return -1;
+			continue;
+		}
+		if (!wanted(l, f->path, f->mode))
+			continue;
+		if (add_entry(l, d->status == GIT_DELTA_ADDED ? GITSRC_ADDED : GITSRC_MODIFIED,
+		              f->path, &f->id) < 0)
+			return -1;
+	}
+	return l->failed ? -1 : 0;
+}
+
+static int list_changes(struct listing *l, git_repository *repo, git_commit *old, git_commit *new,
+                        struct err *e)
+{
+	git_tree *a = NULL, *b = NULL;
+	git_diff *diff = NULL;
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	int rc;
+
+	if (git_commit_tree(&a, old) < 0 || git_commit_tree(&b, new) < 0) {
+		rc = git_fail(e, WW_EIO, "read the trees");
+		goto cleanup;
+	}
+	if (git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0) {
+		rc = git_fail(e, WW_EIO, "compare the trees");
+		goto cleanup;
+	}
+	rc = git_diff_foreach(diff, diff_cb, NULL, NULL, NULL, l);
+	if (rc < 0)
+		rc = err_set(e, WW_ENOMEM, "out of memory listing the changes");
+cleanup:
+	git_diff_free(diff);
+	git_tree_free(a);
+	git_tree_free(b);
+	return rc;
+}
+
+int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const char *ref,
+                    const char *subpath, const char *data_dir, const char *last_commit,
+                    struct err *e)
+{
+	struct gitsrc_snapshot *s;
+	struct listing l = {0};
+	git_repository *repo = NULL;
+	git_remote *remote = NULL;
+	git_commit *commit = NULL, *old = NULL;
+	char url[PATH_MAX], shown[PATH_MAX], head[256], sub[PATH_MAX];
+	const git_signature *sig;
+	int rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	git_libgit2_init(); /* balanced by gitsrc_snapshot_free */
+	/* normalise the sub-path: no leading or trailing slashes */
+	snprintf(sub, sizeof(sub), "%s", subpath ? subpath : "");
+	while (sub[0] == '/')
+		memmove(sub, sub + 1, strlen(sub));
+	for (size_t n = strlen(sub); n > 0 && sub[n - 1] == '/'; n--)
+		sub[n - 1] = '\0';
+	if (strcmp(sub, ".") == 0)
+		sub[0] = '\0';
+	l.s = s;
+	l.subpath = sub;
+
+	absolute_location(url, sizeof(url), location);
+	redact(shown, sizeof(shown), url);
+	if ((rc = open_mirror(&repo, &remote, url, data_dir, e)) < 0)
+		goto fail;
+	s->priv = repo;
+	if ((rc = fetch(remote, head, sizeof(head), shown, e)) < 0)
+		goto fail;
+	if ((rc = resolve(&commit, repo, ref, head, e)) < 0)
+		goto fail;
+	git_oid_tostr(s->commit, sizeof(s->commit), git_commit_id(commit));
+	sig = git_commit_author(commit);
+	snprintf(s->author, sizeof(s->author), "%s <%s>", sig->name, sig->email);
+	s->commit_time = (time_t)git_commit_time(commit);
+
+	if (last_commit == NULL || last_commit[0] == '\0') {
+		s->mode = GITSRC_FULL;
+	} else if (strcmp(last_commit, s->commit) == 0) {
+		s->mode = GITSRC_UNCHANGED;
+	} else {
+		git_oid oid;
+		s->mode = GITSRC_REWRITTEN;
+		if (git_oid_fromstr(&oid, last_commit) == 0 &&
+		    git_commit_lookup(&old, repo, &oid) == 0 &&
+		    git_graph_descendant_of(repo, git_commit_id(commit), &oid) == 1)
+			s->mode = GITSRC_INCREMENTAL;
+	}
+	if (s->mode == GITSRC_INCREMENTAL)
+		rc = list_changes(&l, repo, old, commit, e);
+	else if (s->mode != GITSRC_UNCHANGED)
+		rc = list_all(&l, repo, commit, e);
+	if (rc < 0)
+		goto fail;
+	for (size_t i = 0; i < s->n_warnings; i++)
+		log_warn("git source", "warning=\"%s\"", s->warnings[i]);
+	git_commit_free(old);
+	git_commit_free(commit);
+	git_remote_free(remote);
+	*out = s;
+	return 0;
+fail:
+	git_commit_free(old);
+	git_commit_free(commit);
+	git_remote_free(remote);
+	gitsrc_snapshot_free(s);
+	return rc;
+}
+
+int gitsrc_read(const struct gitsrc_snapshot *s, const char *blob, char **buf, size_t *len,
+                struct err *e)
+{
+	git_oid oid;
+	git_blob *b = NULL;
+	git_object_size_t size;
+
+	*buf = NULL;
+	*len = 0;
+	if (git_oid_fromstr(&oid, blob) < 0 || git_blob_lookup(&b, s->priv, &oid) < 0)
+		return git_fail(e, WW_EIO, "read a blob");
+	size = git_blob_rawsize(b);
+	if (size > EV_MAX_FILE_SIZE) {
+		git_blob_free(b);
+		return err_set(e, WW_EINVALID, "file is larger than %d bytes", EV_MAX_FILE_SIZE);
+	}
+	if ((*buf = malloc((size_t)size + 1)) == NULL) {
+		git_blob_free(b);
+		return err_set(e, WW_ENOMEM, "out of memory reading a blob");
+	}
+	memcpy(*buf, git_blob_rawcontent(b), (size_t)size);
+	(*buf)[size] = '\0';
+	*len = (size_t)size;
+	git_blob_free(b);
+	return 0;
+}
+
+void gitsrc_snapshot_free(struct gitsrc_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n_entries; i++)
+		free(s->entries[i].path);
+	free(s->entries);
+	for (size_t i = 0; i < s->n_warnings; i++)
+		free(s->warnings[i]);
+	free(s->warnings);
+	git_repository_free(s->priv);
+	free(s);
+	git_libgit2_shutdown();
+}

@@ -1,0 +1,54 @@
+/*
+ * import.h - running an import of a source into the evidence base
+ *
+ * One import is one transaction: every file of the new commit that changed is
+ * parsed and validated, cross-checked against the rest of the evidence base,
+ * and written with its provenance; or, when anything is invalid, nothing is
+ * written, the run is recorded as rejected with every error and the last good
+ * commit stays current.
+ */
+#ifndef WW_IMPORT_H
+#define WW_IMPORT_H
+
+#include "db_import.h"
+#include "evidence.h"
+
+struct import_git_opts {
+	const char *name;     /* source name; NULL: derived from location and path */
+	const char *location; /* repository path or URL */
+	const char *ref;      /* NULL: the remote's default branch */
+	const char *subpath;  /* NULL or "": the root */
+	const char *data_dir; /* holds mirrors/ */
+	const char *trigger;  /* manual, schedule, webhook, api */
+};
+
+struct import_result {
+	long long run_id;
+	char status[16]; /* succeeded, rejected, failed */
+	char mode[16];   /* full, incremental, rewritten, unchanged */
+	char commit[64];
+	char previous[64];
+	struct db_counts n;
+	struct ev_errors errs; /* when rejected */
+	double duration_ms;
+};
+
+/*
+ * Imports a git source. Returns 0 when the run succeeded (also when the
+ * commit was already imported), WW_EINVALID when it was rejected (the errors
+ * are in res->errs), or another negative code when it failed (upstream, db);
+ * the run is recorded in every case once it could be started.
+ * Free res with import_result_free.
+ */
+int import_git(PGconn *c, const struct import_git_opts *o, struct import_result *res,
+               struct err *e);
+
+void import_result_free(struct import_result *res);
+
+/* Hook run inside the import transaction after records are written, with the
+ * ids of the interventions the run touched (JSON array) and whether reference
+ * data changed; NULL by default. Scoring installs itself here. */
+extern int (*import_after_write)(PGconn *c, long long run_id, const json_t *touched,
+                                 int reference_changed, struct err *e);
+
+#endif

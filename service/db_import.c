@@ -1,0 +1,518 @@
+/*
+ * db_import.c - sources, import runs and versioned records
+ */
+#include "db_import.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SOURCE_LOCK_CLASS "20250" /* advisory lock class for sources */
+
+static void trim(char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+/* Runs a statement; returns the result (tuples or command ok) or NULL with e set. */
+static PGresult *q(PGconn *c, struct err *e, const char *what, const char *sql, int n,
+                   const char *const *params)
+{
+	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	char msg[512];
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return r;
+	snprintf(msg, sizeof(msg), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+	trim(msg);
+	PQclear(r);
+	err_set(e, WW_EDB, "could not %s: %s", what, msg);
+	return NULL;
+}
+
+static void copy(char *dst, size_t size, const PGresult *r, int row, int col)
+{
+	snprintf(dst, size, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+
+static int fill_source(struct db_source *src, PGresult *r)
+{
+	src->id = atoll(PQgetvalue(r, 0, 0));
+	copy(src->last_commit, sizeof(src->last_commit), r, 0, 1);
+	src->last_run_id = PQgetisnull(r, 0, 2) ? 0 : atoll(PQgetvalue(r, 0, 2));
+	PQclear(r);
+	return 0;
+}
+
+int db_source_ensure(PGconn *c, struct db_source *src, struct err *e)
+{
+	const char *p[5] = {src->name, src->kind, src->location, src->ref[0] ? src->ref : NULL,
+	                    src->subpath};
+	PGresult *r = q(c, e, "record the source",
+	                "INSERT INTO sources (name, kind, location, ref, subpath)"
+	                " VALUES ($1, $2, $3, $4, $5)"
+	                " ON CONFLICT (name) DO UPDATE SET location = EXCLUDED.location,"
+	                "  ref = EXCLUDED.ref, subpath = EXCLUDED.subpath"
+	                " WHERE sources.kind = EXCLUDED.kind"
+	                " RETURNING id, last_commit, last_run_id",
+	                5, p);
+	if (r == NULL)
+		return WW_EDB;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return err_set(e, WW_ECONFLICT, "source \"%s\" already exists with another kind",
+		               src->name);
+	}
+	return fill_source(src, r);
+}
+
+int db_source_refresh(PGconn *c, struct db_source *src, struct err *e)
+{
+	char id[24];
+	const char *p[1] = {id};
+	PGresult *r;
+
+	snprintf(id, sizeof(id), "%lld", src->id);
+	r = q(c, e, "read the source",
+	      "SELECT id, last_commit, last_run_id FROM sources WHERE id = $1", 1, p);
+	if (r == NULL)
+		return WW_EDB;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return err_set(e, WW_ENOTFOUND, "source %lld does not exist", src->id);
+	}
+	return fill_source(src, r);
+}
+
+int db_source_lock(PGconn *c, long long source_id, struct err *e)
+{
+	char id[24];
+	const char *p[1] = {id};
+	PGresult *r;
+
+	snprintf(id, sizeof(id), "%lld", source_id);
+	r = q(c, e, "lock the source", "SELECT pg_advisory_lock(" SOURCE_LOCK_CLASS ", $1::int)", 1,
+	      p);
+	if (r == NULL)
+		return WW_EDB;
+	PQclear(r);
+	return 0;
+}
+
+void db_source_unlock(PGconn *c, long long source_id)
+{
+	char id[24];
+	const char *p[1] = {id};
+
+	snprintf(id, sizeof(id), "%lld", source_id);
+	PQclear(PQexecParams(c, "SELECT pg_advisory_unlock(" SOURCE_LOCK_CLASS ", $1::int)", 1,
+	                     NULL, p, NULL, NULL, 0));
+}
+
+int db_run_start(PGconn *c, long long source_id, const char *trigger, long long *run_id,
+                 struct err *e)
+{
+	char id[24];
+	const char *p[2] = {id, trigger};
+	PGresult *r;
+
+	snprintf(id, sizeof(id), "%lld", source_id);
+	r = q(c, e, "record the import run",
+	      "INSERT INTO import_runs (source_id, status, trigger) VALUES ($1, 'running', $2)"
+	      " RETURNING id",
+	      2, p);
+	if (r == NULL)
+		return WW_EDB;
+	*run_id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+int db_runs_fail_stale(PGconn *c, long long source_id, struct err *e)
+{
+	char id[24];
+	const char *p[1] = {id};
+	PGresult *r;
+
+	/* called with the source lock held: no live run of this source exists */
+	snprintf(id, sizeof(id), "%lld", source_id);
+	r = q(c, e, "mark stale runs failed",
+	      "UPDATE import_runs SET status = 'failed', finished_at = clock_timestamp(),"
+	      " message = 'the importing process stopped before the run finished'"
+	      " WHERE source_id = $1 AND status = 'running'",
+	      1, p);
+	if (r == NULL)
+		return WW_EDB;
+	PQclear(r);
+	return 0;
+}
+
+int db_run_finish(PGconn *c, long long run_id, const char *status, const char *mode,
+                  const char *commit, const char *previous, const struct db_counts *n,
+                  const char *message, struct err *e)
+{
+	char id[24], a[12], u[12], s[12], rm[12], rj[12];
+	const char *p[11] = {id,
+	                     status,
+	                     mode,
+	                     commit && commit[0] ? commit : NULL,
+	                     previous && previous[0] ? previous : NULL,
+	                     a,
+	                     u,
+	                     s,
+	                     rm,
+	                     rj,
+	                     message};
+	PGresult *r;
+
+	snprintf(id, sizeof(id), "%lld", run_id);
+	snprintf(a, sizeof(a), "%d", n->added);
+	snprintf(u, sizeof(u), "%d", n->updated);
+	snprintf(s, sizeof(s), "%d", n->unchanged);
+	snprintf(rm, sizeof(rm), "%d", n->removed);
+	snprintf(rj, sizeof(rj), "%d", n->rejected);
+	r = q(c, e, "record the end of the import run",
+	      "UPDATE import_runs SET status = $2, mode = $3, commit = $4, previous_commit = $5,"
+	      " added = $6, updated = $7, unchanged = $8, removed = $9, rejected = $10,"
+	      " message = $11, finished_at = clock_timestamp(),"
+	      " duration_ms = extract(epoch FROM clock_timestamp() - started_at) * 1000"
+	      " WHERE id = $1",
+	      11, p);
+	if (r == NULL)
+		return WW_EDB;
+	PQclear(r);
+	return 0;
+}
+
+int db_run_errors(PGconn *c, long long run_id, const struct ev_errors *errs, struct err *e)
+{
+	json_t *arr = json_array();
+	char id[24], *text;
+	int rc = 0;
+
+	if (arr == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	for (size_t i = 0; i < errs->n; i++) {
+		const struct ev_error *x = &errs->v[i];
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:s, s:s}", "path",
+		                                     x->path ? x->path : "", "line", x->line, "col",
+		                                     x->col, "field", x->field ? x->field : "",
+		                                     "message", x->message ? x->message : ""));
+	}
+	if (errs->dropped > 0) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%zu more errors not recorded", errs->dropped);
+		json_array_append_new(arr,
+		                      json_pack("{s:s, s:i, s:i, s:s, s:s}", "path", "", "line", 0,
+		                                "col", 0, "field", "", "message", msg));
+	}
+	text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	if (text == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	snprintf(id, sizeof(id), "%lld", run_id);
+	const char *p[2] = {id, text};
+	PGresult *r =
+	    q(c, e, "record the import errors",
+	      "INSERT INTO import_errors (run_id, path, line, col, field, message)"
+	      " SELECT $1, x->>'path', (x->>'line')::int, (x->>'col')::int, x->>'field',"
+	      " x->>'message' FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(x, n)"
+	      " ORDER BY n",
+	      2, p);
+	if (r == NULL)
+		rc = WW_EDB;
+	PQclear(r);
+	free(text);
+	return rc;
+}
+
+/* The current records of every kind, with their source. */
+#define CURRENT_SQL                                                                                \
+	"WITH cur AS ("                                                                            \
+	" SELECT 'intervention'::text AS kind, id, path, blob, source_id, NULL::text AS ref"       \
+	"  FROM interventions WHERE valid_to IS NULL"                                              \
+	" UNION ALL SELECT 'evaluation', id, path, blob, source_id, intervention"                  \
+	"  FROM evaluations WHERE valid_to IS NULL"                                                \
+	" UNION ALL SELECT kind, id, path, blob, source_id, NULL"                                  \
+	"  FROM reference_data WHERE valid_to IS NULL)"                                            \
+	" SELECT c.kind, c.id, c.path, c.blob, c.source_id, s.name, c.ref"                         \
+	" FROM cur c JOIN sources s ON s.id = c.source_id "
+
+static int records(struct db_records *out, PGconn *c, struct err *e, const char *sql, int n,
+                   const char *const *p)
+{
+	PGresult *r = q(c, e, "read the current records", sql, n, p);
+	int rows;
+
+	out->v = NULL;
+	out->n = 0;
+	if (r == NULL)
+		return WW_EDB;
+	rows = PQntuples(r);
+	if (rows > 0 && (out->v = calloc((size_t)rows, sizeof(*out->v))) == NULL) {
+		PQclear(r);
+		return err_set(e, WW_ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < rows; i++) {
+		struct db_record *x = &out->v[i];
+		copy(x->kind, sizeof(x->kind), r, i, 0);
+		copy(x->id, sizeof(x->id), r, i, 1);
+		x->path = strdup(PQgetvalue(r, i, 2));
+		copy(x->blob, sizeof(x->blob), r, i, 3);
+		x->source_id = atoll(PQgetvalue(r, i, 4));
+		copy(x->source_name, sizeof(x->source_name), r, i, 5);
+		copy(x->ref, sizeof(x->ref), r, i, 6);
+		out->n++;
+		if (x->path == NULL) {
+			PQclear(r);
+			db_records_free(out);
+			return err_set(e, WW_ENOMEM, "out of memory");
+		}
+	}
+	PQclear(r);
+	return 0;
+}
+
+void db_records_free(struct db_records *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].path);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+static int with_json(struct db_records *out, PGconn *c, struct err *e, const char *sql,
+                     const char *first, const json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+	int rc;
+
+	if (text == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	const char *p[2] = {first ? first : text, text};
+	rc = records(out, c, e, sql, first ? 2 : 1, p);
+	free(text);
+	return rc;
+}
+
+int db_current_by_paths(struct db_records *out, PGconn *c, long long source_id, const json_t *paths,
+                        struct err *e)
+{
+	char id[24];
+	const char *p[1] = {id};
+
+	snprintf(id, sizeof(id), "%lld", source_id);
+	if (paths == NULL)
+		return records(out, c, e, CURRENT_SQL "WHERE c.source_id = $1", 1, p);
+	return with_json(out, c, e,
+	                 CURRENT_SQL "WHERE c.source_id = $1 AND c.path IN"
+	                             " (SELECT jsonb_array_elements_text($2::jsonb))",
+	                 id, paths);
+}
+
+int db_current_by_keys(struct db_records *out, PGconn *c, const json_t *keys, struct err *e)
+{
+	return with_json(out, c, e,
+	                 CURRENT_SQL "WHERE (c.kind, c.id) IN (SELECT x->>0, x->>1"
+	                             " FROM jsonb_array_elements($1::jsonb) x)",
+	                 NULL, keys);
+}
+
+int db_current_referencing(struct db_records *out, PGconn *c, const json_t *ids, struct err *e)
+{
+	return with_json(out, c, e,
+	                 CURRENT_SQL "WHERE c.kind = 'evaluation' AND c.ref IN"
+	                             " (SELECT jsonb_array_elements_text($1::jsonb))",
+	                 NULL, ids);
+}
+
+int db_intervention_ids(char ***ids, size_t *n, PGconn *c, struct err *e)
+{
+	PGresult *r = q(c, e, "read the intervention ids",
+	                "SELECT id FROM interventions WHERE valid_to IS NULL ORDER BY id", 0, NULL);
+	int rows;
+
+	*ids = NULL;
+	*n = 0;
+	if (r == NULL)
+		return WW_EDB;
+	rows = PQntuples(r);
+	if (rows > 0 && (*ids = calloc((size_t)rows, sizeof(char *))) == NULL) {
+		PQclear(r);
+		return err_set(e, WW_ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < rows; i++)
+		if (((*ids)[(*n)++] = strdup(PQgetvalue(r, i, 0))) == NULL) {
+			PQclear(r);
+			return err_set(e, WW_ENOMEM, "out of memory");
+		}
+	PQclear(r);
+	return 0;
+}
+
+int db_records_retract(PGconn *c, long long run_id, const char *commit, const json_t *keys,
+                       struct err *e)
+{
+	static const char *const sql[3] = {
+	    "UPDATE interventions SET valid_to = $1, removed_in = $2 WHERE valid_to IS NULL"
+	    " AND id IN (SELECT x->>1 FROM jsonb_array_elements($3::jsonb) x"
+	    " WHERE x->>0 = 'intervention')",
+	    "UPDATE evaluations SET valid_to = $1, removed_in = $2 WHERE valid_to IS NULL"
+	    " AND id IN (SELECT x->>1 FROM jsonb_array_elements($3::jsonb) x"
+	    " WHERE x->>0 = 'evaluation')",
+	    "UPDATE reference_data SET valid_to = $1, removed_in = $2 WHERE valid_to IS NULL"
+	    " AND (kind, id) IN (SELECT x->>0, x->>1 FROM jsonb_array_elements($3::jsonb) x"
+	    " WHERE x->>0 NOT IN ('intervention', 'evaluation'))",
+	};
+	char run[24], *text;
+	int rc = 0;
+
+	if (json_array_size(keys) == 0)
+		return 0;
+	if ((text = json_dumps(keys, JSON_COMPACT)) == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	snprintf(run, sizeof(run), "%lld", run_id);
+	const char *p[3] = {run, commit, text};
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		PGresult *r = q(c, e, "retract records", sql[i], 3, p);
+		if (r == NULL)
+			rc = WW_EDB;
+		PQclear(r);
+	}
+	free(text);
+	return rc;
+}
+
+int db_records_write(PGconn *c, long long run_id, long long source_id,
+                     const struct db_commit_meta *m, const json_t *docs, struct err *e)
+{
+	static const char *const sql[3] = {
+	    "INSERT INTO interventions (id, source_id, path, blob, commit, author, committed_at,"
+	    " valid_from, body, name, themes, level, sectors, tags)"
+	    " SELECT d->>'id', $1, d->>'path', d->>'blob', $2, $3, to_timestamp($4::double "
+	    "precision),"
+	    " $5, d->'body', d->'body'->>'name',"
+	    " ARRAY(SELECT jsonb_array_elements_text(d->'body'->'themes')),"
+	    " d->'body'->>'level',"
+	    " ARRAY(SELECT jsonb_array_elements_text(coalesce(d->'body'->'sectors', '[]'))),"
+	    " ARRAY(SELECT jsonb_array_elements_text(coalesce(d->'body'->'tags', '[]')))"
+	    " FROM jsonb_array_elements($6::jsonb) d WHERE d->>'kind' = 'intervention'",
+	    "INSERT INTO evaluations (id, source_id, path, blob, commit, author, committed_at,"
+	    " valid_from, body, intervention, title, design, quality, country, areas, published)"
+	    " SELECT d->>'id', $1, d->>'path', d->>'blob', $2, $3, to_timestamp($4::double "
+	    "precision),"
+	    " $5, d->'body', d->'body'->>'intervention', d->'body'->>'title',"
+	    " d->'body'->>'design', (d->'body'->>'quality')::int, d->'body'->>'country',"
+	    " ARRAY(SELECT jsonb_array_elements_text(coalesce(d->'body'->'areas', '[]'))),"
+	    " d->'body'->'source'->>'published'"
+	    " FROM jsonb_array_elements($6::jsonb) d WHERE d->>'kind' = 'evaluation'",
+	    "INSERT INTO reference_data (kind, id, source_id, path, blob, commit, author,"
+	    " committed_at, valid_from, body)"
+	    " SELECT d->>'kind', d->>'id', $1, d->>'path', d->>'blob', $2, $3,"
+	    " to_timestamp($4::double precision), $5, d->'body'"
+	    " FROM jsonb_array_elements($6::jsonb) d"
+	    " WHERE d->>'kind' NOT IN ('intervention', 'evaluation')",
+	};
+	static const char outcomes_sql[] =
+	    "INSERT INTO outcomes (evaluation_version, ordinal, crime_type, measure, body)"
+	    " SELECT e.version_id, o.n - 1, o.x->>'crime_type', o.x->'effect'->>'measure', o.x"
+	    " FROM evaluations e, jsonb_array_elements(e.body->'outcomes') WITH ORDINALITY o(x, n)"
+	    " WHERE e.valid_from = $2 AND e.source_id = $1 AND e.valid_to IS NULL"
+	    " AND NOT EXISTS (SELECT 1 FROM outcomes x WHERE x.evaluation_version = e.version_id)";
+	char src[24], run[24], ts[32], *text;
+	json_t *keys;
+	size_t i;
+	int rc;
+
+	if (json_array_size(docs) == 0)
+		return 0;
+	/* close the versions these replace */
+	if ((keys = json_array()) == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	for (i = 0; i < json_array_size(docs); i++) {
+		const json_t *d = json_array_get(docs, i);
+		json_array_append_new(
+		    keys, json_pack("[OO]", json_object_get(d, "kind"), json_object_get(d, "id")));
+	}
+	rc = db_records_retract(c, run_id, m->commit, keys, e);
+	json_decref(keys);
+	if (rc < 0)
+		return rc;
+	/* 15 significant digits: what a partner wrote (0.8) is what is stored */
+	if ((text = json_dumps(docs, JSON_COMPACT | JSON_REAL_PRECISION(15))) == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	snprintf(src, sizeof(src), "%lld", source_id);
+	snprintf(run, sizeof(run), "%lld", run_id);
+	snprintf(ts, sizeof(ts), "%lld", (long long)m->committed_at);
+	const char *p[6] = {src, m->commit, m->author, m->committed_at ? ts : NULL, run, text};
+	for (i = 0; i < 3 && rc == 0; i++) {
+		PGresult *r = q(c, e, "write records", sql[i], 6, p);
+		if (r == NULL)
+			rc = WW_EDB;
+		PQclear(r);
+	}
+	free(text);
+	if (rc == 0) {
+		const char *op[2] = {src, run};
+		PGresult *r = q(c, e, "write outcomes", outcomes_sql, 2, op);
+		if (r == NULL)
+			rc = WW_EDB;
+		PQclear(r);
+	}
+	return rc;
+}
+
+int db_source_advance(PGconn *c, long long source_id, const char *commit, long long run_id,
+                      struct err *e)
+{
+	char src[24], run[24];
+	const char *p[3] = {src, commit, run};
+	PGresult *r;
+
+	snprintf(src, sizeof(src), "%lld", source_id);
+	snprintf(run, sizeof(run), "%lld", run_id);
+	r = q(c, e, "record the source's new commit",
+	      "UPDATE sources SET last_commit = $2, last_run_id = $3 WHERE id = $1", 3, p);
+	if (r == NULL)
+		return WW_EDB;
+	PQclear(r);
+	return 0;
+}
+
+int db_imports(json_t **out, PGconn *c, int limit, long long run_id, struct err *e)
+{
+	char lim[16], id[24];
+	const char *p[2] = {lim, id};
+	json_error_t je;
+	PGresult *r;
+
+	*out = NULL;
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(id, sizeof(id), "%lld", run_id);
+	r = q(c, e, "read the import runs",
+	      "SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]')::text FROM ("
+	      " SELECT r.id, s.name AS source, s.kind, r.status, r.mode, r.commit, r.trigger,"
+	      "  r.added, r.updated, r.unchanged, r.removed, r.rejected, r.started_at,"
+	      "  r.duration_ms, r.message,"
+	      "  (SELECT coalesce(json_agg(json_build_object('path', ie.path, 'line', ie.line,"
+	      "    'col', ie.col, 'field', ie.field, 'message', ie.message) ORDER BY ie.id), '[]')"
+	      "   FROM import_errors ie WHERE ie.run_id = r.id) AS errors"
+	      " FROM import_runs r JOIN sources s ON s.id = r.source_id"
+	      " WHERE $2::bigint = 0 OR r.id = $2::bigint"
+	      " ORDER BY r.id DESC LIMIT $1::int) x",
+	      2, p);
+	if (r == NULL)
+		return WW_EDB;
+	*out = json_loads(PQgetvalue(r, 0, 0), 0, &je);
+	PQclear(r);
+	if (*out == NULL)
+		return err_set(e, WW_EDB, "could not read the import runs: %s", je.text);
+	return 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * gitrepo.h - throwaway git repositories for tests, built with the git CLI
+ */
+#ifndef WW_GITREPO_H
+#define WW_GITREPO_H
+
+struct gitrepo {
+	char dir[256];
+};
+
+/* Creates an empty repository on branch main in a new temporary folder. */
+void gitrepo_init(struct gitrepo *g);
+/* Writes (creating folders) or, with content NULL, deletes a file. */
+void gitrepo_write(struct gitrepo *g, const char *path, const char *content);
+/* Commits everything; returns the new commit id in out (41 bytes). */
+void gitrepo_commit(struct gitrepo *g, const char *message, char *out);
+/* Runs "git -C dir ARGS" and asserts success. */
+void gitrepo_git(struct gitrepo *g, const char *args);
+/* Removes the folder. */
+void gitrepo_remove(struct gitrepo *g);
+
+/* A valid intervention / evaluation document with the given ids. */
+char *gitrepo_intervention(const char *id, const char *name);
+char *gitrepo_evaluation(const char *id, const char *intervention, double rr);
+
+#endif
