@@ -1,0 +1,399 @@
+/*
+ * evidence.c - documents from buffers and JSON, error lists, checks across a set
+ *
+ * ev_parse reads one file with yamldoc and hands the tree to the rules
+ * (evidence_rules.c); ev_from_json turns JSON into the same tree first, so a
+ * feed's documents meet exactly the same checks. ev_check_set looks across
+ * documents: ids unique within a kind, evaluations naming interventions that
+ * exist. It sorts instead of comparing pairs, and computes "did you mean"
+ * only for the references that are missing.
+ */
+#include "evidence.h"
+
+#include "err.h"
+#include "evidence_rules.h"
+#include "yamldoc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[EV_KIND_COUNT] = {
+    "intervention", "evaluation", "unit-costs", "deflators", "areas", "category-map",
+};
+
+const char *ev_kind_name(enum ev_kind k)
+{
+	return (int)k >= 0 && k < EV_KIND_COUNT ? kind_names[k] : NULL;
+}
+
+int ev_kind_parse(const char *name)
+{
+	for (int k = 0; k < EV_KIND_COUNT; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+/* ---- errors ---- */
+
+int ev_errors_add_msg(struct ev_errors *errs, const char *path, int line, int col,
+                      const char *field, const char *msg)
+{
+	struct ev_error *e;
+
+	if (errs->n >= EV_MAX_ERRORS) {
+		errs->dropped++;
+		return 0;
+	}
+	if (errs->n == errs->cap) {
+		size_t cap = errs->cap ? errs->cap * 2 : 16;
+		struct ev_error *v = realloc(errs->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return WW_ENOMEM;
+		errs->v = v;
+		errs->cap = cap;
+	}
+	e = &errs->v[errs->n];
+	e->path = strdup(path ? path : "");
+	e->field = strdup(field ? field : "");
+	e->message = strdup(msg);
+	e->line = line;
+	e->col = col;
+	if (e->path == NULL || e->field == NULL || e->message == NULL) {
+		free(e->path);
+		free(e->field);
+		free(e->message);
+		return WW_ENOMEM;
+	}
+	errs->n++;
+	return 0;
+}
+
+int ev_errors_add(struct ev_errors *errs, const char *path, int line, int col, const char *field,
+                  const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ev_errors_add_msg(errs, path, line, col, field, msg);
+}
+
+void ev_error_format(const struct ev_error *e, char *buf, size_t size)
+{
+	char pos[32] = "";
+	const char *sep = e->field[0] ? ": " : "";
+
+	if (e->line > 0)
+		snprintf(pos, sizeof(pos), ":%d:%d", e->line, e->col);
+	snprintf(buf, size, "%s%s: %s%s%s", e->path, pos, e->field, sep, e->message);
+}
+
+void ev_errors_free(struct ev_errors *errs)
+{
+	if (errs == NULL)
+		return;
+	for (size_t i = 0; i < errs->n; i++) {
+		free(errs->v[i].path);
+		free(errs->v[i].field);
+		free(errs->v[i].message);
+	}
+	free(errs->v);
+	errs->v = NULL;
+	errs->n = errs->cap = errs->dropped = 0;
+}
+
+/* ---- documents ---- */
+
+struct report_ctx {
+	const char *path;
+	struct ev_errors *errs;
+	int nomem;
+};
+
+static void report_yaml(void *ctx, int line, int col, const char *field, const char *msg)
+{
+	struct report_ctx *r = ctx;
+
+	if (ev_errors_add_msg(r->errs, r->path, line, col, field, msg) != 0)
+		r->nomem = 1;
+}
+
+static int doc_new(struct ev_doc **out, const char *path)
+{
+	struct ev_doc *d = calloc(1, sizeof(*d));
+
+	*out = NULL;
+	if (d == NULL || (d->path = strdup(path ? path : "")) == NULL) {
+		free(d);
+		return WW_ENOMEM;
+	}
+	*out = d;
+	return 0;
+}
+
+void ev_doc_free(struct ev_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	json_decref(doc->body);
+	free(doc->path);
+	free(doc);
+}
+
+/* Checks tree (which may be NULL after parse errors) and hands over doc. */
+static int finish(struct ev_doc **out, struct ev_doc *doc, const struct yamldoc_node *root, int rc,
+                  struct ev_errors *errs)
+{
+	if (root != NULL && rc != WW_ENOMEM) {
+		int r = ev_rules_check(doc, root, errs);
+
+		if (rc == 0 || r == WW_ENOMEM)
+			rc = r;
+	}
+	if (rc != 0) {
+		ev_doc_free(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}
+
+/* Puts errs->v[from..n) in line and column order, keeping the order of
+ * errors at the same place (insertion sort: stable, and a file has few). */
+static void sort_errors(struct ev_errors *errs, size_t from)
+{
+	for (size_t i = from + 1; i < errs->n; i++) {
+		struct ev_error e = errs->v[i];
+		size_t j = i;
+
+		while (j > from &&
+		       (errs->v[j - 1].line > e.line ||
+		        (errs->v[j - 1].line == e.line && errs->v[j - 1].col > e.col))) {
+			errs->v[j] = errs->v[j - 1];
+			j--;
+		}
+		errs->v[j] = e;
+	}
+}
+
+int ev_parse(struct ev_doc **out, const char *path, const char *buf, size_t len,
+             struct ev_errors *errs)
+{
+	static const struct yamldoc_limits limits = {EV_MAX_FILE_SIZE, EV_MAX_DEPTH, EV_MAX_NODES};
+	struct report_ctx r = {path, errs, 0};
+	struct yamldoc *y = NULL;
+	struct ev_doc *doc;
+	size_t first = errs->n;
+	int rc;
+
+	*out = NULL;
+	if (doc_new(&doc, path) != 0)
+		return WW_ENOMEM;
+	rc = yamldoc_parse(&y, buf, len, &limits, report_yaml, &r);
+	if (r.nomem)
+		rc = WW_ENOMEM;
+	rc = finish(out, doc, y ? yamldoc_root(y) : NULL, rc, errs);
+	yamldoc_free(y);
+	sort_errors(errs, first);
+	return rc;
+}
+
+int ev_from_json(struct ev_doc **out, const char *path, const json_t *body, struct ev_errors *errs)
+{
+	struct yamldoc *y = NULL;
+	struct ev_doc *doc;
+	int rc;
+
+	*out = NULL;
+	if (doc_new(&doc, path) != 0)
+		return WW_ENOMEM;
+	rc = yamldoc_from_json(&y, body, EV_MAX_DEPTH);
+	if (rc == WW_EINVALID &&
+	    ev_errors_add(errs, doc->path, 0, 0, "", "maps and lists nest deeper than %d levels",
+	                  EV_MAX_DEPTH) != 0)
+		rc = WW_ENOMEM;
+	rc = finish(out, doc, y ? yamldoc_root(y) : NULL, rc, errs);
+	yamldoc_free(y);
+	return rc;
+}
+
+/* ---- did you mean ---- */
+
+#define DYM_MAX 100
+
+/* Optimal string alignment distance (an adjacent swap costs 1), or limit + 1
+ * once it is certain to exceed limit. */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t limit)
+{
+	size_t rows[3][DYM_MAX + 1], *pp = rows[0], *p = rows[1], *cur = rows[2];
+
+	for (size_t j = 0; j <= lb; j++)
+		p[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t best = cur[0] = i;
+
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = p[j - 1] + cost;
+
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			cur[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > limit)
+			return limit + 1;
+		size_t *t = pp;
+		pp = p;
+		p = cur;
+		cur = t;
+	}
+	return p[lb];
+}
+
+const char *ev_did_you_mean(const char *s, const char *const *candidates, size_t n)
+{
+	size_t ls = strlen(s), limit, best_d;
+	const char *best = NULL;
+
+	if (ls == 0 || ls > DYM_MAX)
+		return NULL;
+	limit = ls <= 3 ? 1 : ls <= 8 ? 2 : 3;
+	best_d = limit + 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t lc = strlen(candidates[i]), d;
+
+		if (lc > DYM_MAX || (lc > ls ? lc - ls : ls - lc) > limit)
+			continue;
+		d = edit_distance(s, ls, candidates[i], lc, limit);
+		if (d < best_d && d > 0) {
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best;
+}
+
+/* ---- checks across a set ---- */
+
+struct ranked {
+	const struct ev_doc *doc;
+	size_t idx; /* position in the input, so the first file stays first */
+};
+
+static int cmp_docs(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int r;
+
+	if (x->doc->kind != y->doc->kind)
+		return x->doc->kind < y->doc->kind ? -1 : 1;
+	if ((r = strcmp(x->doc->id, y->doc->id)) != 0)
+		return r;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Reports ids used more than once within a kind, on every file involved: the
+ * first (in input order) names the second, the others name the first. v is
+ * sorted by kind, id and input position.
+ */
+static int report_duplicates(const struct ranked *v, size_t n, struct ev_errors *errs, int *bad)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+
+		while (j < n && v[j].doc->kind == v[i].doc->kind &&
+		       strcmp(v[j].doc->id, v[i].doc->id) == 0)
+			j++;
+		for (size_t k = i; j - i > 1 && k < j; k++) {
+			const struct ev_doc *d = v[k].doc, *other = v[k == i ? i + 1 : i].doc;
+
+			*bad = 1;
+			if (ev_errors_add(errs, d->path, d->line, d->col, "",
+			                  "duplicate id \"%s\" (also in %s:%d:%d)", d->id,
+			                  other->path, other->line, other->col) != 0)
+				return WW_ENOMEM;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+/* Reports evaluations whose intervention is neither in docs nor known. */
+static int report_missing(struct ev_doc *const *docs, size_t n, const char *const *known,
+                          size_t n_known, struct ev_errors *errs, int *bad)
+{
+	const char **ids;
+	size_t nids = 0;
+	int rc = 0;
+
+	ids = malloc((n + n_known + 1) * sizeof(*ids));
+	if (ids == NULL)
+		return WW_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (docs[i]->kind == EV_INTERVENTION)
+			ids[nids++] = docs[i]->id;
+	for (size_t i = 0; i < n_known; i++)
+		ids[nids++] = known[i];
+	qsort(ids, nids, sizeof(*ids), cmp_str);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct ev_doc *d = docs[i];
+		const char *key = d->intervention, *dym;
+
+		if (d->kind != EV_EVALUATION || d->intervention[0] == '\0' ||
+		    bsearch(&key, ids, nids, sizeof(*ids), cmp_str) != NULL)
+			continue;
+		*bad = 1;
+		dym = ev_did_you_mean(key, ids, nids);
+		if (dym != NULL)
+			rc = ev_errors_add(
+			    errs, d->path, d->ref_line, d->ref_col, "",
+			    "intervention \"%s\" does not exist (did you mean \"%s\"?)", key, dym);
+		else
+			rc = ev_errors_add(errs, d->path, d->ref_line, d->ref_col, "",
+			                   "intervention \"%s\" does not exist", key);
+	}
+	free(ids);
+	return rc;
+}
+
+int ev_check_set(struct ev_doc *const *docs, size_t n, const char *const *known_ids, size_t n_known,
+                 struct ev_errors *errs)
+{
+	struct ranked *v;
+	size_t nv = 0;
+	int bad = 0, rc;
+
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (v == NULL)
+		return WW_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (docs[i]->id[0] != '\0')
+			v[nv++] = (struct ranked){docs[i], i};
+	qsort(v, nv, sizeof(*v), cmp_docs);
+	rc = report_duplicates(v, nv, errs, &bad);
+	free(v);
+	if (rc == 0)
+		rc = report_missing(docs, n, known_ids, n_known, errs, &bad);
+	if (rc != 0)
+		return rc;
+	return bad ? WW_EINVALID : 0;
+}
