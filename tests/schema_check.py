@@ -114,7 +114,7 @@ BROKEN = [
     ("evaluation: bad published", mutate(EVAL, lambda d: setp(d, ["source", "published"], "21/02/2021"))),
     ("evaluation: url not http", mutate(EVAL, lambda d: setp(d, ["source", "url"], "ftp://example.org/x"))),
     ("evaluation: source without citation", mutate(EVAL, lambda d: delp(d, ["source", "citation"]))),
-    ("evaluation: period month 13", mutate(EVAL, lambda d: setp(d, ["period"], {"from": "2016-13"}))),
+    ("evaluation: period month 13", mutate(EVAL, lambda d: setp(d, ["period"], {"from": "2016-13", "to": "2017-01"}))),
     ("effect: unknown measure", mutate(EVAL, lambda d: setp(d, ["outcomes", 0, "effect", "measure"], "hazard-ratio"))),
     ("effect: ratio estimate 0", mutate(EVAL, lambda d: setp(d, ["outcomes", 0, "effect", "estimate"], 0))),
     ("effect: ci95 with one bound", mutate(EVAL, lambda d: setp(d, ["outcomes", 0, "effect", "ci95"], [0.7]))),
@@ -128,18 +128,22 @@ BROKEN = [
     ("outcome: follow_up 0", mutate(EVAL, lambda d: setp(d, ["outcomes", 0, "follow_up_months"], 0))),
     ("cost: per year", mutate(EVAL, lambda d: setp(d, ["cost"], {"amount": 100, "per": "year", "price_year": 2019}))),
     ("cost: negative", mutate(EVAL, lambda d: setp(d, ["cost"], {"amount": -1, "per": "participant", "price_year": 2019}))),
-    ("unit-costs: unverified flag", {"kind": "unit-costs", "id": "u", "title": "t", "source": {"citation": "c"},
+    ("unit-costs: unverified flag", {"kind": "unit-costs", "id": "u-x", "title": "t", "source": {"citation": "c"},
                                      "entries": [{"crime_type": "robbery", "amount": 1, "unit": "crime", "price_year": 2015, "flag": "unverified"}]}),
-    ("unit-costs: unit incident", {"kind": "unit-costs", "id": "u", "title": "t", "source": {"citation": "c"},
+    ("unit-costs: unit incident", {"kind": "unit-costs", "id": "u-x", "title": "t", "source": {"citation": "c"},
                                    "entries": [{"crime_type": "robbery", "amount": 1, "unit": "incident", "price_year": 2015, "flag": "secondary"}]}),
-    ("unit-costs: no entries", {"kind": "unit-costs", "id": "u", "title": "t", "source": {"citation": "c"}, "entries": []}),
-    ("deflators: missing base", {"kind": "deflators", "title": "t", "source": {"citation": "c"},
+    ("unit-costs: no entries", {"kind": "unit-costs", "id": "u-x", "title": "t", "source": {"citation": "c"}, "entries": []}),
+    ("evaluation: period without to", mutate(EVAL, lambda d: setp(d, ["period"], {"from": "2016-08"}))),
+    ("evaluation: empty notes", mutate(EVAL, lambda d: setp(d, ["notes"], ""))),
+    ("reference: missing id", {"kind": "category-map", "title": "t", "source": {"citation": "c"},
+                               "entries": [{"crime_type": "robbery", "police_uk_category": "robbery"}]}),
+    ("deflators: missing base", {"kind": "deflators", "id": "d-x", "title": "t", "source": {"citation": "c"},
                                  "entries": [{"year": 2015, "index": 74.5, "flag": "secondary"}]}),
-    ("areas: body council", {"kind": "areas", "title": "t", "source": {"citation": "c"},
+    ("areas: body council", {"kind": "areas", "id": "a-x", "title": "t", "source": {"citation": "c"},
                              "entries": [{"id": "durham", "name": "Durham", "country": "england", "body": "council"}]}),
-    ("areas: country scotland", {"kind": "areas", "title": "t", "source": {"citation": "c"},
+    ("areas: country scotland", {"kind": "areas", "id": "a-x", "title": "t", "source": {"citation": "c"},
                                 "entries": [{"id": "durham", "name": "Durham", "country": "scotland", "body": "pcc"}]}),
-    ("category-map: missing category", {"kind": "category-map", "title": "t", "source": {"citation": "c"},
+    ("category-map: missing category", {"kind": "category-map", "id": "a-x", "title": "t", "source": {"citation": "c"},
                                         "entries": [{"crime_type": "robbery"}]}),
 ]
 
@@ -166,6 +170,13 @@ def cross_checks(docs):
         seen[key] = path
         if d.get("kind") == "intervention":
             interventions.add(d["id"])
+    unique_key = {"unit-costs": "crime_type", "deflators": "year", "areas": "id", "category-map": "crime_type"}
+    for path, d in docs:
+        k = unique_key.get(d.get("kind")) if isinstance(d, dict) else None
+        if k:
+            vals = [e.get(k) for e in d.get("entries", []) if isinstance(e, dict)]
+            for dup in sorted({str(x) for x in vals if vals.count(x) > 1}):
+                problems.append("%s: entries: duplicate %s %s" % (path, k, dup))
     for path, d in docs:
         if not isinstance(d, dict) or d.get("kind") != "evaluation":
             continue
@@ -219,8 +230,13 @@ def main():
     print("%d evidence files checked" % len(files))
 
     for name, doc in BROKEN:
-        if not errors_of(v, doc):
+        errs = errors_of(v, doc)
+        if not errs:
             print("FAIL broken document accepted: %s" % name)
+            failed += 1
+        elif len(errs) > 1:  # each fixture breaks one rule; more means a bad fixture
+            print("FAIL broken document %s: %d errors, expected 1: %s" %
+                  (name, len(errs), "; ".join(where(e) + ": " + e.message for e in errs)))
             failed += 1
     for name, doc in GOOD:
         for e in errors_of(v, doc):
