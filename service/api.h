@@ -11,6 +11,20 @@
  * 500'), WW_ENOTFOUND for an unknown id or as_of commit, WW_EDB when
  * PostgreSQL fails. One place (http_status_for in http.c) maps codes to HTTP
  * statuses.
+ *
+ * Conventions every endpoint shares (api_internal.h has the details):
+ * - an empty parameter value counts as absent;
+ * - list filters on enumerations and ids take one value or a comma-separated
+ *   list (any of them matches);
+ * - ?as_of=<commit> (7 to 64 hex digits, a unique prefix) reads the evidence
+ *   base as the succeeded import run of that commit left it; the version
+ *   served is then that run;
+ * - paged lists take limit, offset and cursor. next_cursor is opaque: it
+ *   encodes the offset of the next page, the import run the first page was
+ *   read from (later pages read as of that run) and a hash of the sort and
+ *   filters, so it only works with the same parameters (limit may change);
+ *   cursor with offset, or a cursor made for other parameters, is
+ *   WW_EINVALID. /v1/imports pages by keyset on the run id instead.
  */
 #ifndef WW_API_H
 #define WW_API_H
@@ -36,22 +50,22 @@ struct api_params {
 
 /* The evidence version a response reflects. */
 struct api_version {
-	long long run_id;   /* the latest successful import run (0: none yet) */
-	char commit[64];    /* its commit, "" when none */
-	char etag[80];      /* strong ETag value with quotes, derived from both */
+	long long run_id; /* the latest successful import run (0: none yet) */
+	char commit[64];  /* its commit, "" when none */
+	char etag[80];    /* strong ETag value with quotes, derived from both */
 };
 
 struct api_result {
-	json_t *body;                  /* owned: the JSON document to send */
-	json_t *rows;                  /* owned (freed by api_result_free): array of flat row
-					  objects for CSV (scalars only: arrays of strings are
-					  joined with ';'), NULL when the endpoint has no
-					  tabular form */
-	const char *const *columns;    /* CSV column order (static), NULL-terminated */
-	long long total;               /* lists: total matching rows (-1 when n/a) */
-	long long limit, offset;       /* lists: the page served */
-	char next_cursor[128];         /* lists: cursor of the next page, "" at the end */
-	struct api_version version;    /* the version served (as_of aware) */
+	json_t *body;               /* owned: the JSON document to send */
+	json_t *rows;               /* owned (freed by api_result_free): array of flat row
+	                               objects for CSV (scalars only: arrays of strings are
+	                               joined with ';'), NULL when the endpoint has no
+	                               tabular form */
+	const char *const *columns; /* CSV column order (static), NULL-terminated */
+	long long total;            /* lists: total matching rows (-1 when n/a) */
+	long long limit, offset;    /* lists: the page served */
+	char next_cursor[128];      /* lists: cursor of the next page, "" at the end */
+	struct api_version version; /* the version served (as_of aware) */
 };
 
 /* Releases body and rows and zeroes r; r may be NULL. */
@@ -61,17 +75,23 @@ void api_result_free(struct api_result *r);
 int api_version_current(struct api_version *out, PGconn *db, struct err *e);
 
 /* Each endpoint. */
-int api_interventions_list(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
-int api_intervention_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p, struct err *e);
-int api_evaluations_list(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
-int api_evaluation_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p, struct err *e);
-int api_evaluation_history(struct api_result *out, PGconn *db, const char *id, const struct api_params *p, struct err *e);
+int api_interventions_list(struct api_result *out, PGconn *db, const struct api_params *p,
+                           struct err *e);
+int api_intervention_get(struct api_result *out, PGconn *db, const char *id,
+                         const struct api_params *p, struct err *e);
+int api_evaluations_list(struct api_result *out, PGconn *db, const struct api_params *p,
+                         struct err *e);
+int api_evaluation_get(struct api_result *out, PGconn *db, const char *id,
+                       const struct api_params *p, struct err *e);
+int api_evaluation_history(struct api_result *out, PGconn *db, const char *id,
+                           const struct api_params *p, struct err *e);
 int api_themes(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 int api_unit_costs(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 int api_deflators(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 int api_areas(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 int api_imports_list(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
-int api_import_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p, struct err *e);
+int api_import_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
+                   struct err *e);
 int api_export(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 
 #endif
