@@ -1,0 +1,249 @@
+/*
+ * api_interventions.c - /v1/interventions and /v1/interventions/{id}
+ *
+ * The list joins each intervention to its headline score (the scores row
+ * with headline = true) so it can be filtered and sorted on the value-for-
+ * money figures. Scores are not versioned: with as_of the evidence is as of
+ * that run and the scores are the current ones (each carries its run_id on
+ * the item endpoint).
+ */
+#include "api_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const themes[] = {"knife-crime", "substance-misuse", "vawg", NULL};
+static const char *const levels[] = {"person", "place", NULL};
+static const char *const sectors[] = {"police",  "health",    "education", "local-government",
+                                      "charity", "probation", "housing",   "youth-justice",
+                                      "other",   NULL};
+static const char *const bands[] = {"poor",      "low",          "medium", "high",
+                                    "very-high", "insufficient", NULL};
+
+static const char *const list_allowed[] = {"theme", "level",        "sector",  "tag",     "q",
+                                           "band",  "min_evidence", "harmful", "min_bcr", "sort",
+                                           "limit", "offset",       "cursor",  "as_of",   NULL};
+
+static const struct api_sort_col list_sort[] = {
+    {"id", "id"},
+    {"name", "name"},
+    {"level", "level"},
+    {"band", "band_rank"}, /* insufficient < poor < low < medium < high < very-high */
+    {"bcr", "bcr"},
+    {"p_bcr_gt1", "p_bcr_gt1"},
+    {"evidence_rating", "evidence_rating"},
+    {"pct_change", "pct_change"},
+    {"evaluations", "evaluations"},
+    {NULL, NULL},
+};
+
+static const char *const list_columns[] = {"id",
+                                           "name",
+                                           "themes",
+                                           "level",
+                                           "sectors",
+                                           "tags",
+                                           "evaluations",
+                                           "crime_type",
+                                           "band",
+                                           "bcr",
+                                           "p_bcr_gt1",
+                                           "evidence_rating",
+                                           "pct_change",
+                                           "harmful",
+                                           "insufficient_reason",
+                                           "summary",
+                                           "provenance.commit",
+                                           "provenance.path",
+                                           NULL};
+
+static const char *const score_columns[] = {"intervention",
+                                            "crime_type",
+                                            "headline",
+                                            "band",
+                                            "bcr",
+                                            "npv",
+                                            "p_bcr_gt1",
+                                            "bcr_p05",
+                                            "bcr_p95",
+                                            "evidence_rating",
+                                            "pct_change",
+                                            "harmful",
+                                            "insufficient_reason",
+                                            "run_id",
+                                            "computed_at",
+                                            NULL};
+
+#define EVAL_COUNT(a)                                                                              \
+	"(SELECT count(*) FROM evaluations e WHERE e.intervention = " a                            \
+	".id AND " API_VISIBLE("e") ")"
+
+/* Appends " AND <cond>" for each filter given; values are bound. */
+static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
+{
+	char arr[QB_VALUE_MAX], num[40];
+	long long n;
+	int b, rc;
+
+	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, themes, arr, sizeof(arr), e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND i.themes && $%d::text[]", qb_param(q, arr));
+	if ((rc = api_param_list(p, "level", API_LIST_ENUM, levels, arr, sizeof(arr), e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND i.level = ANY($%d::text[])", qb_param(q, arr));
+	if ((rc = api_param_list(p, "sector", API_LIST_ENUM, sectors, arr, sizeof(arr), e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND i.sectors && $%d::text[]", qb_param(q, arr));
+	if ((rc = api_param_list(p, "tag", API_LIST_ID, NULL, arr, sizeof(arr), e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND i.tags && $%d::text[]", qb_param(q, arr));
+	if ((rc = api_param_search(p, "q", arr, sizeof(arr), e)) < 0)
+		return rc;
+	if (rc) {
+		int k = qb_param(q, arr);
+		qb_sql(q, " AND (i.name ILIKE $%d OR i.body->>'summary' ILIKE $%d)", k, k);
+	}
+	if ((rc = api_param_list(p, "band", API_LIST_ENUM, bands, arr, sizeof(arr), e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND s.band = ANY($%d::text[])", qb_param(q, arr));
+	if ((rc = api_param_int(p, "min_evidence", 0, 5, &n, e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND coalesce(s.evidence_rating, 0) >= $%d::int", qb_param_ll(q, n));
+	if ((rc = api_param_bool(p, "harmful", &b, e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND coalesce(s.harmful, false) = $%d::boolean",
+		       qb_param(q, b ? "true" : "false"));
+	if ((rc = api_param_number(p, "min_bcr", num, sizeof(num), e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND s.bcr >= $%d::float8", qb_param(q, num));
+	return 0;
+}
+
+int api_interventions_list(struct api_result *out, PGconn *db, const struct api_params *p,
+                           struct err *e)
+{
+	struct api_page pg;
+	struct qb q;
+	char order[1024];
+	json_t *doc;
+	int rc, by_count;
+
+	memset(out, 0, sizeof(*out));
+	out->total = -1;
+	if ((rc = api_check_params(p, list_allowed, e)) < 0)
+		return rc;
+	if ((rc = api_parse_sort(p, list_sort, "name", "id", order, sizeof(order), e)) < 0)
+		return rc;
+	by_count = strstr(order, "evaluations") != NULL;
+	/* bound first: $1 run, $2 limit, $3 offset; then validate filters */
+	qb_init(&q);
+	{
+		struct qb filters;
+		qb_init(&filters);
+		qb_param(&filters, NULL);
+		qb_param(&filters, NULL);
+		qb_param(&filters, NULL);
+		if ((rc = add_filters(&filters, p, e)) < 0)
+			return rc;
+		if ((rc = api_parse_page(&pg, db, p, "interventions", list_allowed, 50, 500, e)) <
+		    0)
+			return rc;
+		api_bind_run(&q, pg.run);
+		qb_param_ll(&q, pg.limit);
+		qb_param_ll(&q, pg.offset);
+		for (int k = 3; k < filters.n; k++)
+			qb_param(&q, filters.values[k]);
+		qb_sql(&q,
+		       "WITH m AS (SELECT i.id, i.name, i.level, i.themes, i.sectors, i.tags,"
+		       " i.body->>'summary' AS summary, i.commit, i.path, s.crime_type, s.band,"
+		       " array_position(ARRAY['insufficient','poor','low','medium','high',"
+		       "'very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, s.evidence_rating,"
+		       " s.pct_change, s.harmful, s.insufficient_reason%s"
+		       " FROM interventions i LEFT JOIN scores s ON s.intervention = i.id AND "
+		       "s.headline WHERE " API_VISIBLE("i") "%s),",
+		       by_count ? ", " EVAL_COUNT("i") " AS evaluations" : "", filters.sql);
+	}
+	qb_sql(&q, " p AS (SELECT * FROM m ORDER BY %s LIMIT $2 OFFSET $3)", order);
+	qb_sql(&q,
+	       " SELECT json_build_object('total', (SELECT count(*) FROM m),"
+	       " 'version', " API_VERSION_SQL ","
+	       " 'data', coalesce((SELECT json_agg(json_build_object('id', p.id, 'name', p.name,"
+	       " 'themes', p.themes, 'level', p.level, 'sectors', p.sectors, 'tags', p.tags,"
+	       " 'summary', p.summary, 'evaluations', %s, 'crime_type', p.crime_type,"
+	       " 'band', p.band, 'bcr', p.bcr, 'p_bcr_gt1', p.p_bcr_gt1,"
+	       " 'evidence_rating', p.evidence_rating, 'pct_change', p.pct_change,"
+	       " 'harmful', p.harmful, 'insufficient_reason', p.insufficient_reason,"
+	       " 'provenance', json_build_object('commit', p.commit, 'path', p.path))"
+	       " ORDER BY %s) FROM p), '[]'::json))::text",
+	       by_count ? "p.evaluations" : EVAL_COUNT("p"), order);
+	if ((rc = qb_exec_json(&q, db, &doc, e)) < 0)
+		return rc;
+	return api_finish_list(out, doc, &pg, list_columns, -1, e);
+}
+
+static const char *const get_allowed[] = {"as_of", NULL};
+
+int api_intervention_get(struct api_result *out, PGconn *db, const char *id,
+                         const struct api_params *p, struct err *e)
+{
+	long long run;
+	struct qb q;
+	json_t *doc;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->total = -1;
+	if ((rc = api_check_params(p, get_allowed, e)) < 0)
+		return rc;
+	if ((rc = api_parse_as_of(&run, db, p, e)) < 0)
+		return rc;
+	if (!api_is_id(id))
+		return err_set(e, WW_ENOTFOUND, "intervention \"%.80s\" does not exist", id);
+	qb_init(&q);
+	api_bind_run(&q, run);
+	qb_param(&q, id);
+	qb_sql(
+	    &q,
+	    "SELECT json_build_object('version', " API_VERSION_SQL ", 'data',"
+	    " (SELECT json_build_object('id', i.id, 'name', i.name, 'themes', i.themes,"
+	    " 'level', i.level, 'sectors', i.sectors, 'tags', i.tags,"
+	    " 'summary', i.body->>'summary', 'body', i.body,"
+	    " 'provenance', " API_PROVENANCE(
+	        "i") ","
+	             " 'evaluations', coalesce((SELECT json_agg(json_build_object('id', e.id,"
+	             " 'title', e.title, 'design', e.design, 'quality', e.quality,"
+	             " 'published', e.published, 'body', e.body,"
+	             " 'provenance', " API_PROVENANCE(
+	                 "e") ") ORDER BY e.id)"
+	                      " FROM evaluations e WHERE e.intervention = i.id AND " API_VISIBLE(
+	                          "e") "),"
+	                               " '[]'::json),"
+	                               " 'scores', coalesce((SELECT json_agg(json_build_object("
+	                               "'intervention', s.intervention, 'crime_type', s.crime_type,"
+	                               " 'headline', s.headline, 'band', s.band, 'bcr', s.bcr, "
+	                               "'npv', s.npv,"
+	                               " 'p_bcr_gt1', s.p_bcr_gt1, 'bcr_p05', s.bcr_p05, "
+	                               "'bcr_p95', s.bcr_p95,"
+	                               " 'evidence_rating', s.evidence_rating, 'pct_change', "
+	                               "s.pct_change,"
+	                               " 'harmful', s.harmful, 'insufficient_reason', "
+	                               "s.insufficient_reason,"
+	                               " 'run_id', s.run_id, 'computed_at', s.computed_at, "
+	                               "'figures', s.figures,"
+	                               " 'params', s.params) ORDER BY s.headline DESC, "
+	                               "s.crime_type)"
+	                               " FROM scores s WHERE s.intervention = i.id), '[]'::json))"
+	                               " FROM interventions i WHERE i.id = $2 AND " API_VISIBLE(
+	                                   "i") "))::text");
+	if ((rc = qb_exec_json(&q, db, &doc, e)) < 0)
+		return rc;
+	return api_finish_item(out, doc, "intervention", id, "scores", score_columns, e);
+}
