@@ -24,21 +24,21 @@
 
 #include "err.h"
 
-#define VFM_Z95 1.959964        /* the model's two-sided 95 % normal quantile */
-#define VFM_HORIZON_MAX 100     /* years; bound on any horizon, incl. the cap */
-#define VFM_DRAWS_MAX 10000000  /* bound on Monte Carlo draws */
+#define VFM_Z95 1.959964       /* the model's two-sided 95 % normal quantile */
+#define VFM_HORIZON_MAX 100    /* years; bound on any horizon, incl. the cap */
+#define VFM_DRAWS_MAX 10000000 /* bound on Monte Carlo draws */
 
 /* ---- parameters --------------------------------------------------------- */
 
 struct vfm_params {
-	double discount;        /* real discount rate rho, default 0.035 */
-	double decay;           /* effect decay delta per year, default 0 */
-	int draws;              /* Monte Carlo draws N, default 10,000 */
-	int base_year;          /* price base year B; 0 = latest in the deflator table */
-	double quality_m[5];    /* multiplier m for quality q at [q - 1]: {0, 0, .5, .75, 1} */
-	int horizon_cap;        /* upper clamp of the default horizon, default 10 */
-	int horizon_years;      /* fixed horizon T; 0 = from the basis follow-up */
-	uint64_t seed_salt;     /* mixed into every seed, default 0 */
+	double discount;     /* real discount rate rho, default 0.035 */
+	double decay;        /* effect decay delta per year, default 0 */
+	int draws;           /* Monte Carlo draws N, default 10,000 */
+	int base_year;       /* price base year B; 0 = latest in the deflator table */
+	double quality_m[5]; /* multiplier m for quality q at [q - 1]: {0, 0, .5, .75, 1} */
+	int horizon_cap;     /* upper clamp of the default horizon, default 10 */
+	int horizon_years;   /* fixed horizon T; 0 = from the basis follow-up */
+	uint64_t seed_salt;  /* mixed into every seed, default 0 */
 };
 
 /* The model's defaults. Can't fail. */
@@ -70,24 +70,24 @@ int vfm_measure_parse(const char *name);
 
 struct vfm_effect_in {
 	enum vfm_measure measure;
-	double estimate;           /* not used for counts */
-	int has_ci;                /* ci95 given: lo <= estimate <= hi */
+	double estimate; /* not used for counts */
+	int has_ci;      /* ci95 given: lo <= estimate <= hi */
 	double ci_lo, ci_hi;
-	int has_se;                /* se (of the natural log; of d for smd) given */
+	int has_se; /* se (of the natural log; of d for smd) given */
 	double se;
-	long t_events, t_n;        /* counts only */
+	long t_events, t_n; /* counts only */
 	long c_events, c_n;
-	int has_p0;                /* odds-ratio and smd: baseline risk known */
-	double p0;                 /* 0 <= p0 < 1 (capped by the caller) */
+	int has_p0; /* odds-ratio and smd: baseline risk known */
+	double p0;  /* 0 <= p0 < 1 (capped by the caller) */
 };
 
 struct vfm_effect {
-	double y;                  /* log risk ratio */
-	double s;                  /* its standard error when has_s */
-	int has_s;                 /* 0: "no uncertainty" */
-	int approximated;          /* odds ratio taken as a risk ratio (no p0) */
-	int zero_cell;             /* 0.5 added to every cell */
-	char note[200];            /* how y and s were obtained, plain words */
+	double y;         /* log risk ratio */
+	double s;         /* its standard error when has_s */
+	int has_s;        /* 0: "no uncertainty" */
+	int approximated; /* odds ratio taken as a risk ratio (no p0) */
+	int zero_cell;    /* 0.5 added to every cell */
+	char note[200];   /* how y and s were obtained, plain words */
 };
 
 /*
@@ -100,11 +100,11 @@ int vfm_effect_convert(struct vfm_effect *out, const struct vfm_effect_in *in, s
 /* ---- 3. pooling --------------------------------------------------------- */
 
 struct vfm_pool {
-	int n;                     /* outcomes given */
-	int k;                     /* of which with a standard error (pooled) */
-	int no_uncertainty;        /* k = 0: mu is the plain mean, se undefined */
-	double mu, se;             /* se meaningful only when !no_uncertainty */
-	double tau2, q, i2;        /* i2 as a fraction 0..1 */
+	int n;              /* outcomes given */
+	int k;              /* of which with a standard error (pooled) */
+	int no_uncertainty; /* k = 0: mu is the plain mean, se undefined */
+	double mu, se;      /* se meaningful only when !no_uncertainty */
+	double tau2, q, i2; /* i2 as a fraction 0..1 */
 	double ci_lo, ci_hi;
 };
 
@@ -122,70 +122,70 @@ int vfm_pool_dl(struct vfm_pool *out, const struct vfm_effect *v, size_t n, stru
 double vfm_quality_multiplier(const struct vfm_params *p, int quality);
 
 struct vfm_rating {
-	int rating;                /* 0..5 */
-	int quality;               /* basis quality */
-	long studies;              /* total studies behind the basis */
-	long sample_size;          /* total sample size; -1 when unknown */
-	int single_study;          /* 1 when the penalty for one study applied */
-	int small_sample;          /* 1 when the penalty for n < 100 applied */
-	int no_estimate;           /* 1 when there is no estimate (rating 0) */
+	int rating;       /* 0..5 */
+	int quality;      /* basis quality */
+	long studies;     /* total studies behind the basis */
+	long sample_size; /* total sample size; -1 when unknown */
+	int single_study; /* 1 when the penalty for one study applied */
+	int small_sample; /* 1 when the penalty for n < 100 applied */
+	int no_estimate;  /* 1 when there is no estimate (rating 0) */
 };
 
 /* Section 5. sample_size < 0 means unknown. Can't fail. */
 void vfm_rating_compute(struct vfm_rating *out, int quality, long studies, long sample_size,
-			int has_estimate);
+                        int has_estimate);
 
 /* ---- 6. prices ---------------------------------------------------------- */
 
 struct vfm_deflator {
-	int year;                  /* financial year starting in it */
+	int year; /* financial year starting in it */
 	double index;
 };
 
 struct vfm_deflators {
-	struct vfm_deflator *v;    /* sorted by year, owned */
+	struct vfm_deflator *v; /* sorted by year, owned */
 	size_t n;
 };
 
 /* Copies and sorts a table. WW_EINVALID on an empty table, a duplicate year or
  * an index <= 0; WW_ENOMEM. Free with vfm_deflators_free. */
 int vfm_deflators_init(struct vfm_deflators *out, const struct vfm_deflator *v, size_t n,
-		       struct err *e);
+                       struct err *e);
 void vfm_deflators_free(struct vfm_deflators *d);
 
 /* D(year), geometric interpolation between neighbours (*interpolated = 1).
  * WW_ENOTFOUND when the year is outside the table. */
 int vfm_deflator_at(double *index, int *interpolated, const struct vfm_deflators *d, int year,
-		    struct err *e);
+                    struct err *e);
 
 /* ---- 6-7. monetisation and uncertainty ---------------------------------- */
 
 struct vfm_money_in {
-	double mu_adj;             /* adjusted log risk ratio */
-	double se_adj;             /* its standard error; ignored when !has_se */
+	double mu_adj; /* adjusted log risk ratio */
+	double se_adj; /* its standard error; ignored when !has_se */
 	int has_se;
-	double r;                  /* baseline crimes per unit per year */
-	double u_b;                /* unit cost of one crime, base-year prices */
-	double c_b;                /* cost per unit, base-year prices */
-	int recurring;             /* 1: C is per area-year; 0: one-off per participant */
-	int horizon;               /* T, 1..VFM_HORIZON_MAX */
-	double decay;              /* delta */
-	double discount;           /* rho */
+	double r;        /* baseline crimes per unit per year */
+	double u_b;      /* unit cost of one crime, base-year prices */
+	double c_b;      /* cost per unit, base-year prices */
+	int recurring;   /* 1: C is per area-year; 0: one-off per participant */
+	int horizon;     /* T, 1..VFM_HORIZON_MAX */
+	double decay;    /* delta */
+	double discount; /* rho */
 };
 
 struct vfm_money {
 	int horizon;
 	double a[VFM_HORIZON_MAX]; /* crimes prevented per unit in year t */
 	double sum_a;
-	double annuity;            /* sum_t (1 - delta)^t / (1 + rho)^t */
-	double pv_all;             /* r * U_B * annuity: PV were all baseline crime prevented */
+	double annuity; /* sum_t (1 - delta)^t / (1 + rho)^t */
+	double pv_all;  /* r * U_B * annuity: PV were all baseline crime prevented */
 	double pv_benefits, pv_costs, npv;
-	int has_bcr;               /* pv_costs > 0 */
+	int has_bcr; /* pv_costs > 0 */
 	double bcr;
-	int has_cost_per_crime;    /* sum_a > 0 and pv_costs > 0 */
+	int has_cost_per_crime; /* sum_a > 0 and pv_costs > 0 */
 	double cost_per_crime;
-	int has_breakeven;         /* r * U_B * annuity > 0 */
-	double breakeven_k;        /* pv_costs / (r * U_B * annuity) */
+	int has_breakeven;  /* r * U_B * annuity > 0 */
+	double breakeven_k; /* pv_costs / (r * U_B * annuity) */
 };
 
 /* Section 6. WW_EINVALID on a horizon out of range or negative amounts. */
@@ -204,19 +204,19 @@ double vfm_phi(double x);
 struct vfm_mc {
 	int draws;
 	uint64_t seed;
-	double p_bcr_gt_1;         /* share of draws with BCR > 1 */
-	double y_p05, y_p95;       /* percentiles of the drawn y (linear interpolation, type 7) */
-	double bcr_p05, bcr_p95;   /* BCR(y_p95) and BCR(y_p05): BCR falls as y rises */
+	double p_bcr_gt_1;       /* share of draws with BCR > 1 */
+	double y_p05, y_p95;     /* percentiles of the drawn y (linear interpolation, type 7) */
+	double bcr_p05, bcr_p95; /* BCR(y_p95) and BCR(y_p05): BCR falls as y rises */
 };
 
 /*
  * Monte Carlo over the effect (section 7): y_j ~ N(mu_adj, se_adj^2), drawn
- * with xoshiro256** seeded by splitmix64(seed) and the Marsaglia polar method.
+ * with xoshiro256** seeded by splitmix64(seed) and the ziggurat method.
  * scratch holds at least draws doubles (NULL: allocated here). Needs has_se
  * and has_bcr in the inputs (WW_EINVALID otherwise); WW_ENOMEM.
  */
 int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct vfm_money_in *in,
-		    int draws, uint64_t seed, double *scratch, struct err *e);
+                    int draws, uint64_t seed, double *scratch, struct err *e);
 
 /* A 64-bit FNV-1a hash step over len bytes, for seeds. Can't fail. */
 uint64_t vfm_hash(uint64_t h, const void *buf, size_t len);
@@ -271,16 +271,16 @@ struct vfm_projection_in {
 };
 
 struct vfm_projection {
-	double r_total;            /* baseline crimes a year at this scale */
+	double r_total; /* baseline crimes a year at this scale */
 	int horizon;
 	double prevented[VFM_HORIZON_MAX]; /* crimes prevented in year t at this scale */
 	double prevented_total;
 	double pv_benefits, pv_costs, npv;
 	int has_bcr;
 	double bcr;
-	int has_p;                 /* effect uncertainty known */
+	int has_p; /* effect uncertainty known */
 	double p_bcr_gt_1, p_closed;
-	double bcr_p05, bcr_p95;   /* the 90 % interval */
+	double bcr_p05, bcr_p95;             /* the 90 % interval */
 	double prevented_p05, prevented_p95; /* first-year crimes prevented, 90 % */
 };
 
@@ -304,7 +304,7 @@ int vfm_project(struct vfm_projection *out, const struct vfm_projection_in *in, 
  * that breaks the contract, WW_ENOMEM.
  */
 int vfm_score_intervention(json_t **out, const json_t *intervention, const json_t *evaluations,
-			   const json_t *reference, const struct vfm_params *p, struct err *e);
+                           const json_t *reference, const struct vfm_params *p, struct err *e);
 
 /*
  * The headline score of an intervention: highest rating, then a computed
@@ -320,7 +320,7 @@ const json_t *vfm_headline(const json_t *scores);
  * or lacks a figure; WW_ENOMEM.
  */
 int vfm_project_json(json_t **out, const json_t *score, const char *level, double area_count,
-		     double coverage, double units, struct err *e);
+                     double coverage, double units, struct err *e);
 
 /*
  * A plain-words appraisal of the scores for a board paper. Returns malloc'd

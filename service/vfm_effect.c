@@ -11,9 +11,12 @@
 #include <string.h>
 
 static const char *const measure_names[] = {
-    [VFM_RISK_RATIO] = "risk-ratio", [VFM_RATE_RATIO] = "rate-ratio",
-    [VFM_ODDS_RATIO] = "odds-ratio", [VFM_PERCENT_CHANGE] = "percent-change",
-    [VFM_SMD] = "smd",		     [VFM_COUNTS] = "counts",
+    [VFM_RISK_RATIO] = "risk-ratio",
+    [VFM_RATE_RATIO] = "rate-ratio",
+    [VFM_ODDS_RATIO] = "odds-ratio",
+    [VFM_PERCENT_CHANGE] = "percent-change",
+    [VFM_SMD] = "smd",
+    [VFM_COUNTS] = "counts",
 };
 
 const char *vfm_measure_name(enum vfm_measure m)
@@ -66,8 +69,8 @@ static int check_ci(const struct vfm_effect_in *in, double floor_, struct err *e
 		return 0;
 	if (!(in->ci_lo > floor_) || !(in->ci_lo <= in->estimate) || !(in->estimate <= in->ci_hi))
 		return err_set(e, WW_EINVALID,
-			       "ci95 [%g, %g] must satisfy %g < lo <= estimate %g <= hi", in->ci_lo,
-			       in->ci_hi, floor_, in->estimate);
+		               "ci95 [%g, %g] must satisfy %g < lo <= estimate %g <= hi", in->ci_lo,
+		               in->ci_hi, floor_, in->estimate);
 	return 0;
 }
 
@@ -82,22 +85,21 @@ static int convert_ratio(struct vfm_effect *out, const struct vfm_effect_in *in,
 {
 	if (!(in->estimate > 0) || !isfinite(in->estimate))
 		return err_set(e, WW_EINVALID, "%s estimate %g must be > 0",
-			       vfm_measure_name(in->measure), in->estimate);
+		               vfm_measure_name(in->measure), in->estimate);
 	if (check_ci(in, 0, e) || check_se(in, e))
 		return WW_EINVALID;
 	out->y = log(in->estimate);
 	if (in->has_se) {
 		set_s(out, in->se);
 		snprintf(out->note, sizeof(out->note), "y = ln(%g); s = se %g", in->estimate,
-			 in->se);
+		         in->se);
 	} else if (in->has_ci) {
 		set_s_from_log_bounds(out, log(in->ci_lo), log(in->ci_hi));
 		snprintf(out->note, sizeof(out->note),
-			 "y = ln(%g); s = (ln %g - ln %g) / (2 x 1.959964)", in->estimate,
-			 in->ci_hi, in->ci_lo);
+		         "y = ln(%g); s = (ln %g - ln %g) / (2 x 1.959964)", in->estimate,
+		         in->ci_hi, in->ci_lo);
 	} else {
-		snprintf(out->note, sizeof(out->note), "y = ln(%g); no ci95 or se",
-			 in->estimate);
+		snprintf(out->note, sizeof(out->note), "y = ln(%g); no ci95 or se", in->estimate);
 	}
 	return 0;
 }
@@ -106,22 +108,22 @@ static int convert_percent(struct vfm_effect *out, const struct vfm_effect_in *i
 {
 	if (!(in->estimate > -100) || !isfinite(in->estimate))
 		return err_set(e, WW_EINVALID, "percent-change estimate %g must be > -100",
-			       in->estimate);
+		               in->estimate);
 	if (check_ci(in, -100, e) || check_se(in, e))
 		return WW_EINVALID;
 	out->y = log1p(in->estimate / 100);
 	if (in->has_se) {
 		set_s(out, in->se);
 		snprintf(out->note, sizeof(out->note), "y = ln(1 + %g/100); s = se %g",
-			 in->estimate, in->se);
+		         in->estimate, in->se);
 	} else if (in->has_ci) {
 		set_s_from_log_bounds(out, log1p(in->ci_lo / 100), log1p(in->ci_hi / 100));
 		snprintf(out->note, sizeof(out->note),
-			 "y = ln(1 + %g/100); s from ci95 [%g, %g] %% mapped the same way",
-			 in->estimate, in->ci_lo, in->ci_hi);
+		         "y = ln(1 + %g/100); s from ci95 [%g, %g] %% mapped the same way",
+		         in->estimate, in->ci_lo, in->ci_hi);
 	} else {
 		snprintf(out->note, sizeof(out->note), "y = ln(1 + %g/100); no ci95 or se",
-			 in->estimate);
+		         in->estimate);
 	}
 	return 0;
 }
@@ -131,8 +133,8 @@ static int convert_percent(struct vfm_effect *out, const struct vfm_effect_in *i
  * [llo, lhi] on the log scale (has_bounds) or a standard error of ln OR.
  */
 static void convert_log_or(struct vfm_effect *out, const struct vfm_effect_in *in, double lor,
-			   int has_bounds, double llo, double lhi, int has_sl, double sl,
-			   const char *how)
+                           int has_bounds, double llo, double lhi, int has_sl, double sl,
+                           const char *how)
 {
 	if (in->has_p0) {
 		double p0 = in->p0;
@@ -146,11 +148,11 @@ static void convert_log_or(struct vfm_effect *out, const struct vfm_effect_in *i
 		out->y = log(zhang_yu(exp(lor), p0));
 		if (has_bounds)
 			set_s_from_log_bounds(out, log(zhang_yu(exp(llo), p0)),
-					      log(zhang_yu(exp(lhi), p0)));
+			                      log(zhang_yu(exp(lhi), p0)));
 		snprintf(out->note, sizeof(out->note),
-			 "%sRR = OR / (1 - p0 + p0 x OR) with p0 = %g (Zhang & Yu) on the "
-			 "estimate%s",
-			 how, p0, has_bounds ? " and both 95 % bounds" : "; no ci95 or se");
+		         "%sRR = OR / (1 - p0 + p0 x OR) with p0 = %g (Zhang & Yu) on the "
+		         "estimate%s",
+		         how, p0, has_bounds ? " and both 95 % bounds" : "; no ci95 or se");
 		return;
 	}
 	out->y = lor;
@@ -160,8 +162,8 @@ static void convert_log_or(struct vfm_effect *out, const struct vfm_effect_in *i
 	else if (has_bounds)
 		set_s_from_log_bounds(out, llo, lhi);
 	snprintf(out->note, sizeof(out->note),
-		 "%sno baseline risk: the odds ratio is taken as the risk ratio (approximated)%s",
-		 how, has_sl || has_bounds ? "" : "; no ci95 or se");
+	         "%sno baseline risk: the odds ratio is taken as the risk ratio (approximated)%s",
+	         how, has_sl || has_bounds ? "" : "; no ci95 or se");
 }
 
 static int convert_or(struct vfm_effect *out, const struct vfm_effect_in *in, struct err *e)
@@ -171,8 +173,8 @@ static int convert_or(struct vfm_effect *out, const struct vfm_effect_in *in, st
 	if (check_ci(in, 0, e) || check_se(in, e))
 		return WW_EINVALID;
 	convert_log_or(out, in, log(in->estimate), in->has_ci && !in->has_se,
-		       in->has_ci ? log(in->ci_lo) : 0, in->has_ci ? log(in->ci_hi) : 0,
-		       in->has_se, in->se, "");
+	               in->has_ci ? log(in->ci_lo) : 0, in->has_ci ? log(in->ci_hi) : 0, in->has_se,
+	               in->se, "");
 	return 0;
 }
 
@@ -185,12 +187,12 @@ static int convert_smd(struct vfm_effect *out, const struct vfm_effect_in *in, s
 		return err_set(e, WW_EINVALID, "smd estimate must be a number");
 	if (in->has_ci && !(in->ci_lo <= in->estimate && in->estimate <= in->ci_hi))
 		return err_set(e, WW_EINVALID, "ci95 [%g, %g] must contain the estimate %g",
-			       in->ci_lo, in->ci_hi, in->estimate);
+		               in->ci_lo, in->ci_hi, in->estimate);
 	if (check_se(in, e))
 		return WW_EINVALID;
 	snprintf(how, sizeof(how), "ln OR = %g x pi/sqrt(3) (Chinn); ", in->estimate);
 	convert_log_or(out, in, in->estimate * c, in->has_ci && !in->has_se, in->ci_lo * c,
-		       in->ci_hi * c, in->has_se, in->se * c, how);
+	               in->ci_hi * c, in->has_se, in->se * c, how);
 	return 0;
 }
 
@@ -201,8 +203,8 @@ static int convert_counts(struct vfm_effect *out, const struct vfm_effect_in *in
 	if (in->t_n < 1 || in->c_n < 1 || in->t_events < 0 || in->c_events < 0 ||
 	    in->t_events > in->t_n || in->c_events > in->c_n)
 		return err_set(e, WW_EINVALID,
-			       "counts %ld/%ld vs %ld/%ld need 0 <= events <= n and n >= 1",
-			       in->t_events, in->t_n, in->c_events, in->c_n);
+		               "counts %ld/%ld vs %ld/%ld need 0 <= events <= n and n >= 1",
+		               in->t_events, in->t_n, in->c_events, in->c_n);
 	a = (double)in->t_events;
 	n1 = (double)in->t_n;
 	c = (double)in->c_events;
@@ -218,8 +220,8 @@ static int convert_counts(struct vfm_effect *out, const struct vfm_effect_in *in
 	out->y = log((a / n1) / (c / n2));
 	set_s(out, sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2));
 	snprintf(out->note, sizeof(out->note),
-		 "%sy = ln((%g/%g) / (%g/%g)); s = sqrt(1/a - 1/n1 + 1/c - 1/n2)",
-		 out->zero_cell ? "zero cell: 0.5 added to every cell; " : "", a, n1, c, n2);
+	         "%sy = ln((%g/%g) / (%g/%g)); s = sqrt(1/a - 1/n1 + 1/c - 1/n2)",
+	         out->zero_cell ? "zero cell: 0.5 added to every cell; " : "", a, n1, c, n2);
 	return 0;
 }
 

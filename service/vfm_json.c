@@ -167,7 +167,7 @@ static int review_better(const struct cand *a, const struct cand *b)
 
 /* Sections 1-5 for one crime type: candidates, basis, pooling, rating. */
 static int evidence_step(struct ct_score *s, const json_t *const *evs, size_t n_ev,
-			 const struct vfm_params *p, struct err *e)
+                         const struct vfm_params *p, struct err *e)
 {
 	struct vfm_effect *eff = NULL;
 	size_t i, n_eff = 0;
@@ -272,14 +272,14 @@ static void add_reason(struct ct_score *s, enum vfm_reason r, const char *fmt, .
 }
 
 /* Rebases from year y: factor D(B)/D(y). 0, or -1 when y is outside. */
-static int rebase(struct ct_score *s, const struct ctx *cx, int y, const char *what,
-		  double *factor, double *d_y, int *interp)
+static int rebase(struct ct_score *s, const struct ctx *cx, int y, const char *what, double *factor,
+                  double *d_y, int *interp)
 {
 	struct err e = {0};
 
 	if (!cx->has_base || vfm_deflator_at(d_y, interp, &cx->defl, y, &e) != 0) {
-		add_reason(s, VFM_REASON_PRICE_YEAR, "%s is priced in %d, outside the deflator table",
-			   what, y);
+		add_reason(s, VFM_REASON_PRICE_YEAR,
+		           "%s is priced in %d, outside the deflator table", what, y);
 		return -1;
 	}
 	*factor = cx->d_base / *d_y;
@@ -302,9 +302,9 @@ static void unit_cost_step(struct ct_score *s, const struct ctx *cx)
 	}
 	if (s->uc == NULL) {
 		add_reason(s, VFM_REASON_NO_UNIT_COST,
-			   "no unit cost for crime type \"%s\" in the reference data; add one "
-			   "with its source and price year",
-			   s->crime_type);
+		           "no unit cost for crime type \"%s\" in the reference data; add one "
+		           "with its source and price year",
+		           s->crime_type);
 		return;
 	}
 	s->u_year = (int)jlong(s->uc, "price_year", 0);
@@ -337,14 +337,14 @@ static void baseline_step(struct ct_score *s, const struct ctx *cx)
 	if (s->bl_from == NULL) {
 		if (any)
 			add_reason(s, VFM_REASON_UNIT_MISMATCH,
-				   "the basis baseline rate is not per %s, as a %s intervention "
-				   "needs",
-				   want, cx->place ? "place" : "person");
+			           "the basis baseline rate is not per %s, as a %s intervention "
+			           "needs",
+			           want, cx->place ? "place" : "person");
 		else
 			add_reason(s, VFM_REASON_NO_BASELINE,
-				   "no basis evaluation gives a baseline rate for %s; add "
-				   "baseline {rate, per: %s, years} to its outcome",
-				   s->crime_type, want);
+			           "no basis evaluation gives a baseline rate for %s; add "
+			           "baseline {rate, per: %s, years} to its outcome",
+			           s->crime_type, want);
 		return;
 	}
 	{
@@ -379,7 +379,7 @@ static void cost_step(struct ct_score *s, const struct ctx *cx)
 			continue;
 		c->cost_year = (int)jlong(co, "price_year", 0);
 		if (rebase(s, cx, c->cost_year, "a basis cost", &c->cost_factor, &c->cost_defl,
-			   &c->cost_interp)) {
+		           &c->cost_interp)) {
 			bad_year = 1;
 			continue;
 		}
@@ -392,13 +392,13 @@ static void cost_step(struct ct_score *s, const struct ctx *cx)
 	if (n == 0) {
 		if (any)
 			add_reason(s, VFM_REASON_UNIT_MISMATCH,
-				   "the basis cost is not per %s, as a %s intervention needs", want,
-				   cx->place ? "place" : "person");
+			           "the basis cost is not per %s, as a %s intervention needs", want,
+			           cx->place ? "place" : "person");
 		else
 			add_reason(s, VFM_REASON_NO_COST,
-				   "no basis evaluation gives a cost; add cost {amount, per: %s, "
-				   "price_year} to it",
-				   want);
+			           "no basis evaluation gives a cost; add cost {amount, per: %s, "
+			           "price_year} to it",
+			           want);
 		return;
 	}
 	s->c_b = sum / n;
@@ -406,7 +406,7 @@ static void cost_step(struct ct_score *s, const struct ctx *cx)
 	s->has_c = 1;
 	if (!(s->c_b > 0))
 		add_reason(s, VFM_REASON_ZERO_COST,
-			   "the cost is zero, so benefits per pound are undefined (see npv)");
+		           "the cost is zero, so benefits per pound are undefined (see npv)");
 }
 
 static void horizon_step(struct ct_score *s, const struct ctx *cx)
@@ -463,12 +463,12 @@ static int money_step(struct ct_score *s, const struct ctx *cx, double *scratch,
 
 	if (!s->has_estimate)
 		add_reason(s, VFM_REASON_NO_ESTIMATE,
-			   "no basis outcome gives a usable effect estimate");
+		           "no basis outcome gives a usable effect estimate");
 	else if (s->m <= 0)
 		add_reason(s, VFM_REASON_QUALITY_TOO_LOW,
-			   "the basis quality is %d: below 3 the model claims no effect; an "
-			   "evaluation of quality 3 or more would complete it",
-			   s->quality);
+		           "the basis quality is %d: below 3 the model claims no effect; an "
+		           "evaluation of quality 3 or more would complete it",
+		           s->quality);
 	unit_cost_step(s, cx);
 	baseline_step(s, cx);
 	cost_step(s, cx);
@@ -497,7 +497,7 @@ static int money_step(struct ct_score *s, const struct ctx *cx, double *scratch,
 	s->p_closed = vfm_p_closed(&s->money, &s->min);
 	if (s->has_se && s->se_adj > 0) {
 		if ((rc = vfm_monte_carlo(&s->mc, &s->money, &s->min, cx->p->draws, s->seed,
-					  scratch, e)) != 0)
+		                          scratch, e)) != 0)
 			return rc;
 		s->has_mc = 1;
 	}
@@ -535,14 +535,14 @@ static int load_deflators(struct ctx *cx, struct err *e)
 	cx->base_year = cx->p->base_year ? cx->p->base_year : cx->defl.v[cx->defl.n - 1].year;
 	if (vfm_deflator_at(&cx->d_base, &interp, &cx->defl, cx->base_year, e) != 0)
 		return err_set(e, WW_EINVALID, "base year %d is outside the deflator table",
-			       cx->base_year);
+		               cx->base_year);
 	cx->base_interp = interp;
 	cx->has_base = 1;
 	return 0;
 }
 
 int vfm_score_intervention(json_t **out, const json_t *intervention, const json_t *evaluations,
-			   const json_t *reference, const struct vfm_params *p, struct err *e)
+                           const json_t *reference, const struct vfm_params *p, struct err *e)
 {
 	struct vfm_params dflt = vfm_params_default();
 	struct ctx cx = {0};
@@ -562,7 +562,8 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 	cx.level = vfm_jstr(intervention, "level");
 	if (cx.id == NULL || cx.level == NULL ||
 	    (strcmp(cx.level, "person") != 0 && strcmp(cx.level, "place") != 0))
-		return err_set(e, WW_EINVALID, "intervention needs an id and level person or place");
+		return err_set(e, WW_EINVALID,
+		               "intervention needs an id and level person or place");
 	cx.place = strcmp(cx.level, "place") == 0;
 	if (!json_is_array(evaluations))
 		return err_set(e, WW_EINVALID, "evaluations must be an array");
@@ -571,7 +572,8 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 	n_ev = json_array_size(evaluations);
 	evs = calloc(n_ev + 1, sizeof(*evs));
 	for (i = 0; i < n_ev; i++)
-		n_out += json_array_size(json_object_get(json_array_get(evaluations, i), "outcomes"));
+		n_out +=
+		    json_array_size(json_object_get(json_array_get(evaluations, i), "outcomes"));
 	types = calloc(n_out + 1, sizeof(*types));
 	scratch = malloc((size_t)cx.p->draws * sizeof(*scratch));
 	arr = json_array();
@@ -609,7 +611,7 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 			rc = money_step(&s, &cx, scratch, e);
 		if (rc == 0 && ((obj = vfm_score_to_json(&s, &cx)) == NULL || vfm_push(arr, obj)))
 			rc = err_set(e, WW_ENOMEM, "out of memory writing the score of %s",
-				     s.crime_type);
+			             s.crime_type);
 		free(s.cands);
 		if (rc != 0)
 			goto cleanup;

@@ -5,15 +5,16 @@
  * local projection (9)
  *
  * The generator is xoshiro256** (Blackman & Vigna 2018) seeded through
- * splitmix64; normals come from the Marsaglia polar method. Both are written
- * out here from their published definitions so the numbers never depend on
- * the C library's rand().
+ * splitmix64; normals come from the ziggurat method. All are written out
+ * here from their published definitions so the numbers never depend on the
+ * C library's rand().
  */
 #include "vfm.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 /* ---- prices ------------------------------------------------------------- */
 
@@ -25,7 +26,7 @@ static int cmp_deflator(const void *a, const void *b)
 }
 
 int vfm_deflators_init(struct vfm_deflators *out, const struct vfm_deflator *v, size_t n,
-		       struct err *e)
+                       struct err *e)
 {
 	size_t i;
 
@@ -42,7 +43,7 @@ int vfm_deflators_init(struct vfm_deflators *out, const struct vfm_deflator *v, 
 	for (i = 0; i < n; i++) {
 		if (!(out->v[i].index > 0) || !isfinite(out->v[i].index)) {
 			err_set(e, WW_EINVALID, "deflator for %d: index %g must be > 0",
-				out->v[i].year, out->v[i].index);
+			        out->v[i].year, out->v[i].index);
 			goto fail;
 		}
 		if (i > 0 && out->v[i].year == out->v[i - 1].year) {
@@ -66,7 +67,7 @@ void vfm_deflators_free(struct vfm_deflators *d)
 }
 
 int vfm_deflator_at(double *index, int *interpolated, const struct vfm_deflators *d, int year,
-		    struct err *e)
+                    struct err *e)
 {
 	size_t i;
 
@@ -74,8 +75,8 @@ int vfm_deflator_at(double *index, int *interpolated, const struct vfm_deflators
 	*interpolated = 0;
 	if (d->n == 0 || year < d->v[0].year || year > d->v[d->n - 1].year)
 		return err_set(e, WW_ENOTFOUND,
-			       "price year %d is outside the deflator table (%d to %d)", year,
-			       d->n ? d->v[0].year : 0, d->n ? d->v[d->n - 1].year : 0);
+		               "price year %d is outside the deflator table (%d to %d)", year,
+		               d->n ? d->v[0].year : 0, d->n ? d->v[d->n - 1].year : 0);
 	for (i = 0; i < d->n; i++) {
 		if (d->v[i].year == year) {
 			*index = d->v[i].index;
@@ -103,11 +104,12 @@ int vfm_money_compute(struct vfm_money *out, const struct vfm_money_in *in, stru
 	memset(out, 0, sizeof(*out));
 	if (in->horizon < 1 || in->horizon > VFM_HORIZON_MAX)
 		return err_set(e, WW_EINVALID, "horizon %d must be 1 to %d years", in->horizon,
-			       VFM_HORIZON_MAX);
+		               VFM_HORIZON_MAX);
 	if (!(in->r >= 0) || !(in->u_b >= 0) || !(in->c_b >= 0) || !(in->discount > -1) ||
 	    !(in->decay >= 0 && in->decay < 1) || !isfinite(in->mu_adj))
-		return err_set(e, WW_EINVALID,
-			       "monetisation needs r, U and C >= 0, 0 <= decay < 1, a finite effect");
+		return err_set(
+		    e, WW_EINVALID,
+		    "monetisation needs r, U and C >= 0, 0 <= decay < 1, a finite effect");
 	out->horizon = in->horizon;
 	gain = 1 - exp(in->mu_adj);
 	for (t = 0; t < in->horizon; t++) {
@@ -202,29 +204,97 @@ static inline uint64_t xoshiro(uint64_t s[4])
 	return r;
 }
 
-/* Uniform in (-1, 1) with 53 random bits. */
-static inline double unit_signed(uint64_t s[4])
+/*
+ * Standard normals by the ziggurat method (Marsaglia & Tsang 2000) with 128
+ * layers, in a 64-bit form: of each xoshiro output, bits 0-6 pick the layer,
+ * bit 7 the sign and bits 11-63 the position, so no bit serves twice. The
+ * layer table is a pure function of the constants, built on the first call
+ * (call_once); it holds no state that depends on what was drawn.
+ */
+#define ZIG_N 128
+#define ZIG_R 3.442619855899        /* start of the tail */
+#define ZIG_V 9.91256303526217e-3   /* area of every layer */
+#define ZIG_2P53 9007199254740992.0 /* 2^53 */
+
+static struct {
+	double x[ZIG_N + 1]; /* layer i spans [0, x[i]) between f(x[i]) and f(x[i+1]) */
+	double f[ZIG_N + 1]; /* f(x) = exp(-x^2/2) */
+	double w[ZIG_N];     /* x[i] / 2^53 */
+	uint64_t k[ZIG_N];   /* x[i+1] / x[i] * 2^53: below it, inside the next layer up */
+} zig;
+static once_flag zig_once = ONCE_FLAG_INIT;
+
+static void zig_init(void)
 {
-	return (double)(xoshiro(s) >> 11) * 0x1.0p-52 - 1.0;
+	int i;
+
+	zig.x[1] = ZIG_R;
+	zig.f[1] = exp(-0.5 * ZIG_R * ZIG_R);
+	zig.x[0] = ZIG_V / zig.f[1];
+	zig.f[0] = 0;
+	for (i = 1; i < ZIG_N - 1; i++) {
+		zig.x[i + 1] = sqrt(-2 * log(zig.f[i] + ZIG_V / zig.x[i]));
+		zig.f[i + 1] = exp(-0.5 * zig.x[i + 1] * zig.x[i + 1]);
+	}
+	zig.x[ZIG_N] = 0;
+	zig.f[ZIG_N] = 1;
+	for (i = 0; i < ZIG_N; i++) {
+		zig.w[i] = zig.x[i] / ZIG_2P53;
+		zig.k[i] = (uint64_t)(zig.x[i + 1] / zig.x[i] * ZIG_2P53);
+	}
 }
 
-/* n standard normals into out (Marsaglia polar method, pairs). */
+/* Uniform in [0, 1) with 53 random bits. */
+static inline double unit(uint64_t s[4])
+{
+	return (double)(int64_t)(xoshiro(s) >> 11) * 0x1.0p-53;
+}
+
+static double zig_slow(uint64_t s[4], int i, double x)
+{
+	for (;;) {
+		uint64_t u;
+		int neg;
+
+		if (i == 0) { /* the tail beyond R (Marsaglia 1964) */
+			double t, y;
+
+			do {
+				t = -log1p(-unit(s)) / ZIG_R;
+				y = -log1p(-unit(s));
+			} while (y + y < t * t);
+			return x < 0 ? -(ZIG_R + t) : ZIG_R + t;
+		}
+		if (zig.f[i] + unit(s) * (zig.f[i + 1] - zig.f[i]) < exp(-0.5 * x * x))
+			return x;
+		u = xoshiro(s);
+		i = (int)(u & (ZIG_N - 1));
+		neg = (int)(u >> 7) & 1;
+		x = (double)(int64_t)(u >> 11) * zig.w[i];
+		if ((u >> 11) < zig.k[i])
+			return neg ? -x : x;
+		if (neg)
+			x = -x;
+	}
+}
+
+/* n standard normals into out. */
 static void draw_normals(double *out, int n, uint64_t seed)
 {
 	uint64_t s[4], x = seed;
-	int i = 0;
+	int j;
 
-	for (int j = 0; j < 4; j++)
+	call_once(&zig_once, zig_init);
+	for (j = 0; j < 4; j++)
 		s[j] = splitmix64(&x);
-	while (i < n) {
-		double u = unit_signed(s), v = unit_signed(s), q = u * u + v * v, f;
+	for (j = 0; j < n; j++) {
+		uint64_t u = xoshiro(s), m = u >> 11;
+		int i = (int)(u & (ZIG_N - 1));
+		double z = (double)(int64_t)m * zig.w[i];
 
-		if (q >= 1 || q == 0)
-			continue;
-		f = sqrt(-2 * log(q) / q);
-		out[i++] = u * f;
-		if (i < n)
-			out[i++] = v * f;
+		if ((u >> 7) & 1)
+			z = -z;
+		out[j] = m < zig.k[i] ? z : zig_slow(s, i, z);
 	}
 }
 
@@ -279,15 +349,15 @@ static void select_kth(double *v, size_t n, size_t k)
 	}
 }
 
-/* The type-7 (R's default) quantile p of v[0..n), which it reorders. */
-static double quantile(double *v, size_t n, double p)
+/* The type-7 value at fractional rank h (0-based) of v[0..n), reordering v. */
+static double at_rank(double *v, size_t n, double h)
 {
-	double h = (double)(n - 1) * p, lo_v, hi_v;
 	size_t lo = (size_t)floor(h), i;
+	double lo_v, hi_v;
 
 	select_kth(v, n, lo);
 	lo_v = v[lo];
-	if (lo + 1 >= n)
+	if (lo + 1 >= n || h == (double)lo)
 		return lo_v;
 	hi_v = v[lo + 1];
 	for (i = lo + 2; i < n; i++)
@@ -296,14 +366,51 @@ static double quantile(double *v, size_t n, double p)
 	return lo_v + (h - (double)lo) * (hi_v - lo_v);
 }
 
+/*
+ * The 5th and 95th percentiles (type 7, R's default) of the standard normal
+ * draws z[0..n), and how many lie below threshold. One pass moves the draws
+ * beyond -/+1.2 (about 11.5 % each side) to the ends; the percentiles are
+ * selected within those, where ranks are global ranks. When too few draws
+ * lie beyond (small n, or bad luck), the whole array is searched instead:
+ * the result is the same, only slower.
+ */
+static void tails(double *z, size_t n, double threshold, long *hits, double *q05, double *q95)
+{
+	const double cut = 1.2;
+	double h05 = (double)(n - 1) * 0.05, h95 = (double)(n - 1) * 0.95;
+	size_t a = 0, b = n, i = 0;
+	long c = 0;
+
+	while (i < b) { /* every draw passes through z[i] once */
+		double v = z[i];
+
+		c += v < threshold;
+		if (v < -cut) {
+			swap(&z[a++], &z[i++]);
+		} else if (v > cut) {
+			swap(&z[--b], &z[i]); /* z[i] is new: look again */
+		} else {
+			i++;
+		}
+	}
+	*hits = c;
+	if ((size_t)floor(h05) + 1 < a)
+		*q05 = at_rank(z, a, h05);
+	else
+		*q05 = at_rank(z, n, h05);
+	if ((size_t)floor(h95) >= b)
+		*q95 = at_rank(z + b, n - b, h95 - (double)b);
+	else
+		*q95 = at_rank(z, n, h95);
+}
+
 /* ---- Monte Carlo -------------------------------------------------------- */
 
 int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct vfm_money_in *in,
-		    int draws, uint64_t seed, double *scratch, struct err *e)
+                    int draws, uint64_t seed, double *scratch, struct err *e)
 {
-	double *z = scratch, threshold;
+	double *z = scratch, threshold, q05, q95;
 	long hits = 0;
-	int i;
 
 	memset(out, 0, sizeof(*out));
 	if (!in->has_se || !(in->se_adj > 0) || !m->has_bcr)
@@ -320,14 +427,13 @@ int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct 
 	threshold = -INFINITY;
 	if (m->has_breakeven && m->breakeven_k < 1)
 		threshold = (log1p(-m->breakeven_k) - in->mu_adj) / in->se_adj;
-	for (i = 0; i < draws; i++)
-		hits += z[i] < threshold;
+	tails(z, (size_t)draws, threshold, &hits, &q05, &q95);
 	out->draws = draws;
 	out->seed = seed;
 	out->p_bcr_gt_1 = (double)hits / draws;
 	/* y is increasing in z and BCR decreasing in y: percentiles map across */
-	out->y_p05 = in->mu_adj + in->se_adj * quantile(z, (size_t)draws, 0.05);
-	out->y_p95 = in->mu_adj + in->se_adj * quantile(z, (size_t)draws, 0.95);
+	out->y_p05 = in->mu_adj + in->se_adj * q05;
+	out->y_p95 = in->mu_adj + in->se_adj * q95;
 	out->bcr_p05 = vfm_bcr_at(m, out->y_p95);
 	out->bcr_p95 = vfm_bcr_at(m, out->y_p05);
 	if (z != scratch)
@@ -350,8 +456,8 @@ int vfm_project(struct vfm_projection *out, const struct vfm_projection_in *in, 
 	if (in->place) {
 		if (!(in->area_count >= 0) || !(in->coverage >= 0 && in->coverage <= 1))
 			return err_set(e, WW_EINVALID,
-				       "area count %g must be >= 0 and coverage %g in [0, 1]",
-				       in->area_count, in->coverage);
+			               "area count %g must be >= 0 and coverage %g in [0, 1]",
+			               in->area_count, in->coverage);
 		mi.r = in->area_count * in->coverage;
 	} else {
 		mi.r = in->money.r * in->units;

@@ -43,11 +43,11 @@ static json_t *outcome_json(const struct cand *c)
 	bad |= vfm_put(o, "error", c->ok ? json_null() : json_string(c->error));
 	bad |= vfm_put(o, "in_basis", json_boolean(c->in_basis));
 	bad |= vfm_put(o, "pooled", json_boolean(c->used));
-	bad |= vfm_put(o, "follow_up_months",
-		       opt_long(json_is_integer(json_object_get(c->outcome, "follow_up_months"))
-				    ? (long)json_integer_value(
-					  json_object_get(c->outcome, "follow_up_months"))
-				    : -1));
+	bad |= vfm_put(
+	    o, "follow_up_months",
+	    opt_long(json_is_integer(json_object_get(c->outcome, "follow_up_months"))
+	                 ? (long)json_integer_value(json_object_get(c->outcome, "follow_up_months"))
+	                 : -1));
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -69,8 +69,8 @@ static json_t *cost_json(const struct cand *c)
 	bad |= vfm_put(o, "price_year", json_deep_copy(json_object_get(co, "price_year")));
 	bad |= vfm_put(o, "deflator", c->has_cost ? vfm_num(c->cost_defl) : json_null());
 	bad |= vfm_put(o, "interpolated", json_boolean(c->cost_interp));
-	bad |= vfm_put(o, "amount_b",
-		       c->has_cost ? vfm_num(c->cost * c->cost_factor) : json_null());
+	bad |=
+	    vfm_put(o, "amount_b", c->has_cost ? vfm_num(c->cost * c->cost_factor) : json_null());
 	bad |= vfm_put(o, "used", json_boolean(c->has_cost));
 	if (bad) {
 		json_decref(o);
@@ -117,8 +117,10 @@ static int evidence_json(json_t *o, const struct ct_score *s)
 	bad |= vfm_put(o, "quality_multiplier", est ? vfm_num(s->m) : json_null());
 	bad |= vfm_put(o, "mu_adj", est ? vfm_num(s->mu_adj) : json_null());
 	bad |= vfm_put(o, "se_adj", se ? vfm_num(s->se_adj) : json_null());
-	bad |= vfm_put(o, "ci_adj_low", se ? vfm_num(s->mu_adj - VFM_Z95 * s->se_adj) : json_null());
-	bad |= vfm_put(o, "ci_adj_high", se ? vfm_num(s->mu_adj + VFM_Z95 * s->se_adj) : json_null());
+	bad |=
+	    vfm_put(o, "ci_adj_low", se ? vfm_num(s->mu_adj - VFM_Z95 * s->se_adj) : json_null());
+	bad |=
+	    vfm_put(o, "ci_adj_high", se ? vfm_num(s->mu_adj + VFM_Z95 * s->se_adj) : json_null());
 	bad |= vfm_put(o, "rr_adj", est ? vfm_num(exp(s->mu_adj)) : json_null());
 	bad |= vfm_put(o, "pct_change_adj", est ? vfm_num(100 * expm1(s->mu_adj)) : json_null());
 	bad |= vfm_put(o, "evidence_rating", json_integer(rt->rating));
@@ -155,7 +157,7 @@ static int prices_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "baseline_rate", s->has_r ? vfm_num(s->bl_rate) : json_null());
 	bad |= vfm_put(o, "baseline_years", s->has_r ? vfm_num(s->bl_years) : json_null());
 	bad |= vfm_put(o, "baseline_per",
-		       s->has_r ? json_string(cx->place ? "area" : "participant") : json_null());
+	               s->has_r ? json_string(cx->place ? "area" : "participant") : json_null());
 	bad |= vfm_put(o, "r", s->has_r ? vfm_num(s->r) : json_null());
 	bad |= vfm_put(o, "r_source", json_string(s->has_r ? "evaluation" : "none"));
 	bad |= vfm_put(o, "r_evaluation", s->has_r ? json_string(s->bl_from->id) : json_null());
@@ -198,13 +200,13 @@ static int result_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "crimes_prevented_total", mo ? vfm_num(m->sum_a) : json_null());
 	bad |= vfm_put(o, "annuity", mo ? vfm_num(m->annuity) : json_null());
 	bad |= vfm_put(o, "breakeven_k",
-		       mo && m->has_breakeven ? vfm_num(m->breakeven_k) : json_null());
+	               mo && m->has_breakeven ? vfm_num(m->breakeven_k) : json_null());
 	bad |= vfm_put(o, "pv_benefits", mo ? vfm_num(m->pv_benefits) : json_null());
 	bad |= vfm_put(o, "pv_costs", mo ? vfm_num(m->pv_costs) : json_null());
 	bad |= vfm_put(o, "bcr", mo && m->has_bcr ? vfm_num(m->bcr) : json_null());
 	bad |= vfm_put(o, "npv", mo ? vfm_num(m->npv) : json_null());
 	bad |= vfm_put(o, "cost_per_crime_prevented",
-		       mo && m->has_cost_per_crime ? vfm_num(m->cost_per_crime) : json_null());
+	               mo && m->has_cost_per_crime ? vfm_num(m->cost_per_crime) : json_null());
 	bad |= vfm_put(o, "p_bcr_gt1", mc ? vfm_num(s->mc.p_bcr_gt_1) : json_null());
 	bad |= vfm_put(o, "p_bcr_gt1_closed", mo ? vfm_num(s->p_closed) : json_null());
 	bad |= vfm_put(o, "bcr_p05", mc ? vfm_num(s->mc.bcr_p05) : json_null());
@@ -214,9 +216,9 @@ static int result_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "seed", mo ? json_string(seed) : json_null());
 	bad |= vfm_put(o, "band", json_string(vfm_band_name(s->band)));
 	bad |= vfm_put(o, "harmful", json_boolean(s->harmful));
-	bad |= vfm_put(o, "insufficient_reason",
-		       s->n_reasons ? json_string(vfm_reason_name(s->reasons[0].code))
-				    : json_null());
+	bad |=
+	    vfm_put(o, "insufficient_reason",
+	            s->n_reasons ? json_string(vfm_reason_name(s->reasons[0].code)) : json_null());
 	for (t = 0; t < s->n_reasons; t++) {
 		json_t *r = json_object();
 
@@ -276,7 +278,7 @@ static int headline_cmp(const json_t *a, const json_t *b)
 	if ((x = key_long(ra, "sample_size_total")) != (y = key_long(rb, "sample_size_total")))
 		return x > y ? 1 : -1;
 	c = strcmp(vfm_jstr(a, "crime_type") ? vfm_jstr(a, "crime_type") : "",
-		   vfm_jstr(b, "crime_type") ? vfm_jstr(b, "crime_type") : "");
+	           vfm_jstr(b, "crime_type") ? vfm_jstr(b, "crime_type") : "");
 	return c < 0 ? 1 : c > 0 ? -1 : 0;
 }
 
@@ -296,7 +298,7 @@ const json_t *vfm_headline(const json_t *scores)
 /* ---- projection from a stored score ------------------------------------- */
 
 int vfm_project_json(json_t **out, const json_t *score, const char *level, double area_count,
-		     double coverage, double units, struct err *e)
+                     double coverage, double units, struct err *e)
 {
 	struct vfm_projection_in in = {0};
 	struct vfm_projection pr;
@@ -317,8 +319,8 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	    !vfm_jnum(&in.money.discount, score, "discount") ||
 	    !json_is_number(json_object_get(score, "bcr")) || seed == NULL)
 		return err_set(e, WW_EINVALID,
-			       "score for \"%s\" is insufficient: nothing to project",
-			       vfm_jstr(score, "crime_type") ? vfm_jstr(score, "crime_type") : "?");
+		               "score for \"%s\" is insufficient: nothing to project",
+		               vfm_jstr(score, "crime_type") ? vfm_jstr(score, "crime_type") : "?");
 	in.money.has_se = vfm_jnum(&in.money.se_adj, score, "se_adj") && in.money.se_adj > 0;
 	in.money.recurring = in.place;
 	in.money.horizon = (int)horizon;
@@ -351,8 +353,9 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	bad |= vfm_put(o, "pv_costs", vfm_num(pr.pv_costs));
 	bad |= vfm_put(o, "npv", vfm_num(pr.npv));
 	bad |= vfm_put(o, "bcr", pr.has_bcr ? vfm_num(pr.bcr) : json_null());
-	bad |= vfm_put(o, "band", json_string(vfm_band_name(
-				      pr.has_bcr ? vfm_band_of(pr.bcr) : VFM_BAND_INSUFFICIENT)));
+	bad |= vfm_put(
+	    o, "band",
+	    json_string(vfm_band_name(pr.has_bcr ? vfm_band_of(pr.bcr) : VFM_BAND_INSUFFICIENT)));
 	bad |= vfm_put(o, "p_bcr_gt1", vfm_num(pr.p_bcr_gt_1));
 	bad |= vfm_put(o, "p_bcr_gt1_closed", vfm_num(pr.p_closed));
 	bad |= vfm_put(o, "bcr_p05", vfm_num(pr.bcr_p05));

@@ -31,22 +31,21 @@ int vfm_params_check(const struct vfm_params *p, struct err *e)
 	if (!(p->decay >= 0 && p->decay < 1))
 		return err_set(e, WW_EINVALID, "decay %g must be in [0, 1)", p->decay);
 	if (p->draws < 1 || p->draws > VFM_DRAWS_MAX)
-		return err_set(e, WW_EINVALID, "draws %d must be 1 to %d", p->draws,
-			       VFM_DRAWS_MAX);
+		return err_set(e, WW_EINVALID, "draws %d must be 1 to %d", p->draws, VFM_DRAWS_MAX);
 	if (p->base_year < 0)
 		return err_set(e, WW_EINVALID, "base year %d must be a year, or 0 for the latest",
-			       p->base_year);
+		               p->base_year);
 	for (q = 1; q <= 5; q++)
 		if (!(p->quality_m[q - 1] >= 0 && p->quality_m[q - 1] <= 1))
 			return err_set(e, WW_EINVALID,
-				       "quality multiplier for quality %d is %g; must be in [0, 1]",
-				       q, p->quality_m[q - 1]);
+			               "quality multiplier for quality %d is %g; must be in [0, 1]",
+			               q, p->quality_m[q - 1]);
 	if (p->horizon_cap < 1 || p->horizon_cap > VFM_HORIZON_MAX)
 		return err_set(e, WW_EINVALID, "horizon cap %d must be 1 to %d", p->horizon_cap,
-			       VFM_HORIZON_MAX);
+		               VFM_HORIZON_MAX);
 	if (p->horizon_years < 0 || p->horizon_years > VFM_HORIZON_MAX)
 		return err_set(e, WW_EINVALID, "horizon %d must be 0 (from follow-up) or 1 to %d",
-			       p->horizon_years, VFM_HORIZON_MAX);
+		               p->horizon_years, VFM_HORIZON_MAX);
 	return 0;
 }
 
@@ -71,11 +70,11 @@ json_t *vfm_params_to_json(const struct vfm_params *p)
 	bad |= json_object_set_new(o, "decay", json_real(p->decay));
 	bad |= json_object_set_new(o, "draws", json_integer(p->draws));
 	bad |= json_object_set_new(o, "base_year",
-				   p->base_year ? json_integer(p->base_year) : json_null());
+	                           p->base_year ? json_integer(p->base_year) : json_null());
 	bad |= json_object_set(o, "quality_multipliers", m);
 	bad |= json_object_set_new(o, "horizon_cap", json_integer(p->horizon_cap));
 	bad |= json_object_set_new(o, "horizon_years",
-				   p->horizon_years ? json_integer(p->horizon_years) : json_null());
+	                           p->horizon_years ? json_integer(p->horizon_years) : json_null());
 	bad |= json_object_set_new(o, "seed_salt", json_string(salt));
 	json_decref(m);
 	if (bad)

@@ -20,12 +20,13 @@ int vfm_pool_dl(struct vfm_pool *out, const struct vfm_effect *v, size_t n, stru
 	out->n = (int)n;
 	for (i = 0; i < n; i++) {
 		if (!isfinite(v[i].y))
-			return err_set(e, WW_EINVALID, "effect %zu has no finite log risk ratio", i);
+			return err_set(e, WW_EINVALID, "effect %zu has no finite log risk ratio",
+			               i);
 		if (!v[i].has_s)
 			continue;
 		if (!(v[i].s > 0) || !isfinite(v[i].s))
 			return err_set(e, WW_EINVALID, "effect %zu: standard error %g is not > 0",
-				       i, v[i].s);
+			               i, v[i].s);
 		k++;
 	}
 	out->k = k;
@@ -90,7 +91,7 @@ double vfm_quality_multiplier(const struct vfm_params *p, int quality)
 }
 
 void vfm_rating_compute(struct vfm_rating *out, int quality, long studies, long sample_size,
-			int has_estimate)
+                        int has_estimate)
 {
 	int r = quality;
 

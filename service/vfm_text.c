@@ -109,14 +109,16 @@ static void evidence_text(struct buf *b, const json_t *s)
 	if (json_is_null(json_object_get(s, "mu")))
 		return;
 	if (json_is_true(json_object_get(s, "no_uncertainty")))
-		add(b, "Pooled effect. No outcome reports a confidence interval or standard error, "
-		       "so the estimate is the plain mean: a risk ratio of %.3f (%+.1f %%), with "
-		       "no measure of uncertainty.\n",
+		add(b,
+		    "Pooled effect. No outcome reports a confidence interval or standard error, "
+		    "so the estimate is the plain mean: a risk ratio of %.3f (%+.1f %%), with "
+		    "no measure of uncertainty.\n",
 		    num(s, "rr"), num(s, "pct_change"));
 	else
-		add(b, "Pooled effect. Random-effects (DerSimonian-Laird) pooling of %lld outcome%s "
-		       "gives a risk ratio of %.3f (95 %% CI %.3f to %.3f), a %+.1f %% change in "
-		       "%s; heterogeneity Q = %.2f, I2 = %.1f %%, tau2 = %.4f.\n",
+		add(b,
+		    "Pooled effect. Random-effects (DerSimonian-Laird) pooling of %lld outcome%s "
+		    "gives a risk ratio of %.3f (95 %% CI %.3f to %.3f), a %+.1f %% change in "
+		    "%s; heterogeneity Q = %.2f, I2 = %.1f %%, tau2 = %.4f.\n",
 		    (long long)json_integer_value(json_object_get(s, "k")),
 		    json_integer_value(json_object_get(s, "k")) == 1 ? "" : "s", num(s, "rr"),
 		    exp(num(s, "ci_low")), exp(num(s, "ci_high")), num(s, "pct_change"),
@@ -127,8 +129,8 @@ static void evidence_text(struct buf *b, const json_t *s)
 	    (int)json_integer_value(json_object_get(s, "quality")), num(s, "quality_multiplier"),
 	    num(s, "rr_adj"), num(s, "pct_change_adj"));
 	rc = json_object_get(s, "rating_components");
-	add(b, "Evidence rating %lld/5: quality %lld", (long long)json_integer_value(
-							      json_object_get(s, "evidence_rating")),
+	add(b, "Evidence rating %lld/5: quality %lld",
+	    (long long)json_integer_value(json_object_get(s, "evidence_rating")),
 	    (long long)json_integer_value(json_object_get(rc, "quality")));
 	if (json_integer_value(json_object_get(rc, "single_study_penalty")))
 		add(b, ", minus 1 because it rests on a single study");
@@ -155,9 +157,10 @@ static void money_text(struct buf *b, const json_t *s)
 	    num(s, "unit_cost_deflator"), num(s, "unit_cost_b"),
 	    (long long)json_integer_value(json_object_get(s, "base_year")),
 	    json_is_true(json_object_get(s, "unit_cost_interpolated")) ? " (deflator interpolated)"
-								      : "");
-	add(b, "  2. Without the intervention, %.4f crimes per %s a year (%g over %g year(s), from "
-	       "%s).\n",
+	                                                               : "");
+	add(b,
+	    "  2. Without the intervention, %.4f crimes per %s a year (%g over %g year(s), from "
+	    "%s).\n",
 	    num(s, "r"), unit, num(s, "baseline_rate"), num(s, "baseline_years"),
 	    str(s, "r_evaluation", "?"));
 	add(b, "  3. Crimes prevented per %s, r x (1 - %.3f) x (1 - %g)^t, over %lld year(s) (%s):",
@@ -170,10 +173,11 @@ static void money_text(struct buf *b, const json_t *s)
 	    100 * num(s, "discount"), num(s, "pv_benefits"));
 	add(b, "  5. Cost GBP %.2f per %s in %lld prices (%s); present value GBP %.2f.\n",
 	    num(s, "cost_b"), place ? "area a year" : "participant, one-off",
-	    (long long)json_integer_value(json_object_get(s, "base_year")),
-	    str(s, "cost_rule", ""), num(s, "pv_costs"));
-	add(b, "Result. Benefit-cost ratio %.2f (%s value for money): every GBP 1 returns GBP %.2f; "
-	       "net present value GBP %.2f",
+	    (long long)json_integer_value(json_object_get(s, "base_year")), str(s, "cost_rule", ""),
+	    num(s, "pv_costs"));
+	add(b,
+	    "Result. Benefit-cost ratio %.2f (%s value for money): every GBP 1 returns GBP %.2f; "
+	    "net present value GBP %.2f",
 	    num(s, "bcr"), str(s, "band", "?"), num(s, "bcr"), num(s, "npv"));
 	if (json_is_number(json_object_get(s, "cost_per_crime_prevented")))
 		add(b, "; GBP %.0f per crime prevented", num(s, "cost_per_crime_prevented"));
@@ -184,8 +188,8 @@ static void money_text(struct buf *b, const json_t *s)
 		    "exceed costs %.0f %% of the time (closed form %.1f %%); the benefit-cost "
 		    "ratio lies between %.2f and %.2f nine times in ten.\n",
 		    (long long)json_integer_value(json_object_get(s, "draws")),
-		    100 * num(s, "p_bcr_gt1"), 100 * num(s, "p_bcr_gt1_closed"),
-		    num(s, "bcr_p05"), num(s, "bcr_p95"));
+		    100 * num(s, "p_bcr_gt1"), 100 * num(s, "p_bcr_gt1_closed"), num(s, "bcr_p05"),
+		    num(s, "bcr_p95"));
 	else
 		add(b, "Uncertainty. The evidence gives no measure of uncertainty, so no chance "
 		       "of breaking even can be stated: treat the ratio with caution.\n");
@@ -199,8 +203,9 @@ static void score_text(struct buf *b, const json_t *s, int headline)
 	add(b, "\n== %s%s ==\n", str(s, "crime_type", "?"), headline ? " (headline)" : "");
 	evidence_text(b, s);
 	if (json_is_true(json_object_get(s, "harmful")))
-		add(b, "WARNING: the adjusted 95 %% interval lies wholly above zero: the evidence "
-		       "says this intervention increases %s.\n",
+		add(b,
+		    "WARNING: the adjusted 95 %% interval lies wholly above zero: the evidence "
+		    "says this intervention increases %s.\n",
 		    str(s, "crime_type", "crime"));
 	if (json_array_size(rs) == 0) {
 		money_text(b, s);
@@ -219,13 +224,14 @@ char *vfm_appraisal_text(const json_t *intervention, const json_t *scores)
 
 	add(&b, "Value-for-money appraisal: %s (%s)\n", str(intervention, "name", "?"),
 	    str(intervention, "id", "?"));
-	add(&b, "Level: %s. Method: whatworks value-for-money model version 1 (WSIPP-style "
-		"meta-analysis and Monte Carlo, HM Treasury Green Book discounting and prices).\n",
+	add(&b,
+	    "Level: %s. Method: whatworks value-for-money model version 1 (WSIPP-style "
+	    "meta-analysis and Monte Carlo, HM Treasury Green Book discounting and prices).\n",
 	    str(intervention, "level", "?"));
 	if (json_array_size(scores) == 0)
 		add(&b, "\nNo evaluation reports a crime outcome for this intervention yet: an "
-			"evaluation with an effect on a costed crime type, a baseline rate and a "
-			"delivery cost would allow an appraisal.\n");
+		        "evaluation with an effect on a costed crime type, a baseline rate and a "
+		        "delivery cost would allow an appraisal.\n");
 	if (head)
 		score_text(&b, head, json_array_size(scores) > 1);
 	json_array_foreach(scores, i, s)

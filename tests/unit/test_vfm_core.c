@@ -11,8 +11,8 @@
 #include "vfm.h"
 
 #define NEAR(got, want, tol)                                                                       \
-	cr_expect(fabs((got) - (want)) <= (tol), "%s = %.10g, want %.10g (tol %g)", #got,         \
-		  (double)(got), (double)(want), (double)(tol))
+	cr_expect(fabs((got) - (want)) <= (tol), "%s = %.10g, want %.10g (tol %g)", #got,          \
+	          (double)(got), (double)(want), (double)(tol))
 
 /* ---- 1. conversions ----------------------------------------------------- */
 
@@ -24,45 +24,79 @@ struct conv_case {
 };
 
 static const struct conv_case conv_cases[] = {
-    {"rr with se", {.measure = VFM_RISK_RATIO, .estimate = 0.8, .has_se = 1, .se = 0.1},
-     -0.2231435513142097, 0.1},
+    {"rr with se",
+     {.measure = VFM_RISK_RATIO, .estimate = 0.8, .has_se = 1, .se = 0.1},
+     -0.2231435513142097,
+     0.1},
     {"rate ratio with ci",
      {.measure = VFM_RATE_RATIO, .estimate = 0.75, .has_ci = 1, .ci_lo = 0.6, .ci_hi = 0.9},
-     -0.2876820724517809, 0.10343687641920067},
+     -0.2876820724517809,
+     0.10343687641920067},
     {"rr se wins over ci",
-     {.measure = VFM_RISK_RATIO, .estimate = 0.8, .has_se = 1, .se = 0.1, .has_ci = 1,
-      .ci_lo = 0.5, .ci_hi = 0.99},
-     -0.2231435513142097, 0.1},
-    {"rr no uncertainty", {.measure = VFM_RISK_RATIO, .estimate = 0.8}, -0.2231435513142097,
-     -1},
+     {.measure = VFM_RISK_RATIO,
+      .estimate = 0.8,
+      .has_se = 1,
+      .se = 0.1,
+      .has_ci = 1,
+      .ci_lo = 0.5,
+      .ci_hi = 0.99},
+     -0.2231435513142097,
+     0.1},
+    {"rr no uncertainty", {.measure = VFM_RISK_RATIO, .estimate = 0.8}, -0.2231435513142097, -1},
     {"percent change with ci",
      {.measure = VFM_PERCENT_CHANGE, .estimate = -21, .has_ci = 1, .ci_lo = -35, .ci_hi = -5},
-     -0.23572233352106983, 0.0968103551149163},
+     -0.23572233352106983,
+     0.0968103551149163},
     {"odds ratio with p0",
-     {.measure = VFM_ODDS_RATIO, .estimate = 0.6, .has_ci = 1, .ci_lo = 0.4, .ci_hi = 0.9,
-      .has_p0 = 1, .p0 = 0.3},
-     -0.3829922522561057, 0.16401793221130567},
+     {.measure = VFM_ODDS_RATIO,
+      .estimate = 0.6,
+      .has_ci = 1,
+      .ci_lo = 0.4,
+      .ci_hi = 0.9,
+      .has_p0 = 1,
+      .p0 = 0.3},
+     -0.3829922522561057,
+     0.16401793221130567},
     {"odds ratio without p0",
      {.measure = VFM_ODDS_RATIO, .estimate = 0.6, .has_ci = 1, .ci_lo = 0.4, .ci_hi = 0.9},
-     -0.5108256237659907, 0.20687375283840131, 1},
-    {"smd se without p0", {.measure = VFM_SMD, .estimate = -0.3, .has_se = 1, .se = 0.1},
-     -0.5441398092702653, 0.1813799364234218, 1},
+     -0.5108256237659907,
+     0.20687375283840131,
+     1},
+    {"smd se without p0",
+     {.measure = VFM_SMD, .estimate = -0.3, .has_se = 1, .se = 0.1},
+     -0.5441398092702653,
+     0.1813799364234218,
+     1},
     {"smd se with p0",
      {.measure = VFM_SMD, .estimate = -0.3, .has_se = 1, .se = 0.1, .has_p0 = 1, .p0 = 0.2},
-     -0.45647529665917036, 0.15808369430574484},
+     -0.45647529665917036,
+     0.15808369430574484},
     {"smd ci with p0",
-     {.measure = VFM_SMD, .estimate = -0.3, .has_ci = 1, .ci_lo = -0.5, .ci_hi = -0.1,
-      .has_p0 = 1, .p0 = 0.2},
-     -0.45647529665917036, 0.16129962072854442},
+     {.measure = VFM_SMD,
+      .estimate = -0.3,
+      .has_ci = 1,
+      .ci_lo = -0.5,
+      .ci_hi = -0.1,
+      .has_p0 = 1,
+      .p0 = 0.2},
+     -0.45647529665917036,
+     0.16129962072854442},
     {"counts 62/178 vs 85/178",
      {.measure = VFM_COUNTS, .t_events = 62, .t_n = 178, .c_events = 85, .c_n = 178},
-     -0.3155168714452248, 0.12906503432083255},
+     -0.3155168714452248,
+     0.12906503432083255},
     {"counts zero cell",
      {.measure = VFM_COUNTS, .t_events = 0, .t_n = 50, .c_events = 5, .c_n = 50},
-     -2.3978952727983707, 1.463763128222484, 0, 1},
+     -2.3978952727983707,
+     1.463763128222484,
+     0,
+     1},
     {"counts all events",
      {.measure = VFM_COUNTS, .t_events = 50, .t_n = 50, .c_events = 40, .c_n = 50},
-     0.22067136216882086, 0.07264744970197753, 0, 1},
+     0.22067136216882086,
+     0.07264744970197753,
+     0,
+     1},
 };
 
 Test(vfm_effect, conversions)
@@ -80,8 +114,8 @@ Test(vfm_effect, conversions)
 			cr_expect(!v.has_s, "%s: should have no s", c->name);
 		} else {
 			cr_expect(v.has_s, "%s: has_s", c->name);
-			cr_expect(fabs(v.s - c->s) < 1e-12, "%s: s %.15g want %.15g", c->name,
-				  v.s, c->s);
+			cr_expect(fabs(v.s - c->s) < 1e-12, "%s: s %.15g want %.15g", c->name, v.s,
+			          c->s);
 		}
 		cr_expect_eq(v.approximated, c->approximated, "%s: approximated", c->name);
 		cr_expect_eq(v.zero_cell, c->zero_cell, "%s: zero cell", c->name);
@@ -116,10 +150,11 @@ Test(vfm_effect, rejects_contract_breaches)
 /* ---- 3. pooling --------------------------------------------------------- */
 
 static const long bcg[13][4] = {
-    {4, 119, 11, 128},	   {6, 300, 29, 274},	  {3, 228, 11, 209},   {62, 13536, 248, 12619},
-    {33, 5036, 47, 5761},  {180, 1361, 372, 1079}, {8, 2537, 10, 619},  {505, 87886, 499, 87892},
-    {29, 7470, 45, 7232},  {17, 1699, 65, 1600},   {186, 50448, 141, 27197},
-    {5, 2493, 3, 2338},	   {27, 16886, 29, 17825},
+    {4, 119, 11, 128},       {6, 300, 29, 274},        {3, 228, 11, 209},
+    {62, 13536, 248, 12619}, {33, 5036, 47, 5761},     {180, 1361, 372, 1079},
+    {8, 2537, 10, 619},      {505, 87886, 499, 87892}, {29, 7470, 45, 7232},
+    {17, 1699, 65, 1600},    {186, 50448, 141, 27197}, {5, 2493, 3, 2338},
+    {27, 16886, 29, 17825},
 };
 
 Test(vfm_pool, metafor_bcg_dl)
@@ -131,10 +166,10 @@ Test(vfm_pool, metafor_bcg_dl)
 
 	for (i = 0; i < 13; i++) {
 		struct vfm_effect_in in = {.measure = VFM_COUNTS,
-					   .t_events = bcg[i][0],
-					   .t_n = bcg[i][0] + bcg[i][1],
-					   .c_events = bcg[i][2],
-					   .c_n = bcg[i][2] + bcg[i][3]};
+		                           .t_events = bcg[i][0],
+		                           .t_n = bcg[i][0] + bcg[i][1],
+		                           .c_events = bcg[i][2],
+		                           .c_n = bcg[i][2] + bcg[i][3]};
 
 		cr_assert_eq(vfm_effect_convert(&v[i], &in, &e), 0, "%s", e.msg);
 	}
@@ -154,11 +189,11 @@ Test(vfm_pool, one_study_homogeneous_and_no_uncertainty)
 {
 	struct vfm_effect one[] = {{.y = -0.3, .s = 0.12, .has_s = 1}};
 	struct vfm_effect same[] = {{.y = log(0.8), .s = 0.1, .has_s = 1},
-				    {.y = log(0.8), .s = 0.2, .has_s = 1}};
+	                            {.y = log(0.8), .s = 0.2, .has_s = 1}};
 	struct vfm_effect homog[] = {{.y = -0.2, .s = 0.1, .has_s = 1},
-				     {.y = -0.25, .s = 0.2, .has_s = 1},
-				     {.y = -0.22, .s = 0.15, .has_s = 1},
-				     {.y = 5.0}}; /* no s: ignored while others have one */
+	                             {.y = -0.25, .s = 0.2, .has_s = 1},
+	                             {.y = -0.22, .s = 0.15, .has_s = 1},
+	                             {.y = 5.0}}; /* no s: ignored while others have one */
 	struct vfm_effect none[] = {{.y = -0.2}, {.y = -0.4}};
 	struct vfm_pool p;
 	struct err e = {0};
@@ -196,8 +231,8 @@ Test(vfm_rating, components)
 		long studies, n;
 		int est, rating, single, small;
 	} t[] = {
-	    {5, 1, 356, 1, 4, 1, 0}, {5, 12, -1, 1, 5, 0, 0}, {4, 1, 60, 1, 2, 1, 1},
-	    {1, 1, 20, 1, 0, 1, 1},  {3, 2, 99, 1, 2, 0, 1},  {3, 2, 100, 1, 3, 0, 0},
+	    {5, 1, 356, 1, 4, 1, 0},  {5, 12, -1, 1, 5, 0, 0}, {4, 1, 60, 1, 2, 1, 1},
+	    {1, 1, 20, 1, 0, 1, 1},   {3, 2, 99, 1, 2, 0, 1},  {3, 2, 100, 1, 3, 0, 0},
 	    {5, 9, 5000, 0, 0, 0, 0},
 	};
 	struct vfm_params p = vfm_params_default();
@@ -228,9 +263,9 @@ Test(vfm_band, boundaries)
 		double bcr;
 		enum vfm_band b;
 	} t[] = {
-	    {-82.77, VFM_BAND_POOR},   {0, VFM_BAND_POOR},	{0.999999, VFM_BAND_POOR},
-	    {1.0, VFM_BAND_LOW},       {1.4999, VFM_BAND_LOW},	{1.5, VFM_BAND_MEDIUM},
-	    {1.99, VFM_BAND_MEDIUM},   {2.0, VFM_BAND_HIGH},	{3.999, VFM_BAND_HIGH},
+	    {-82.77, VFM_BAND_POOR},   {0, VFM_BAND_POOR},        {0.999999, VFM_BAND_POOR},
+	    {1.0, VFM_BAND_LOW},       {1.4999, VFM_BAND_LOW},    {1.5, VFM_BAND_MEDIUM},
+	    {1.99, VFM_BAND_MEDIUM},   {2.0, VFM_BAND_HIGH},      {3.999, VFM_BAND_HIGH},
 	    {4.0, VFM_BAND_VERY_HIGH}, {1e9, VFM_BAND_VERY_HIGH}, {NAN, VFM_BAND_INSUFFICIENT},
 	};
 	size_t i;
@@ -278,8 +313,12 @@ Test(vfm_money, deflators)
 Test(vfm_money, aos_2013_worked_example)
 {
 	/* $500 a year for 20 years: r (1 - e^mu) U = 0.5 x 0.5 x 2000 */
-	struct vfm_money_in in = {.mu_adj = log(0.5), .r = 0.5, .u_b = 2000, .c_b = 3000,
-				  .horizon = 20, .discount = 0.03};
+	struct vfm_money_in in = {.mu_adj = log(0.5),
+	                          .r = 0.5,
+	                          .u_b = 2000,
+	                          .c_b = 3000,
+	                          .horizon = 20,
+	                          .discount = 0.03};
 	struct vfm_money m;
 	struct err e = {0};
 
@@ -300,23 +339,58 @@ struct money_case {
 
 /* from the python transcription of sections 6-7 */
 static const struct money_case money_cases[] = {
-    {{-0.2, 0.1, 1, 0.5, 14050, 1000, 0, 2, 0, 0.035}, 0.09063462346100909,
-     0.09063462346100909, 2503.7705268998134, 1000, 2.5037705268998134, 1503.7705268998134,
-     5516.655566126994, 0.07239850656220763, 0.8940703895568851},
-    {{-0.1, 0.08, 1, 0.3, 11320, 800, 0, 3, 0, 0.035}, 0.028548774589212143,
-     0.028548774589212143, 937.1003704950972, 800, 1.1713754631188715, 137.1003704950972,
-     9340.739506466707, 0.08124003358467424, 0.5756863721496795},
+    {{-0.2, 0.1, 1, 0.5, 14050, 1000, 0, 2, 0, 0.035},
+     0.09063462346100909,
+     0.09063462346100909,
+     2503.7705268998134,
+     1000,
+     2.5037705268998134,
+     1503.7705268998134,
+     5516.655566126994,
+     0.07239850656220763,
+     0.8940703895568851},
+    {{-0.1, 0.08, 1, 0.3, 11320, 800, 0, 3, 0, 0.035},
+     0.028548774589212143,
+     0.028548774589212143,
+     937.1003704950972,
+     800,
+     1.1713754631188715,
+     137.1003704950972,
+     9340.739506466707,
+     0.08124003358467424,
+     0.5756863721496795},
     /* recurring area-year cost, decay 10 % a year, 5 years */
-    {{-0.3, 0.2, 1, 2.0, 1350, 2000, 1, 5, 0.1, 0.035}, 0.5183635586365642,
-     0.3400983308214498, 2697.678408459949, 9346.158417224451, 0.2886403469780993,
-     -6648.480008764502, 4402.852778710528, 0.8979402291875281, 1.8647875343351995e-23},
+    {{-0.3, 0.2, 1, 2.0, 1350, 2000, 1, 5, 0.1, 0.035},
+     0.5183635586365642,
+     0.3400983308214498,
+     2697.678408459949,
+     9346.158417224451,
+     0.2886403469780993,
+     -6648.480008764502,
+     4402.852778710528,
+     0.8979402291875281,
+     1.8647875343351995e-23},
     /* harmful: more crime, negative BCR, no cost per crime prevented */
-    {{0.05, 0.1, 1, 0.4, 5000, 500, 0, 1, 0, 0.035}, -0.02050843855040965,
-     -0.02050843855040965, -102.54219275204824, 500, -0.20508438550409647,
-     -602.5421927520482, NAN, 0.25, 0.0003666441346483188},
-    {{-0.05, 0.02, 1, 1.0, 1000, 40, 0, 1, 0, 0.035}, 0.048770575499285984,
-     0.048770575499285984, 48.77057549928598, 40, 1.2192643874821496, 8.770575499285982,
-     820.1666597226357, 0.04, 0.6768471089942065},
+    {{0.05, 0.1, 1, 0.4, 5000, 500, 0, 1, 0, 0.035},
+     -0.02050843855040965,
+     -0.02050843855040965,
+     -102.54219275204824,
+     500,
+     -0.20508438550409647,
+     -602.5421927520482,
+     NAN,
+     0.25,
+     0.0003666441346483188},
+    {{-0.05, 0.02, 1, 1.0, 1000, 40, 0, 1, 0, 0.035},
+     0.048770575499285984,
+     0.048770575499285984,
+     48.77057549928598,
+     40,
+     1.2192643874821496,
+     8.770575499285982,
+     820.1666597226357,
+     0.04,
+     0.6768471089942065},
 };
 
 Test(vfm_money, table)
@@ -358,11 +432,12 @@ Test(vfm_mc, agrees_with_closed_form)
 
 		cr_assert_eq(vfm_money_compute(&m, &c->in, &e), 0);
 		cr_assert_eq(vfm_monte_carlo(&mc, &m, &c->in, 10000, 42 + i, NULL, &e), 0, "%s",
-			     e.msg);
+		             e.msg);
 		cr_expect(fabs(mc.p_bcr_gt_1 - vfm_p_closed(&m, &c->in)) < 0.01,
-			  "case %zu: MC %g vs closed %g", i, mc.p_bcr_gt_1,
-			  vfm_p_closed(&m, &c->in));
-		/* percentiles of y near mu -/+ 1.645 se (sd of the 5th percentile at N = 10,000: 0.021 se) */
+		          "case %zu: MC %g vs closed %g", i, mc.p_bcr_gt_1,
+		          vfm_p_closed(&m, &c->in));
+		/* percentiles of y near mu -/+ 1.645 se (sd of the 5th percentile at N = 10,000:
+		 * 0.021 se) */
 		NEAR(mc.y_p05, c->in.mu_adj - 1.644854 * c->in.se_adj, 0.09 * c->in.se_adj);
 		NEAR(mc.y_p95, c->in.mu_adj + 1.644854 * c->in.se_adj, 0.09 * c->in.se_adj);
 		NEAR(mc.bcr_p05, vfm_bcr_at(&m, mc.y_p95), 1e-12);
@@ -382,8 +457,7 @@ Test(vfm_mc, seeded_and_reproducible)
 	cr_assert_eq(vfm_monte_carlo(&a, &m, &c->in, 5000, 7, NULL, &e), 0);
 	cr_assert_eq(vfm_monte_carlo(&b, &m, &c->in, 5000, 7, scratch, &e), 0);
 	cr_assert_eq(vfm_monte_carlo(&d, &m, &c->in, 5000, 8, scratch, &e), 0);
-	cr_expect(a.p_bcr_gt_1 == b.p_bcr_gt_1 && a.bcr_p05 == b.bcr_p05 &&
-		  a.bcr_p95 == b.bcr_p95);
+	cr_expect(a.p_bcr_gt_1 == b.p_bcr_gt_1 && a.bcr_p05 == b.bcr_p05 && a.bcr_p95 == b.bcr_p95);
 	cr_expect(a.bcr_p05 != d.bcr_p05);
 	cr_expect_eq(vfm_monte_carlo(&a, &m, &c->in, 0, 7, NULL, &e), WW_EINVALID);
 }
@@ -391,8 +465,8 @@ Test(vfm_mc, seeded_and_reproducible)
 Test(vfm_mc, draws_are_standard_normal)
 {
 	/* with mu 0, se 1 the y percentiles are the normal quantiles */
-	struct vfm_money_in in = {.mu_adj = 0, .se_adj = 1, .has_se = 1, .r = 1, .u_b = 1,
-				  .c_b = 1, .horizon = 1};
+	struct vfm_money_in in = {
+	    .mu_adj = 0, .se_adj = 1, .has_se = 1, .r = 1, .u_b = 1, .c_b = 1, .horizon = 1};
 	struct vfm_money m;
 	struct vfm_mc mc;
 	struct err e = {0};
@@ -405,6 +479,27 @@ Test(vfm_mc, draws_are_standard_normal)
 	cr_expect_eq(mc.p_bcr_gt_1, 0);
 	cr_expect_eq(vfm_p_closed(&m, &in), 0);
 	NEAR(vfm_phi(1.959964), 0.975, 1e-7);
+}
+
+Test(vfm_mc, ziggurat_tail)
+{
+	/* BCR > 1 <=> z < -3.5: exercises the draws beyond the ziggurat's base */
+	struct vfm_money_in in = {.mu_adj = 0,
+	                          .se_adj = 1,
+	                          .has_se = 1,
+	                          .r = 1,
+	                          .u_b = 1,
+	                          .c_b = -expm1(-3.5),
+	                          .horizon = 1};
+	struct vfm_money m;
+	struct vfm_mc mc;
+	struct err e = {0};
+
+	cr_assert_eq(vfm_money_compute(&m, &in, &e), 0);
+	NEAR(vfm_p_closed(&m, &in), 2.326290790355e-4, 1e-12);
+	cr_assert_eq(vfm_monte_carlo(&mc, &m, &in, 1000000, 3, NULL, &e), 0);
+	/* sd of the share at 10^6 draws: 1.5e-5 */
+	NEAR(mc.p_bcr_gt_1, 2.326290790355e-4, 6e-5);
 }
 
 /* ---- 9. projection ------------------------------------------------------ */

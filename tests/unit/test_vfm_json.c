@@ -13,8 +13,8 @@
 #include "vfm.h"
 
 #define NEAR(got, want, tol)                                                                       \
-	cr_expect(fabs((got) - (want)) <= (tol), "%s = %.12g, want %.12g", #got, (double)(got),   \
-		  (double)(want))
+	cr_expect(fabs((got) - (want)) <= (tol), "%s = %.12g, want %.12g", #got, (double)(got),    \
+	          (double)(want))
 
 static const char *reference_text =
     "{\"unit_costs\": ["
@@ -217,20 +217,20 @@ Test(vfm_json, same_evidence_same_numbers_in_any_order)
 
 /* One evaluation of a crime type, to exercise one thing at a time. */
 static json_t *one(const char *level, const char *crime, int quality, const char *effect,
-		   const char *baseline, const char *cost)
+                   const char *baseline, const char *cost)
 {
 	char iv[512], ev[2048];
 
 	snprintf(iv, sizeof(iv),
-		 "{\"id\": \"iv-one\", \"name\": \"One\", \"level\": \"%s\", \"summary\": \"s\"}",
-		 level);
+	         "{\"id\": \"iv-one\", \"name\": \"One\", \"level\": \"%s\", \"summary\": \"s\"}",
+	         level);
 	snprintf(ev, sizeof(ev),
-		 "[{\"id\": \"ev-one\", \"intervention\": \"iv-one\", \"design\": \"rct\","
-		 " \"quality\": %d, \"studies\": 3, \"sample_size\": 500,"
-		 " \"outcomes\": [{\"crime_type\": \"%s\", \"effect\": %s%s%s,"
-		 " \"follow_up_months\": 12}]%s%s}]",
-		 quality, crime, effect, baseline ? ", \"baseline\": " : "",
-		 baseline ? baseline : "", cost ? ", \"cost\": " : "", cost ? cost : "");
+	         "[{\"id\": \"ev-one\", \"intervention\": \"iv-one\", \"design\": \"rct\","
+	         " \"quality\": %d, \"studies\": 3, \"sample_size\": 500,"
+	         " \"outcomes\": [{\"crime_type\": \"%s\", \"effect\": %s%s%s,"
+	         " \"follow_up_months\": 12}]%s%s}]",
+	         quality, crime, effect, baseline ? ", \"baseline\": " : "",
+	         baseline ? baseline : "", cost ? ", \"cost\": " : "", cost ? cost : "");
 	return score(iv, ev, NULL);
 }
 
@@ -267,7 +267,7 @@ Test(vfm_json, each_insufficient_reason)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		json_t *scores = one(t[i].level, t[i].crime, t[i].quality, t[i].effect,
-				     t[i].baseline, t[i].cost);
+		                     t[i].baseline, t[i].cost);
 		const json_t *s = json_array_get(scores, 0);
 		const json_t *rs = json_object_get(s, "insufficient_reasons");
 
@@ -275,7 +275,7 @@ Test(vfm_json, each_insufficient_reason)
 		cr_expect_str_eq(str(s, "insufficient_reason"), t[i].reason, "case %zu", i);
 		cr_expect(json_is_null(json_object_get(s, "bcr")), "case %zu: no bcr", i);
 		cr_expect_eq(json_array_size(rs), 1, "case %zu: %zu reasons", i,
-			     json_array_size(rs));
+		             json_array_size(rs));
 		cr_expect(strlen(str(json_array_get(rs, 0), "message")) > 10, "case %zu", i);
 		json_decref(scores);
 	}
@@ -285,8 +285,8 @@ Test(vfm_json, place_rebased_costed)
 {
 	/* place: area-year cost recurring over T = 2 years; r per area */
 	json_t *scores = one("place", "robbery", 5, GOOD_EFFECT,
-			     "{\"rate\": 6, \"per\": \"area\", \"years\": 2}",
-			     "{\"amount\": 1000, \"per\": \"area-year\", \"price_year\": 2015}");
+	                     "{\"rate\": 6, \"per\": \"area\", \"years\": 2}",
+	                     "{\"amount\": 1000, \"per\": \"area-year\", \"price_year\": 2015}");
 	const json_t *s = json_array_get(scores, 0);
 	double ub = 11320 * 100 / 74.5804, cb = 1000 * 100 / 74.5804;
 	double pvb = 3 * 0.2 * ub, pvc = cb;
@@ -301,10 +301,11 @@ Test(vfm_json, place_rebased_costed)
 
 Test(vfm_json, harmful_negative_bcr)
 {
-	json_t *scores = one("person", "robbery", 5,
-			     "{\"measure\": \"counts\", \"treatment\": {\"events\": 90, \"n\": 178},"
-			     " \"control\": {\"events\": 60, \"n\": 178}}",
-			     "{\"rate\": 0.3, \"per\": \"participant\"}", PERSON_COST);
+	json_t *scores =
+	    one("person", "robbery", 5,
+	        "{\"measure\": \"counts\", \"treatment\": {\"events\": 90, \"n\": 178},"
+	        " \"control\": {\"events\": 60, \"n\": 178}}",
+	        "{\"rate\": 0.3, \"per\": \"participant\"}", PERSON_COST);
 	const json_t *s = json_array_get(scores, 0);
 
 	cr_expect(json_is_true(json_object_get(s, "harmful")));
@@ -319,18 +320,23 @@ Test(vfm_json, review_basis_is_the_best_review)
 {
 	static const char *evs =
 	    "[{\"id\": \"a-rct\", \"intervention\": \"iv-r\", \"design\": \"rct\", \"quality\": 5,"
-	    "  \"outcomes\": [{\"crime_type\": \"robbery\", \"effect\": {\"measure\": \"risk-ratio\","
+	    "  \"outcomes\": [{\"crime_type\": \"robbery\", \"effect\": {\"measure\": "
+	    "\"risk-ratio\","
 	    "  \"estimate\": 0.5, \"se\": 0.1}}]},"
 	    " {\"id\": \"b-review\", \"intervention\": \"iv-r\", \"design\": \"systematic-review\","
-	    "  \"quality\": 4, \"studies\": 8, \"source\": {\"citation\": \"x\", \"published\": \"2022\"},"
-	    "  \"outcomes\": [{\"crime_type\": \"robbery\", \"effect\": {\"measure\": \"risk-ratio\","
+	    "  \"quality\": 4, \"studies\": 8, \"source\": {\"citation\": \"x\", \"published\": "
+	    "\"2022\"},"
+	    "  \"outcomes\": [{\"crime_type\": \"robbery\", \"effect\": {\"measure\": "
+	    "\"risk-ratio\","
 	    "  \"estimate\": 0.9, \"se\": 0.05}}]},"
 	    " {\"id\": \"c-meta\", \"intervention\": \"iv-r\", \"design\": \"meta-analysis\","
-	    "  \"quality\": 4, \"studies\": 12, \"source\": {\"citation\": \"y\", \"published\": \"2015\"},"
-	    "  \"outcomes\": [{\"crime_type\": \"robbery\", \"effect\": {\"measure\": \"risk-ratio\","
+	    "  \"quality\": 4, \"studies\": 12, \"source\": {\"citation\": \"y\", \"published\": "
+	    "\"2015\"},"
+	    "  \"outcomes\": [{\"crime_type\": \"robbery\", \"effect\": {\"measure\": "
+	    "\"risk-ratio\","
 	    "  \"estimate\": 0.8, \"se\": 0.05}}]}]";
-	json_t *scores = score("{\"id\": \"iv-r\", \"name\": \"R\", \"level\": \"person\"}", evs,
-			       NULL);
+	json_t *scores =
+	    score("{\"id\": \"iv-r\", \"name\": \"R\", \"level\": \"person\"}", evs, NULL);
 	const json_t *s = json_array_get(scores, 0);
 	const json_t *b = json_object_get(s, "basis_evaluations");
 
@@ -365,7 +371,7 @@ Test(vfm_json, headline_projection_and_text)
 	cr_expect(num(pr, "bcr_p05") < num(pr, "bcr_p95"));
 	json_decref(pr);
 	cr_expect_eq(vfm_project_json(&pr, by_type(scores, "robbery"), "person", 0, 1, 10, &e),
-		     WW_EINVALID);
+	             WW_EINVALID);
 
 	text = vfm_appraisal_text(iv, scores);
 	cr_assert_not_null(text);
@@ -403,8 +409,7 @@ Test(vfm_json, params_and_bad_input)
 	p.base_year = 2017;
 	cr_assert_eq(vfm_score_intervention(&out, i, evs, r, &p, &e), 0);
 	cr_expect(json_is_true(json_object_get(json_array_get(out, 1), "base_year_interpolated")));
-	NEAR(num(json_array_get(out, 1), "unit_cost_b"), 14050 * 77.36418256461867 / 74.5804,
-	     1e-7);
+	NEAR(num(json_array_get(out, 1), "unit_cost_b"), 14050 * 77.36418256461867 / 74.5804, 1e-7);
 	json_decref(out);
 	json_decref(i);
 	json_decref(r);
