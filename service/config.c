@@ -1,0 +1,372 @@
+/*
+ * config.c - one table of settings: defaults, file, environment, flags, --help
+ */
+#include "config.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum type { T_STR, T_INT, T_LISTEN, T_LEVEL, T_ORIGINS };
+
+struct key {
+	const char *name;
+	enum type type;
+	size_t off;
+	size_t size; /* T_STR: buffer size */
+	long min, max;
+	const char *def;
+	int reload;
+	const char *desc;
+};
+
+#define S(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define I(f) offsetof(struct config, f), 0
+
+static const struct key keys[] = {
+    {"config_file", T_STR, S(config_file), 0, 0, "", 0,
+     "file of `key = value` lines read before the environment and flags"},
+    {"listen", T_LISTEN, S(listen), 0, 0, "127.0.0.1:8080", 0, "address and port to serve on"},
+    {"database_url", T_STR, S(database_url), 0, 0, "", 0,
+     "PostgreSQL conninfo or URL (default: the cluster in $WHATWORKS_DATA_DIR)"},
+    {"threads", T_INT, I(threads), 0, 1024, "0", 0, "HTTP worker threads (0: one per core)"},
+    {"db_pool_size", T_INT, I(db_pool_size), 0, 1024, "0", 0,
+     "PostgreSQL connections (0: one per thread)"},
+    {"db_acquire_timeout_ms", T_INT, I(db_acquire_timeout_ms), 1, 60000, "2000", 0,
+     "how long a request waits for a free connection before 503"},
+    {"db_statement_timeout_ms", T_INT, I(db_statement_timeout_ms), 0, 3600000, "10000", 0,
+     "PostgreSQL statement_timeout for API queries (0: none)"},
+    {"max_connections", T_INT, I(max_connections), 1, 1000000, "1024", 0,
+     "concurrent HTTP connections"},
+    {"max_connections_per_ip", T_INT, I(max_connections_per_ip), 0, 1000000, "256", 0,
+     "concurrent HTTP connections from one address (0: no limit)"},
+    {"connection_timeout", T_INT, I(connection_timeout), 1, 86400, "30", 0,
+     "seconds an idle connection is kept"},
+    {"connection_memory_limit", T_INT, I(connection_memory_limit), 8192, 16777216, "65536", 0,
+     "bytes of buffer per connection (request line and headers must fit)"},
+    {"max_url_size", T_INT, I(max_url_size), 64, 65536, "4096", 0,
+     "longest request target in bytes (414 beyond)"},
+    {"max_body_size", T_INT, I(max_body_size), 0, 67108864, "65536", 0,
+     "largest request body in bytes (413 beyond)"},
+    {"retry_after", T_INT, I(retry_after), 1, 3600, "5", 0, "Retry-After seconds sent with 503"},
+    {"shutdown_timeout", T_INT, I(shutdown_timeout), 0, 60, "8", 0,
+     "seconds SIGTERM waits for requests in flight"},
+    {"version_ttl_ms", T_INT, I(version_ttl_ms), 0, 60000, "250", 0,
+     "how long the evidence version is cached before it is read again"},
+    {"response_cache_mb", T_INT, I(response_cache_mb), 0, 4096, "16", 0,
+     "MiB of rendered responses kept per evidence version (0: off)"},
+    {"gzip_min_size", T_INT, I(gzip_min_size), 0, INT_MAX, "512", 0,
+     "smallest body compressed when the client accepts gzip"},
+    {"log_level", T_LEVEL, S(log_level), 0, 0, "info", 1, "debug, info, warn or error"},
+    {"cors_origins", T_ORIGINS, S(cors_origins), 0, 0, "*", 1,
+     "allowed CORS origins: *, a comma-separated list, or empty for none"},
+    {"cors_max_age", T_INT, I(cors_max_age), 0, 86400, "600", 1,
+     "seconds a browser may cache a preflight"},
+    {"cache_control", T_STR, S(cache_control), 0, 0, "public, max-age=60", 1,
+     "Cache-Control of GET responses"},
+    {"import_token", T_STR, S(import_token), 0, 0, "", 1,
+     "bearer token for POST /v1/imports (empty: disabled)"},
+    {"import_source", T_STR, S(import_source), 0, 0, "evidence", 1,
+     "source POST /v1/imports runs when the body names none"},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const struct key *find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == len && strncmp(keys[i].name, name, len) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int valid_origin(const char *s, size_t n)
+{
+	if (n >= 8 && strncmp(s, "https://", 8) == 0)
+		return n > 8;
+	if (n >= 7 && strncmp(s, "http://", 7) == 0)
+		return n > 7;
+	return 0;
+}
+
+static int set(struct config *c, const struct key *k, const char *v, const char *origin,
+               struct err *e)
+{
+	char *dst = (char *)c + k->off;
+
+	switch (k->type) {
+	case T_INT: {
+		char *end;
+		errno = 0;
+		long n = strtol(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0' || n < k->min || n > k->max)
+			return err_set(e, WW_EINVALID,
+			               "invalid value \"%s\" for %s (from %s): expected an integer "
+			               "from %ld to %ld",
+			               v, k->name, origin, k->min, k->max);
+		*(int *)(void *)dst = (int)n;
+		return 0;
+	}
+	case T_LISTEN: {
+		const char *colon = strrchr(v, ':');
+		char *end;
+		long port = colon ? strtol(colon + 1, &end, 10) : -1;
+		if (colon == NULL || colon == v || port < 0 || port > 65535 || *end != '\0' ||
+		    colon[1] == '\0')
+			return err_set(
+			    e, WW_EINVALID,
+			    "invalid value \"%s\" for listen (from %s): expected HOST:PORT, "
+			    "e.g. 127.0.0.1:8080",
+			    v, origin);
+		break;
+	}
+	case T_LEVEL:
+		if (log_level_parse(v) < 0)
+			return err_set(
+			    e, WW_EINVALID,
+			    "invalid value \"%s\" for log_level (from %s): expected debug, "
+			    "info, warn or error",
+			    v, origin);
+		break;
+	case T_ORIGINS:
+		if (strcmp(v, "*") != 0) {
+			const char *p = v;
+			while (*p) {
+				size_t n = strcspn(p, ", ");
+				if (n > 0 && !valid_origin(p, n))
+					return err_set(
+					    e, WW_EINVALID,
+					    "invalid value \"%s\" for cors_origins (from "
+					    "%s): expected *, or origins like "
+					    "https://example.org separated by commas",
+					    v, origin);
+				p += n;
+				p += strspn(p, ", ");
+			}
+		}
+		break;
+	case T_STR: break;
+	}
+	if (strlen(v) >= k->size)
+		return err_set(e, WW_EINVALID,
+		               "value for %s (from %s) is too long: at most %zu bytes", k->name,
+		               origin, k->size - 1);
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int load_file(struct config *c, const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "r");
+	char line[2048], origin[600];
+	int lineno = 0, rc = 0;
+
+	if (f == NULL)
+		return err_set(e, WW_EINVALID, "could not open config file \"%s\": %s", path,
+		               strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s = trim(line), *eq;
+		const struct key *k;
+
+		lineno++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		snprintf(origin, sizeof(origin), "%s:%d", path, lineno);
+		if (eq == NULL) {
+			rc = err_set(e, WW_EINVALID, "%s: expected `key = value`", origin);
+			break;
+		}
+		*eq = '\0';
+		char *name = trim(s), *val = trim(eq + 1);
+		size_t vl = strlen(val);
+		if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+			val[vl - 1] = '\0';
+			val++;
+		}
+		k = find(name, strlen(name));
+		if (k == NULL || strcmp(k->name, "config_file") == 0) {
+			rc = err_set(e, WW_EINVALID, "%s: unknown setting \"%s\" (see --help)",
+			             origin, name);
+			break;
+		}
+		if ((rc = set(c, k, val, origin, e)) < 0)
+			break;
+	}
+	fclose(f);
+	return rc;
+}
+
+static void env_name(char *out, size_t size, const char *key)
+{
+	size_t n = (size_t)snprintf(out, size, "WHATWORKS_");
+	for (const char *p = key; *p && n + 1 < size; p++)
+		out[n++] = (char)toupper((unsigned char)*p);
+	out[n] = '\0';
+}
+
+/* Finds --key=value or --key value in argv; -1 when absent, else the value index trick. */
+static const char *flag_value(int argc, char **argv, const struct key *k, int *bad)
+{
+	char flag[80];
+	size_t n;
+
+	snprintf(flag, sizeof(flag), "--%s", k->name);
+	for (char *p = flag; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	n = strlen(flag);
+	const char *found = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], flag, n) != 0)
+			continue;
+		if (argv[i][n] == '=')
+			found = argv[i] + n + 1;
+		else if (argv[i][n] == '\0') {
+			if (i + 1 >= argc) {
+				*bad = 1;
+				return NULL;
+			}
+			found = argv[++i];
+		}
+	}
+	return found;
+}
+
+static int check_args(int argc, char **argv, struct err *e)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char name[80];
+		size_t len;
+
+		if (strncmp(a, "--", 2) != 0)
+			return err_set(e, WW_EINVALID, "unexpected argument \"%s\" (see --help)",
+			               a);
+		len = strcspn(a + 2, "=");
+		if (len >= sizeof(name))
+			len = sizeof(name) - 1;
+		memcpy(name, a + 2, len);
+		name[len] = '\0';
+		for (char *p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (find(name, len) == NULL)
+			return err_set(e, WW_EINVALID, "unknown option \"%s\" (see --help)", a);
+		if (a[2 + len] != '=')
+			i++; /* the value follows */
+	}
+	return 0;
+}
+
+int config_load(struct config *c, int argc, char **argv, FILE *out, struct err *e)
+{
+	char env[80], origin[128];
+	int rc, bad = 0;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			config_usage(out);
+			return 1;
+		}
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NKEYS; i++)
+		if ((rc = set(c, &keys[i], keys[i].def, "default", e)) < 0)
+			return rc;
+	if ((rc = check_args(argc, argv, e)) < 0)
+		return rc;
+	/* the config file path first: from the flag, else the environment */
+	const char *path = flag_value(argc, argv, &keys[0], &bad);
+	if (path == NULL)
+		path = getenv("WHATWORKS_CONFIG_FILE");
+	if (path == NULL)
+		path = getenv("WHATWORKS_CONFIG");
+	if (path != NULL && path[0] != '\0') {
+		if ((rc = set(c, &keys[0], path, "the command line", e)) < 0)
+			return rc;
+		if ((rc = load_file(c, c->config_file, e)) < 0)
+			return rc;
+	}
+	for (size_t i = 1; i < NKEYS; i++) {
+		env_name(env, sizeof(env), keys[i].name);
+		const char *v = getenv(env);
+		if (v == NULL)
+			continue;
+		snprintf(origin, sizeof(origin), "environment variable %s", env);
+		if ((rc = set(c, &keys[i], v, origin, e)) < 0)
+			return rc;
+	}
+	for (size_t i = 1; i < NKEYS; i++) {
+		const char *v = flag_value(argc, argv, &keys[i], &bad);
+		if (bad)
+			return err_set(e, WW_EINVALID, "option --%s needs a value", keys[i].name);
+		if (v == NULL)
+			continue;
+		snprintf(origin, sizeof(origin), "option --%s", keys[i].name);
+		if ((rc = set(c, &keys[i], v, origin, e)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void config_usage(FILE *out)
+{
+	char env[80], flag[80];
+
+	fprintf(out, "usage: whatworks serve [--KEY VALUE | --KEY=VALUE]...\n\n"
+	             "Serves the evidence base over HTTP. Each setting comes from, in rising\n"
+	             "priority: its default, the config file (`key = value` lines), the\n"
+	             "environment variable, the option. SIGHUP reloads the settings marked\n"
+	             "(reload) and the config file; SIGTERM or SIGINT stops cleanly.\n\n");
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		snprintf(flag, sizeof(flag), "--%s", k->name);
+		for (char *p = flag; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		env_name(env, sizeof(env), k->name);
+		fprintf(out, "  %-28s %s%s\n", flag, k->desc, k->reload ? " (reload)" : "");
+		fprintf(out, "  %-28s env %s, default \"%s\"\n", "", env, k->def);
+	}
+}
+
+void config_apply_reload(struct config *dst, const struct config *src)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		const char *a = (const char *)dst + k->off, *b = (const char *)src + k->off;
+		size_t n = k->size ? k->size : sizeof(int);
+
+		if (k->size ? strcmp(a, b) == 0 : memcmp(a, b, n) == 0)
+			continue;
+		if (k->reload)
+			memcpy((char *)dst + k->off, b, n);
+		else
+			log_warn("setting changed but needs a restart", "key=%s", k->name);
+	}
+}
+
+int config_threads(const struct config *c)
+{
+	long n;
+
+	if (c->threads > 0)
+		return c->threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
