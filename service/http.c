@@ -1,0 +1,1210 @@
+/*
+ * http.c - libmicrohttpd server, routing, status mapping and the endpoints
+ *
+ * A request's life: uri_logged() allocates its struct request (raw target,
+ * request id, start time); on_request() checks limits, routes, negotiates and
+ * answers from the fast paths (304 from the cached evidence version, the
+ * response cache) or through the API functions on a pooled connection;
+ * completed() logs one line, counts it and frees the request.
+ */
+#include "http.h"
+#include "api.h"
+#include "db_pool.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define JSON_TYPE "application/json; charset=utf-8"
+#define CSV_TYPE "text/csv; charset=utf-8"
+#define VARY "Accept, Accept-Encoding, Origin"
+#define EXPOSE "ETag, Link, X-Evidence-Version, X-Request-Id, X-Total-Count, Retry-After"
+
+/* The settings SIGHUP may change: replaced whole, read without a lock. */
+struct dyn {
+	char cors[1024];
+	int cors_max_age;
+	char cache_control[256];
+	char token[256];
+	char source[256];
+	struct dyn *prev; /* older snapshots, freed at stop */
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	int listen_fd;
+	struct config cfg;
+	struct db_pool *pool;
+	struct http_cache *cache;
+	struct dyn *dyn;
+	pthread_mutex_t ver_lock;
+	struct api_version ver;
+	int ver_ok;
+	long long ver_at;
+	int in_flight;
+	int stopping;
+	unsigned seed;
+	unsigned long long next_id;
+};
+
+struct request {
+	struct http_server *s;
+	struct MHD_Connection *c;
+	const struct dyn *dyn;
+	char id[72];
+	char method[16];
+	char *target; /* raw request target, query included */
+	size_t target_len;
+	long long t0;
+	int seen, route, status;
+	size_t bytes;
+	struct http_buf upload;
+	int too_big;
+	char path_id[256];
+	char version_header[128];
+};
+
+typedef int (*api_list_fn)(struct api_result *, PGconn *, const struct api_params *, struct err *);
+typedef int (*api_item_fn)(struct api_result *, PGconn *, const char *, const struct api_params *,
+                           struct err *);
+typedef enum MHD_Result (*special_fn)(struct request *);
+
+enum { M_GET = 1, M_POST = 2 };
+enum { F_VERSIONED = 1 };
+
+struct route {
+	const char *path;
+	const char *methods;
+	unsigned mask;
+	int flags;
+	api_list_fn list;
+	api_item_fn item;
+	special_fn get, post;
+	const char *filename;
+};
+
+static enum MHD_Result h_openapi(struct request *rq);
+static enum MHD_Result h_healthz(struct request *rq);
+static enum MHD_Result h_readyz(struct request *rq);
+static enum MHD_Result h_metrics(struct request *rq);
+static enum MHD_Result h_imports_post(struct request *rq);
+
+static const struct route routes[] = {
+    {"/v1/interventions", "GET", M_GET, F_VERSIONED, api_interventions_list, NULL, NULL, NULL,
+     "interventions"},
+    {"/v1/interventions/{id}", "GET", M_GET, F_VERSIONED, NULL, api_intervention_get, NULL, NULL,
+     "intervention"},
+    {"/v1/evaluations", "GET", M_GET, F_VERSIONED, api_evaluations_list, NULL, NULL, NULL,
+     "evaluations"},
+    {"/v1/evaluations/{id}", "GET", M_GET, F_VERSIONED, NULL, api_evaluation_get, NULL, NULL,
+     "evaluation"},
+    {"/v1/evaluations/{id}/history", "GET", M_GET, F_VERSIONED, NULL, api_evaluation_history, NULL,
+     NULL, "evaluation-history"},
+    {"/v1/themes", "GET", M_GET, F_VERSIONED, api_themes, NULL, NULL, NULL, "themes"},
+    {"/v1/reference/unit-costs", "GET", M_GET, F_VERSIONED, api_unit_costs, NULL, NULL, NULL,
+     "unit-costs"},
+    {"/v1/reference/deflators", "GET", M_GET, F_VERSIONED, api_deflators, NULL, NULL, NULL,
+     "deflators"},
+    {"/v1/areas", "GET", M_GET, F_VERSIONED, api_areas, NULL, NULL, NULL, "areas"},
+    /* import runs change without the evidence version changing (rejected runs) */
+    {"/v1/imports", "GET POST", M_GET | M_POST, 0, api_imports_list, NULL, NULL, h_imports_post,
+     "imports"},
+    {"/v1/imports/{id}", "GET", M_GET, 0, NULL, api_import_get, NULL, NULL, "import"},
+    {"/v1/export", "GET", M_GET, F_VERSIONED, api_export, NULL, NULL, NULL, "export"},
+    {"/openapi.json", "GET", M_GET, 0, NULL, NULL, h_openapi, NULL, NULL},
+    {"/healthz", "GET", M_GET, 0, NULL, NULL, h_healthz, NULL, NULL},
+    {"/readyz", "GET", M_GET, 0, NULL, NULL, h_readyz, NULL, NULL},
+    {"/metrics", "GET", M_GET, 0, NULL, NULL, h_metrics, NULL, NULL},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static struct http_route_desc route_desc[NROUTES];
+
+static void fill_route_desc(void)
+{
+	for (size_t i = 0; i < NROUTES; i++) {
+		route_desc[i].path = routes[i].path;
+		route_desc[i].methods = routes[i].methods;
+	}
+}
+
+const struct http_route_desc *http_routes(size_t *n)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fill_route_desc);
+	*n = NROUTES;
+	return route_desc;
+}
+
+int http_status_for(int code)
+{
+	switch (code) {
+	case WW_OK: return 200;
+	case WW_ENOTFOUND: return 404;
+	case WW_EINVALID: return 400;
+	case WW_ECONFLICT: return 409;
+	case WW_EUPSTREAM: return 502;
+	case WW_EDB: return 503;
+	case WW_ENOMEM: return 503;
+	case WW_EAUTH: return 401;
+	case WW_EIO: return 500;
+	}
+	return 500;
+}
+
+static const char *error_code_for(int status)
+{
+	switch (status) {
+	case 400: return "invalid_parameter";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 406: return "not_acceptable";
+	case 409: return "conflict";
+	case 413: return "payload_too_large";
+	case 414: return "uri_too_long";
+	case 501: return "not_implemented";
+	case 502: return "upstream_failed";
+	case 503: return "unavailable";
+	}
+	return "internal";
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- responses ---- */
+
+static const struct dyn *dyn_of(struct http_server *s)
+{
+	return __atomic_load_n(&s->dyn, __ATOMIC_ACQUIRE);
+}
+
+static void add_common(struct request *rq, struct MHD_Response *r)
+{
+	const char *origin = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Origin");
+
+	MHD_add_response_header(r, "X-Request-Id", rq->id);
+	if (rq->version_header[0] == '\0') {
+		struct http_server *s = rq->s;
+		pthread_mutex_lock(&s->ver_lock);
+		if (s->ver_ok)
+			snprintf(rq->version_header, sizeof(rq->version_header),
+			         "run=%lld commit=%s", s->ver.run_id,
+			         s->ver.commit[0] ? s->ver.commit : "none");
+		pthread_mutex_unlock(&s->ver_lock);
+	}
+	if (rq->version_header[0] != '\0')
+		MHD_add_response_header(r, "X-Evidence-Version", rq->version_header);
+	MHD_add_response_header(r, "Vary", VARY);
+	if (origin != NULL && http_origin_allowed(rq->dyn->cors, origin)) {
+		MHD_add_response_header(r, "Access-Control-Allow-Origin",
+		                        strcmp(rq->dyn->cors, "*") == 0 ? "*" : origin);
+		MHD_add_response_header(r, "Access-Control-Expose-Headers", EXPOSE);
+	}
+	if (__atomic_load_n(&rq->s->stopping, __ATOMIC_ACQUIRE))
+		MHD_add_response_header(r, "Connection", "close");
+}
+
+static enum MHD_Result finish(struct request *rq, struct MHD_Response *r, int status)
+{
+	enum MHD_Result ret;
+
+	if (r == NULL) /* out of memory: let libmicrohttpd close the connection */
+		return MHD_NO;
+	add_common(rq, r);
+	rq->status = status;
+	ret = MHD_queue_response(rq->c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static struct MHD_Response *buffer_response(char *data, size_t len, int must_free,
+                                            struct request *rq)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+	    len, data, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+	rq->bytes = len;
+	return r;
+}
+
+/* Sends a JSON document (stolen) with status. */
+static enum MHD_Result send_json(struct request *rq, int status, json_t *doc,
+                                 const char *cache_control)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	struct MHD_Response *r;
+
+	json_decref(doc);
+	if (text == NULL)
+		return MHD_NO;
+	r = buffer_response(text, strlen(text), 1, rq);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", JSON_TYPE);
+	MHD_add_response_header(r, "Cache-Control", cache_control ? cache_control : "no-store");
+	return finish(rq, r, status);
+}
+
+static json_t *error_doc(int status, const char *message, json_t *detail)
+{
+	return json_pack("{s:{s:s, s:s, s:o}}", "error", "code", error_code_for(status), "message",
+	                 message, "detail", detail ? detail : json_null());
+}
+
+/* The parameter a message like 'parameter "limit" must ...' names, or NULL. */
+static json_t *detail_from_message(const char *msg)
+{
+	const char *p = strstr(msg, "parameter \"");
+	const char *end;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen("parameter \"");
+	end = strchr(p, '"');
+	if (end == NULL)
+		return NULL;
+	return json_pack("{s:s%}", "parameter", p, (size_t)(end - p));
+}
+
+/* Sends the JSON error for status; detail is stolen (may be NULL). */
+static enum MHD_Result send_error(struct request *rq, int status, const char *message,
+                                  json_t *detail)
+{
+	json_t *doc = error_doc(status, message, detail);
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	struct MHD_Response *r;
+	char n[16];
+
+	json_decref(doc);
+	if (text == NULL)
+		return MHD_NO;
+	r = buffer_response(text, strlen(text), 1, rq);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", JSON_TYPE);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (status == 503) {
+		snprintf(n, sizeof(n), "%d", rq->s->cfg.retry_after);
+		MHD_add_response_header(r, "Retry-After", n);
+	}
+	if (status == 405) {
+		const struct route *rt = &routes[rq->route];
+		MHD_add_response_header(
+		    r, "Allow",
+		    rt->mask & M_POST
+		        ? (rt->mask & M_GET ? "GET, HEAD, POST, OPTIONS" : "POST, OPTIONS")
+		        : "GET, HEAD, OPTIONS");
+	}
+	if (status == 401)
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"whatworks\"");
+	if (status == 413 || status == 414)
+		MHD_add_response_header(r, "Connection", "close");
+	return finish(rq, r, status);
+}
+
+/* Sends the error for a failed call: status from the code, message from e. */
+static enum MHD_Result send_err(struct request *rq, int code, const struct err *e)
+{
+	int status = http_status_for(code);
+	const char *msg = e->msg[0] ? e->msg : err_code_name(code);
+
+	if (status >= 500)
+		log_warn("request failed", "request_id=%s code=\"%s\" detail=\"%s\"", rq->id,
+		         err_code_name(code), msg);
+	if (status == 503 && code == WW_EDB)
+		msg = "the database is unavailable; try again shortly";
+	return send_error(rq, status, msg, status == 400 ? detail_from_message(e->msg) : NULL);
+}
+
+static enum MHD_Result send_304(struct request *rq, const char *etag)
+{
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "ETag", etag);
+	MHD_add_response_header(r, "Cache-Control", rq->dyn->cache_control);
+	rq->bytes = 0;
+	return finish(rq, r, 304);
+}
+
+/* ---- the database and the evidence version ---- */
+
+struct call {
+	const struct route *route;
+	struct request *rq;
+	struct api_result *res;
+	struct api_version *ver;
+	int kind; /* 0: api call, 1: version */
+};
+
+static const char *param_get(void *ctx, const char *name)
+{
+	struct request *rq = ctx;
+	return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct nth {
+	size_t want, at;
+	const char *found;
+};
+
+static enum MHD_Result nth_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                              const char *value)
+{
+	struct nth *n = cls;
+	(void)kind;
+	(void)value;
+	if (n->at++ == n->want) {
+		n->found = key;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static const char *param_name_at(void *ctx, size_t i)
+{
+	struct request *rq = ctx;
+	struct nth n = {i, 0, NULL};
+	MHD_get_connection_values(rq->c, MHD_GET_ARGUMENT_KIND, nth_cb, &n);
+	return n.found;
+}
+
+/* Runs one call on a pooled connection; retries once on a connection that
+ * broke (PostgreSQL restarted since it was made). */
+static int with_db(struct call *k, struct err *e)
+{
+	struct http_server *s = k->rq->s;
+	struct api_params params = {param_get, param_name_at, k->rq};
+	int rc = 0;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		PGconn *db;
+		err_clear(e);
+		if ((rc = db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, e)) < 0)
+			return rc;
+		if (k->kind == 1)
+			rc = api_version_current(k->ver, db, e);
+		else if (k->route->list != NULL)
+			rc = k->route->list(k->res, db, &params, e);
+		else
+			rc = k->route->item(k->res, db, k->rq->path_id, &params, e);
+		int dropped = db_pool_release(s->pool, db, rc == WW_EDB);
+		if (!(rc == WW_EDB && dropped))
+			break;
+	}
+	return rc;
+}
+
+static int current_version(struct request *rq, struct api_version *out, struct err *e)
+{
+	struct http_server *s = rq->s;
+	long long now = now_ns() / 1000000;
+	struct call k = {NULL, rq, NULL, out, 1};
+	int rc;
+
+	pthread_mutex_lock(&s->ver_lock);
+	if (s->ver_ok && now - s->ver_at < s->cfg.version_ttl_ms) {
+		*out = s->ver;
+		pthread_mutex_unlock(&s->ver_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&s->ver_lock);
+	memset(out, 0, sizeof(*out));
+	rc = with_db(&k, e);
+	pthread_mutex_lock(&s->ver_lock);
+	if (rc == 0) {
+		if (s->ver_ok && strcmp(s->ver.etag, out->etag) != 0)
+			http_cache_clear(s->cache);
+		s->ver = *out;
+		s->ver_ok = 1;
+		s->ver_at = now;
+	} else {
+		s->ver_ok = 0;
+	}
+	pthread_mutex_unlock(&s->ver_lock);
+	return rc;
+}
+
+static void version_header(char *out, size_t size, const struct api_version *v)
+{
+	snprintf(out, size, "run=%lld commit=%s", v->run_id, v->commit[0] ? v->commit : "none");
+}
+
+/* ---- the API endpoints ---- */
+
+static struct MHD_Response *cached_response(struct request *rq, const struct http_cached *c,
+                                            int compressed)
+{
+	struct MHD_Response *r = buffer_response(c->body, c->len, 0, rq);
+	char n[32];
+
+	if (r == NULL)
+		return NULL;
+	MHD_add_response_header(r, "Content-Type", c->rep == HTTP_REP_CSV ? CSV_TYPE : JSON_TYPE);
+	MHD_add_response_header(r, "ETag", c->etag);
+	MHD_add_response_header(r, "Cache-Control", rq->dyn->cache_control);
+	if (compressed)
+		MHD_add_response_header(r, "Content-Encoding", "gzip");
+	if (c->link != NULL && c->link[0] != '\0')
+		MHD_add_response_header(r, "Link", c->link);
+	if (c->total >= 0) {
+		snprintf(n, sizeof(n), "%lld", c->total);
+		MHD_add_response_header(r, "X-Total-Count", n);
+	}
+	if (c->rep == HTTP_REP_CSV) {
+		char cd[128];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s.csv\"", c->filename);
+		MHD_add_response_header(r, "Content-Disposition", cd);
+	}
+	snprintf(rq->version_header, sizeof(rq->version_header), "%s", c->version_header);
+	return r;
+}
+
+/* Picks JSON or CSV from format= and Accept; -1 after sending 400/406. */
+static int negotiate(struct request *rq, int csv_ok, enum MHD_Result *sent)
+{
+	const char *fmt = param_get(rq, "format");
+	int rep;
+
+	if (fmt != NULL) {
+		if (strcmp(fmt, "json") == 0)
+			return HTTP_REP_JSON;
+		if (strcmp(fmt, "csv") == 0 && csv_ok)
+			return HTTP_REP_CSV;
+		*sent = send_error(
+		    rq, 400,
+		    csv_ok ? "parameter \"format\" must be json or csv"
+		           : "parameter \"format\" must be json",
+		    json_pack("{s:s, s:[s,s]}", "parameter", "format", "allowed", "json", "csv"));
+		return -1;
+	}
+	rep =
+	    http_accept_pick(MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Accept"), csv_ok);
+	if (rep < 0) {
+		*sent = send_error(
+		    rq, 406,
+		    csv_ok ? "this resource is available as application/json or "
+		             "text/csv"
+		           : "this resource is available as application/json",
+		    csv_ok ? json_pack("{s:[s,s]}", "available", "application/json", "text/csv")
+		           : json_pack("{s:[s]}", "available", "application/json"));
+		return -1;
+	}
+	return rep;
+}
+
+static enum MHD_Result h_api(struct request *rq, const struct route *rt)
+{
+	struct http_server *s = rq->s;
+	const char *inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "If-None-Match");
+	const char *ae = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Accept-Encoding");
+	int cacheable = (rt->flags & F_VERSIONED) && param_get(rq, "as_of") == NULL;
+	int gz = http_accepts_gzip(ae), rep, rc;
+	struct api_version v;
+	struct api_result res;
+	struct err e = {0};
+	char etag[128], base[96], *key = NULL;
+	enum MHD_Result sent = MHD_NO;
+	struct http_buf body = {0}, packed = {0}, link = {0};
+	struct call k = {rt, rq, &res, NULL, 0};
+
+	if ((rep = negotiate(rq, 1, &sent)) < 0)
+		return sent;
+	if (cacheable) {
+		if ((rc = current_version(rq, &v, &e)) < 0)
+			return send_err(rq, rc, &e);
+		version_header(rq->version_header, sizeof(rq->version_header), &v);
+		http_etag_variant(etag, sizeof(etag), v.etag, rep, gz);
+		if (http_etag_match(inm, etag))
+			return send_304(rq, etag);
+		if (s->cache != NULL &&
+		    asprintf(&key, "%s|%d|%d|%s", v.etag, rep, gz, rq->target) > 0) {
+			struct http_cached *hit = http_cache_get(s->cache, key);
+			if (hit != NULL) {
+				struct MHD_Response *r = cached_response(rq, hit, hit->gz);
+				http_cache_release(s->cache, hit);
+				free(key);
+				return finish(rq, r, 200);
+			}
+		}
+	}
+	memset(&res, 0, sizeof(res));
+	if ((rc = with_db(&k, &e)) < 0) {
+		free(key);
+		return send_err(rq, rc, &e);
+	}
+	version_header(rq->version_header, sizeof(rq->version_header), &res.version);
+	if (rep == HTTP_REP_CSV) {
+		if (res.rows == NULL) {
+			api_result_free(&res);
+			free(key);
+			return send_error(rq, 406, "this resource has no CSV form; ask for JSON",
+			                  json_pack("{s:[s]}", "available", "application/json"));
+		}
+		rc = http_csv_render(&body, res.rows, res.columns);
+	} else {
+		char *text = json_dumps(res.body, JSON_COMPACT);
+		if (text != NULL) {
+			body.data = text;
+			body.len = body.cap = strlen(text);
+		}
+		rc = text != NULL ? 0 : WW_ENOMEM;
+	}
+	if (rc == 0 && res.limit > 0) {
+		const char *q = strchr(rq->target, '?');
+		char *path = strndup(rq->target, q ? (size_t)(q - rq->target) : rq->target_len);
+		if (path != NULL)
+			http_link_header(&link, path, q ? q + 1 : NULL, res.limit, res.offset,
+			                 res.total, res.next_cursor,
+			                 param_get(rq, "cursor") != NULL);
+		free(path);
+	}
+	if (rt->flags & F_VERSIONED) {
+		snprintf(base, sizeof(base), "%s", res.version.etag);
+	} else {
+		snprintf(base, sizeof(base), "\"h%016llx\"", http_hash(body.data, body.len));
+	}
+	http_etag_variant(etag, sizeof(etag), base, rep, gz);
+	struct http_cached *c = calloc(1, sizeof(*c));
+	if (rc < 0 || c == NULL || body.data == NULL) {
+		free(c);
+		goto oom;
+	}
+	int compress = gz && body.len >= (size_t)s->cfg.gzip_min_size;
+	if (compress) {
+		if (http_gzip(&packed, body.data, body.len) < 0) {
+			free(c);
+			goto oom;
+		}
+		http_buf_free(&body);
+		body = packed;
+		memset(&packed, 0, sizeof(packed));
+	}
+	c->body = body.data;
+	c->len = body.len;
+	c->rep = rep;
+	c->gz = compress;
+	snprintf(c->etag, sizeof(c->etag), "%s", etag);
+	snprintf(c->version_header, sizeof(c->version_header), "%s", rq->version_header);
+	c->link = link.data;
+	c->total = res.total >= 0 && res.limit > 0 ? res.total : -1;
+	snprintf(c->filename, sizeof(c->filename), "%s", rt->filename);
+	memset(&link, 0, sizeof(link));
+	memset(&body, 0, sizeof(body));
+	if (http_etag_match(inm, etag)) {
+		sent = send_304(rq, etag);
+	} else {
+		struct MHD_Response *r = cached_response(rq, c, compress);
+		sent = finish(rq, r, 200);
+	}
+	/* store only what was computed for the version the key names */
+	if (key != NULL && cacheable && strcmp(res.version.etag, v.etag) == 0)
+		http_cache_put(s->cache, key, c);
+	else {
+		free(c->body);
+		free(c->link);
+		free(c);
+	}
+	api_result_free(&res);
+	free(key);
+	return sent;
+oom:
+	http_buf_free(&body);
+	http_buf_free(&packed);
+	http_buf_free(&link);
+	api_result_free(&res);
+	free(key);
+	err_set(&e, WW_ENOMEM, "out of memory rendering the response");
+	return send_err(rq, WW_ENOMEM, &e);
+}
+
+/* ---- operational endpoints ---- */
+
+static enum MHD_Result h_openapi(struct request *rq)
+{
+	enum MHD_Result sent = MHD_NO;
+	const char *inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "If-None-Match");
+	char etag[64];
+	struct MHD_Response *r;
+
+	if (negotiate(rq, 0, &sent) < 0)
+		return sent;
+	snprintf(etag, sizeof(etag), "\"o%016llx\"",
+	         http_hash(http_openapi_json, http_openapi_json_len));
+	if (http_etag_match(inm, etag))
+		return send_304(rq, etag);
+	r = MHD_create_response_from_buffer(http_openapi_json_len, (void *)http_openapi_json,
+	                                    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	rq->bytes = http_openapi_json_len;
+	MHD_add_response_header(r, "Content-Type", JSON_TYPE);
+	MHD_add_response_header(r, "ETag", etag);
+	MHD_add_response_header(r, "Cache-Control", rq->dyn->cache_control);
+	return finish(rq, r, 200);
+}
+
+static enum MHD_Result h_healthz(struct request *rq)
+{
+	return send_json(rq, 200, json_pack("{s:s}", "status", "ok"), "no-store");
+}
+
+static enum MHD_Result h_readyz(struct request *rq)
+{
+	struct http_server *s = rq->s;
+	struct err e = {0};
+	PGconn *db = NULL;
+	json_t *checks = json_object();
+	const char *failed = NULL;
+	char msg[1100];
+	int rc;
+
+	if ((rc = db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, &e)) == 0 &&
+	    (rc = db_pool_ping(db, &e)) < 0) {
+		/* a connection made before a restart: one more try */
+		if (db_pool_release(s->pool, db, 1)) {
+			err_clear(&e);
+			db = NULL;
+			if ((rc = db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms,
+			                          &e)) == 0)
+				rc = db_pool_ping(db, &e);
+		} else {
+			db = NULL;
+		}
+	}
+	if (rc < 0) {
+		json_object_set_new(checks, "database", json_string(e.msg));
+		failed = "database";
+		snprintf(msg, sizeof(msg), "not ready: %s", e.msg);
+		goto done;
+	}
+	json_object_set_new(checks, "database", json_string("ok"));
+	rc = db_migrations_current(db, &e);
+	if (rc != 1) {
+		snprintf(msg, sizeof(msg), "not ready: %s",
+		         rc < 0 ? e.msg : "the database schema is behind; run 'whatworks migrate'");
+		json_object_set_new(checks, "migrations", json_string(msg + 11));
+		failed = "migrations";
+		goto done;
+	}
+	json_object_set_new(checks, "migrations", json_string("ok"));
+	struct api_version v;
+	memset(&v, 0, sizeof(v));
+	rc = api_version_current(&v, db, &e);
+	if (rc < 0 || v.run_id <= 0) {
+		snprintf(msg, sizeof(msg), "not ready: %s",
+		         rc < 0 ? e.msg : "no import has succeeded yet");
+		json_object_set_new(checks, "import", json_string(msg + 11));
+		failed = "import";
+		goto done;
+	}
+	json_object_set_new(checks, "import", json_string("ok"));
+	version_header(rq->version_header, sizeof(rq->version_header), &v);
+done:
+	if (db != NULL)
+		db_pool_release(s->pool, db, rc < 0);
+	if (failed == NULL)
+		return send_json(rq, 200,
+		                 json_pack("{s:s, s:o}", "status", "ready", "checks", checks),
+		                 "no-store");
+	return send_error(rq, 503, msg,
+	                  json_pack("{s:s, s:o}", "failed", failed, "checks", checks));
+}
+
+static enum MHD_Result h_metrics(struct request *rq)
+{
+	struct http_server *s = rq->s;
+	struct http_buf b = {0};
+	struct db_run_count counts[8];
+	struct api_version v;
+	struct err e = {0};
+	PGconn *db = NULL;
+	int open = 0, busy = 0, n = -1;
+
+	http_metrics_render(&b, NROUTES);
+	db_pool_stats(s->pool, &open, &busy);
+	http_buf_printf(&b,
+	                "# HELP whatworks_http_requests_in_flight Requests being served.\n"
+	                "# TYPE whatworks_http_requests_in_flight gauge\n"
+	                "whatworks_http_requests_in_flight %d\n"
+	                "# HELP whatworks_db_connections PostgreSQL connections in the pool.\n"
+	                "# TYPE whatworks_db_connections gauge\n"
+	                "whatworks_db_connections{state=\"open\"} %d\n"
+	                "whatworks_db_connections{state=\"busy\"} %d\n",
+	                __atomic_load_n(&s->in_flight, __ATOMIC_RELAXED), open, busy);
+	if (db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, &e) == 0) {
+		n = db_pool_run_counts(db, counts, 8, &e);
+		memset(&v, 0, sizeof(v));
+		int rc = n < 0 ? n : api_version_current(&v, db, &e);
+		db_pool_release(s->pool, db, rc < 0);
+		if (rc < 0)
+			n = -1;
+	}
+	http_buf_printf(&b,
+	                "# HELP whatworks_database_up Whether PostgreSQL answered this scrape.\n"
+	                "# TYPE whatworks_database_up gauge\nwhatworks_database_up %d\n",
+	                n >= 0);
+	if (n >= 0) {
+		const char *all[] = {"running", "succeeded", "rejected", "failed"};
+		http_buf_adds(&b, "# HELP whatworks_import_runs Import runs recorded, by result.\n"
+		                  "# TYPE whatworks_import_runs gauge\n");
+		for (size_t i = 0; i < 4; i++) {
+			long long cnt = 0;
+			for (int j = 0; j < n; j++)
+				if (strcmp(counts[j].status, all[i]) == 0)
+					cnt = counts[j].count;
+			http_buf_printf(&b, "whatworks_import_runs{result=\"%s\"} %lld\n", all[i],
+			                cnt);
+		}
+		http_buf_printf(&b,
+		                "# HELP whatworks_evidence_run_id The import run the evidence "
+		                "base reflects.\n# TYPE whatworks_evidence_run_id gauge\n"
+		                "whatworks_evidence_run_id %lld\n"
+		                "# HELP whatworks_evidence_info The evidence version served.\n"
+		                "# TYPE whatworks_evidence_info gauge\n"
+		                "whatworks_evidence_info{run=\"%lld\",commit=\"%s\"} 1\n",
+		                v.run_id, v.run_id, v.commit);
+	}
+	if (b.failed) {
+		http_buf_free(&b);
+		return MHD_NO;
+	}
+	struct MHD_Response *r = buffer_response(b.data, b.len, 1, rq);
+	if (r == NULL) {
+		http_buf_free(&b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	return finish(rq, r, 200);
+}
+
+/* Constant time in the length of the expected token. */
+static int token_equal(const char *given, const char *want)
+{
+	size_t gl = strlen(given), wl = strlen(want);
+	unsigned char d = gl != wl;
+
+	for (size_t i = 0; i < wl; i++)
+		d |= (unsigned char)(want[i] ^ (i < gl ? given[i] : 0));
+	return d == 0;
+}
+
+static enum MHD_Result h_imports_post(struct request *rq)
+{
+	const char *auth = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Authorization");
+	const char *token = rq->dyn->token;
+
+	if (token[0] == '\0')
+		return send_error(rq, 403,
+		                  "running imports over HTTP is disabled: set import_token "
+		                  "(WHATWORKS_IMPORT_TOKEN) to enable POST /v1/imports",
+		                  NULL);
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || !token_equal(auth + 7, token))
+		return send_error(rq, 401, "a valid bearer token is required to run an import",
+		                  NULL);
+	return send_error(rq, 501, "running an import over HTTP is not built into this binary yet",
+	                  NULL);
+}
+
+/* ---- dispatch ---- */
+
+/* Matches path against a template; the {id} segment goes into id. */
+static int match(const char *tmpl, const char *path, char *id, size_t idsize)
+{
+	while (*tmpl && *path) {
+		if (*tmpl == '{') {
+			size_t n = strcspn(path, "/");
+			if (n == 0 || n >= idsize)
+				return 0;
+			memcpy(id, path, n);
+			id[n] = '\0';
+			path += n;
+			tmpl = strchr(tmpl, '}') + 1;
+			continue;
+		}
+		if (*tmpl++ != *path++)
+			return 0;
+	}
+	return *tmpl == '\0' && *path == '\0';
+}
+
+static enum MHD_Result preflight(struct request *rq, const struct route *rt)
+{
+	const char *origin = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Origin");
+	const char *want =
+	    MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Access-Control-Request-Method");
+	const char *allow = rt->mask & M_POST
+	                        ? (rt->mask & M_GET ? "GET, HEAD, POST, OPTIONS" : "POST, OPTIONS")
+	                        : "GET, HEAD, OPTIONS";
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	char age[16];
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Allow", allow);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (origin != NULL && want != NULL && http_origin_allowed(rq->dyn->cors, origin)) {
+		snprintf(age, sizeof(age), "%d", rq->dyn->cors_max_age);
+		MHD_add_response_header(r, "Access-Control-Allow-Methods", allow);
+		MHD_add_response_header(r, "Access-Control-Allow-Headers",
+		                        "Accept, Accept-Encoding, Authorization, Content-Type, "
+		                        "If-None-Match, X-Request-Id");
+		MHD_add_response_header(r, "Access-Control-Max-Age", age);
+	}
+	return finish(rq, r, 204);
+}
+
+static enum MHD_Result dispatch(struct request *rq, const char *url, const char *method)
+{
+	const struct route *rt = NULL;
+	unsigned want;
+
+	for (size_t i = 0; i < NROUTES; i++)
+		if (match(routes[i].path, url, rq->path_id, sizeof(rq->path_id))) {
+			rt = &routes[i];
+			rq->route = (int)i;
+			break;
+		}
+	if (rt == NULL)
+		return send_error(rq, 404, "no such resource; see /openapi.json",
+		                  json_pack("{s:s}", "path", url));
+	if (strcmp(method, "OPTIONS") == 0)
+		return preflight(rq, rt);
+	want = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ? M_GET
+	       : strcmp(method, "POST") == 0                             ? M_POST
+	                                                                 : 0;
+	if ((rt->mask & want) == 0) {
+		char m[64];
+		snprintf(m, sizeof(m), "method %.16s is not allowed here", method);
+		return send_error(rq, 405, m, json_pack("{s:s}", "allow", rt->methods));
+	}
+	if (want == M_POST)
+		return rt->post(rq);
+	if (rt->get != NULL)
+		return rt->get(rq);
+	return h_api(rq, rt);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+	struct request *rq = *con_cls;
+	(void)cls;
+	(void)version;
+
+	if (rq == NULL) /* uri_logged failed to allocate */
+		return MHD_NO;
+	if (!rq->seen) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		rq->seen = 1;
+		rq->c = c;
+		snprintf(rq->method, sizeof(rq->method), "%s", method);
+		__atomic_fetch_add(&rq->s->in_flight, 1, __ATOMIC_RELAXED);
+		if (rq->target_len > (size_t)rq->s->cfg.max_url_size) {
+			char m[128];
+			snprintf(m, sizeof(m), "the request target is longer than %d bytes",
+			         rq->s->cfg.max_url_size);
+			return send_error(rq, 414, m, NULL);
+		}
+		if (cl != NULL &&
+		    strtoull(cl, NULL, 10) > (unsigned long long)rq->s->cfg.max_body_size)
+			rq->too_big = 1;
+		if (!rq->too_big && strcmp(method, "POST") != 0)
+			return dispatch(rq, url, method);
+		if (!rq->too_big)
+			return MHD_YES; /* the body follows */
+	}
+	if (*upload_size > 0 && !rq->too_big) {
+		if (rq->upload.len + *upload_size > (size_t)rq->s->cfg.max_body_size)
+			rq->too_big = 1;
+		else
+			http_buf_add(&rq->upload, upload, *upload_size);
+	}
+	if (rq->too_big) {
+		char m[128];
+		*upload_size = 0;
+		snprintf(m, sizeof(m), "the request body is larger than %d bytes",
+		         rq->s->cfg.max_body_size);
+		return send_error(rq, 413, m, NULL);
+	}
+	if (*upload_size > 0) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(rq, url, method);
+}
+
+/* A request id from the client when it is short and plain, else our own. */
+static void request_id(struct request *rq, struct MHD_Connection *c)
+{
+	const char *given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+	size_t n = given ? strlen(given) : 0;
+
+	if (n > 0 && n < 64 &&
+	    strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                  "0123456789-_.") == n) {
+		memcpy(rq->id, given, n + 1);
+		return;
+	}
+	snprintf(rq->id, sizeof(rq->id), "%08x%08llx", rq->s->seed,
+	         __atomic_add_fetch(&rq->s->next_id, 1, __ATOMIC_RELAXED));
+}
+
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct http_server *s = cls;
+	struct request *rq = calloc(1, sizeof(*rq));
+
+	if (rq == NULL)
+		return NULL;
+	rq->s = s;
+	rq->c = c;
+	rq->t0 = now_ns();
+	rq->route = -1;
+	rq->dyn = dyn_of(s);
+	rq->target_len = strlen(uri);
+	/* keep what the log and Link need; the length alone decides 414 */
+	rq->target = strndup(uri, rq->target_len > 65536 ? 65536 : rq->target_len);
+	snprintf(rq->id, sizeof(rq->id), "-");
+	return rq;
+}
+
+/* Appends s to a logfmt quoted value: escapes " and \, drops control bytes. */
+static size_t quote(char *out, size_t size, const char *s, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; s[i] && i < max && n + 3 < size; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\')
+			out[n++] = '\\';
+		out[n++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+	char path[600];
+	double secs;
+	(void)cls;
+	(void)c;
+
+	if (rq == NULL)
+		return;
+	*con_cls = NULL;
+	secs = (double)(now_ns() - rq->t0) / 1e9;
+	if (rq->seen) {
+		quote(path, sizeof(path), rq->target ? rq->target : "", 512);
+		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK || rq->status != 0)
+			log_info("request",
+			         "method=%s path=\"%s\" status=%d bytes=%zu duration_ms=%.3f "
+			         "request_id=%s%s",
+			         rq->method, path, rq->status, rq->bytes, secs * 1000.0, rq->id,
+			         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
+		http_metrics_observe(rq->route, rq->status, secs);
+		__atomic_fetch_sub(&rq->s->in_flight, 1, __ATOMIC_RELAXED);
+	}
+	http_buf_free(&rq->upload);
+	free(rq->target);
+	free(rq);
+}
+
+/* Called once headers are in: the request id can be read then. */
+static enum MHD_Result on_request_with_id(void *cls, struct MHD_Connection *c, const char *url,
+                                          const char *method, const char *version,
+                                          const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct request *rq = *con_cls;
+	if (rq != NULL && !rq->seen)
+		request_id(rq, c);
+	return on_request(cls, c, url, method, version, upload, upload_size, con_cls);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512], q[600];
+	size_t n;
+	(void)cls;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	quote(q, sizeof(q), msg, sizeof(msg));
+	log_warn("libmicrohttpd", "detail=\"%s\"", q);
+}
+
+/* ---- start, reload, stop ---- */
+
+static int listen_on(const char *hostport, struct err *e)
+{
+	char host[128];
+	const char *colon = strrchr(hostport, ':');
+	struct addrinfo hints, *res = NULL;
+	int fd, one = 1, rc;
+
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - hostport), hostport);
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res)) != 0)
+		return err_set(e, WW_EINVALID, "invalid value \"%s\" for listen: %s", hostport,
+		               gai_strerror(rc));
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	            res->ai_protocol);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+		rc = err_set(e, WW_EIO, "could not listen on %s: %s", hostport, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return rc;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static struct dyn *dyn_new(const struct config *cfg)
+{
+	struct dyn *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	snprintf(d->cors, sizeof(d->cors), "%s", cfg->cors_origins);
+	d->cors_max_age = cfg->cors_max_age;
+	snprintf(d->cache_control, sizeof(d->cache_control), "%s", cfg->cache_control);
+	snprintf(d->token, sizeof(d->token), "%s", cfg->import_token);
+	snprintf(d->source, sizeof(d->source), "%s", cfg->import_source);
+	return d;
+}
+
+static void server_free(struct http_server *s)
+{
+	struct dyn *d = s->dyn;
+	while (d != NULL) {
+		struct dyn *prev = d->prev;
+		free(d);
+		d = prev;
+	}
+	http_cache_free(s->cache);
+	db_pool_free(s->pool);
+	pthread_mutex_destroy(&s->ver_lock);
+	free(s);
+}
+
+int http_start(struct http_server **out, const struct config *cfg, struct err *e)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	char conninfo[1024];
+	unsigned threads = (unsigned)config_threads(cfg);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	int rc, pool;
+
+	*out = NULL;
+	if (s == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	s->cfg = *cfg;
+	s->listen_fd = -1;
+	pthread_mutex_init(&s->ver_lock, NULL);
+	s->seed = (unsigned)(now_ns() ^ (long long)getpid() << 16);
+	s->dyn = dyn_new(cfg);
+	pool = cfg->db_pool_size > 0 ? cfg->db_pool_size : (int)threads;
+	if (cfg->database_url[0] != '\0')
+		snprintf(conninfo, sizeof(conninfo), "%s", cfg->database_url);
+	else
+		db_conninfo(conninfo, sizeof(conninfo));
+	if (s->dyn == NULL ||
+	    (rc = db_pool_new(&s->pool, conninfo, pool, cfg->db_statement_timeout_ms, e)) < 0 ||
+	    (cfg->response_cache_mb > 0 &&
+	     (rc = http_cache_new(&s->cache, (size_t)cfg->response_cache_mb << 20)) < 0)) {
+		server_free(s);
+		return err_set(e, WW_ENOMEM, "out of memory");
+	}
+	if ((rc = listen_on(cfg->listen, e)) < 0) {
+		server_free(s);
+		return rc;
+	}
+	s->listen_fd = rc;
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+		flags |= MHD_USE_EPOLL;
+	s->daemon = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request_with_id, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    threads > 1 ? threads : 0u, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	    MHD_OPTION_END);
+	if (s->daemon == NULL) {
+		close(s->listen_fd);
+		server_free(s);
+		return err_set(e, WW_EIO, "could not start the HTTP server on %s", cfg->listen);
+	}
+	log_info("serving", "listen=%s threads=%u db_pool=%d epoll=%d cache_mb=%d", cfg->listen,
+	         threads, pool, (flags & MHD_USE_EPOLL) != 0, cfg->response_cache_mb);
+	*out = s;
+	return 0;
+}
+
+void http_reload(struct http_server *s, const struct config *cfg)
+{
+	struct dyn *d = dyn_new(cfg);
+
+	if (d == NULL) {
+		log_error("could not reload settings", "reason=\"out of memory\"");
+		return;
+	}
+	d->prev = s->dyn;
+	__atomic_store_n(&s->dyn, d, __ATOMIC_RELEASE);
+	if (s->cache != NULL)
+		http_cache_clear(s->cache);
+}
+
+int http_stop(struct http_server *s, int timeout_s)
+{
+	long long deadline = now_ns() + (long long)timeout_s * 1000000000LL;
+	int left;
+
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
+	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 && now_ns() < deadline)
+		usleep(20000);
+	MHD_stop_daemon(s->daemon);
+	server_free(s);
+	return left;
+}
