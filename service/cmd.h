@@ -12,5 +12,6 @@ int cmd_validate(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_imports(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

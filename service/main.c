@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"migrate", cmd_migrate, "apply the database migrations"},
 	{"import", cmd_import, "import evidence from a source (git)"},
 	{"imports", cmd_imports, "list import runs and their errors"},
+	{"serve", cmd_serve, "serve the evidence base over HTTP (REST, JSON and CSV)"},
 };
 
 static void usage(FILE *f)
