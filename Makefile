@@ -11,12 +11,12 @@
 # the same list (tests/integration checks that they agree).
 DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
-	libcurl4-openssl-dev libcriterion-dev postgresql-15 postgresql-client-15 \
+	libcurl4-openssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
 	clang-format wrk nginx-light curl python3
 
 BUILD ?= build
 SAN ?=
-PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl
+PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib
 CC = cc
 OPT ?= -O2
 CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
@@ -28,7 +28,7 @@ OPT = -O1
 endif
 
 LIB_SRC = $(filter-out service/main.c,$(wildcard service/*.c importers/*.c))
-LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/openapi.o
 MIGRATIONS = $(sort $(wildcard schema/[0-9]*.sql))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 INTEG_SRC = $(wildcard tests/integration/*.c)
@@ -65,6 +65,15 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) schema/gen-migrations.sh
 	schema/gen-migrations.sh $@ $(MIGRATIONS)
 
 $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# /openapi.json is served from the binary, so the document matches the build.
+$(BUILD)/gen/openapi.c: service/openapi.json service/gen-openapi.sh
+	@mkdir -p $(dir $@)
+	service/gen-openapi.sh $@ service/openapi.json
+
+$(BUILD)/obj/gen/openapi.o: $(BUILD)/gen/openapi.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -111,6 +120,10 @@ run: all
 	service/pgcluster.sh start $(DATA_DIR)
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks migrate
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks import git --repo $(CURDIR) --path evidence
+	@echo "serving on http://127.0.0.1:8080 - try:"
+	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions?theme=knife-crime&sort=-bcr&limit=10'"
+	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions?format=csv' -o interventions.csv"
+	@echo "  curl -s http://127.0.0.1:8080/v1/themes   (and /openapi.json, /readyz, /metrics)"
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks serve --listen 127.0.0.1:8080
 
 lint:
