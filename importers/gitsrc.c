@@ -279,7 +279,7 @@ static int fetch(git_remote *remote, char *head, size_t head_size, const char *s
 	git_strarray refspecs = {specs, 2};
 	char what[600];
 
-	snprintf(what, sizeof(what), "fetch \"%s\"", shown);
+	snprintf(what, sizeof(what), "fetch \"%.500s\"", shown);
 	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL) < 0)
 		return git_fail(e, WW_EUPSTREAM, what);
 	head[0] = '\0';

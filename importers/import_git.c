@@ -259,6 +259,7 @@ static int validate(struct run *r, struct err *e)
 	json_t *keys = NULL, *ref_keys = NULL, *gone_ivs = NULL;
 	struct strset retracted = {0}; /* intervention ids retracted by this run */
 	struct strset known = {0};     /* intervention ids that exist after this run */
+	struct strset here = {0};      /* intervention ids defined by this run's files */
 	char **all_ids = NULL;
 	size_t n_all = 0;
 	int rc = 0;
@@ -341,13 +342,16 @@ static int validate(struct run *r, struct err *e)
 		strset_sort(&known);
 	}
 	/* a name that resolves nowhere: take every id, for "did you mean" */
+	for (size_t i = 0; i < r->n_docs; i++)
+		if (r->docs[i]->kind == EV_INTERVENTION && strset_add(&here, r->docs[i]->id) < 0) {
+			rc = nomem(e);
+			goto cleanup;
+		}
+	strset_sort(&here);
 	for (size_t i = 0; i < r->n_docs; i++) {
 		const struct ev_doc *d = r->docs[i];
-		int found = d->kind != EV_EVALUATION || strset_has(&known, d->intervention);
-		for (size_t j = 0; j < r->n_docs && !found; j++)
-			found = r->docs[j]->kind == EV_INTERVENTION &&
-			        strcmp(r->docs[j]->id, d->intervention) == 0;
-		if (found)
+		if (d->kind != EV_EVALUATION || strset_has(&known, d->intervention) ||
+		    strset_has(&here, d->intervention))
 			continue;
 		if ((rc = db_intervention_ids(&all_ids, &n_all, r->c, e)) < 0)
 			goto cleanup;
@@ -416,6 +420,7 @@ cleanup:
 	free(all_ids);
 	free(retracted.v);
 	free(known.v);
+	free(here.v);
 	db_records_free(&others);
 	db_records_free(&refs);
 	json_decref(keys);
@@ -526,8 +531,10 @@ int import_git(PGconn *c, const struct import_git_opts *o, struct import_result 
 		goto cleanup;
 	snprintf(res->previous, sizeof(res->previous), "%s", r.src.last_commit);
 
+	double t_fetch = now_ms();
 	rc = gitsrc_snapshot(&r.snap, o->location, o->ref, o->subpath, o->data_dir,
 	                     r.src.last_commit, e);
+	t_fetch = now_ms() - t_fetch;
 	if (rc < 0) {
 		fail_run(&r, e);
 		goto cleanup;
@@ -540,10 +547,18 @@ int import_git(PGconn *c, const struct import_git_opts *o, struct import_result 
 		                   r.src.last_commit, &res->n, "commit already imported", e);
 		goto cleanup;
 	}
-	if ((rc = plan(&r, e)) < 0 || (rc = validate(&r, e)) < 0) {
+	double t_plan = now_ms();
+	if ((rc = plan(&r, e)) < 0) {
 		fail_run(&r, e);
 		goto cleanup;
 	}
+	double t_parse = now_ms();
+	t_plan = t_parse - t_plan;
+	if ((rc = validate(&r, e)) < 0) {
+		fail_run(&r, e);
+		goto cleanup;
+	}
+	t_parse = now_ms() - t_parse;
 	if (res->errs.n > 0) {
 		struct err ignore = {0};
 		res->n.rejected = r.files_rejected > 0 ? r.files_rejected : 1;
@@ -561,10 +576,14 @@ int import_git(PGconn *c, const struct import_git_opts *o, struct import_result 
 		             res->errs.n + res->errs.dropped);
 		goto cleanup;
 	}
+	double t_write = now_ms();
 	if ((rc = write_all(&r, e)) < 0) {
 		fail_run(&r, e);
 		goto cleanup;
 	}
+	t_write = now_ms() - t_write;
+	log_info("import timing", "run=%lld fetch_ms=%.1f plan_ms=%.1f parse_ms=%.1f write_ms=%.1f",
+	         res->run_id, t_fetch, t_plan, t_parse, t_write);
 	snprintf(res->status, sizeof(res->status), "succeeded");
 cleanup:
 	res->duration_ms = now_ms() - t0;

@@ -3,8 +3,11 @@
  */
 #include "db_import.h"
 
+#include "log.h"
+
 #include <libpq-fe.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +21,19 @@ static void trim(char *s)
 }
 
 /* Runs a statement; returns the result (tuples or command ok) or NULL with e set. */
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static PGresult *q(PGconn *c, struct err *e, const char *what, const char *sql, int n,
                    const char *const *params)
 {
+	double t0 = now_ms();
 	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	log_debug("statement", "what=\"%s\" ms=%.1f", what, now_ms() - t0);
 	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	char msg[512];
 
@@ -445,20 +457,40 @@ int db_records_write(PGconn *c, long long run_id, long long source_id,
 	json_decref(keys);
 	if (rc < 0)
 		return rc;
-	/* 15 significant digits: what a partner wrote (0.8) is what is stored */
-	if ((text = json_dumps(docs, JSON_COMPACT | JSON_REAL_PRECISION(15))) == NULL)
-		return err_set(e, WW_ENOMEM, "out of memory");
 	snprintf(src, sizeof(src), "%lld", source_id);
 	snprintf(run, sizeof(run), "%lld", run_id);
 	snprintf(ts, sizeof(ts), "%lld", (long long)m->committed_at);
-	const char *p[6] = {src, m->commit, m->author, m->committed_at ? ts : NULL, run, text};
-	for (i = 0; i < 3 && rc == 0; i++) {
-		PGresult *r = q(c, e, "write records", sql[i], 6, p);
+	/* one array per table, so each statement parses only its own documents */
+	for (int t = 0; t < 3 && rc == 0; t++) {
+		json_t *part = json_array();
+		if (part == NULL)
+			return err_set(e, WW_ENOMEM, "out of memory");
+		for (i = 0; i < json_array_size(docs); i++) {
+			const json_t *d = json_array_get(docs, i);
+			const char *kind = json_string_value(json_object_get(d, "kind"));
+			int table = strcmp(kind, "intervention") == 0 ? 0
+			            : strcmp(kind, "evaluation") == 0 ? 1
+			                                              : 2;
+			if (table == t)
+				json_array_append(part, (json_t *)d);
+		}
+		if (json_array_size(part) == 0) {
+			json_decref(part);
+			continue;
+		}
+		/* 15 significant digits: what a partner wrote (0.8) is what is stored */
+		text = json_dumps(part, JSON_COMPACT | JSON_REAL_PRECISION(15));
+		json_decref(part);
+		if (text == NULL)
+			return err_set(e, WW_ENOMEM, "out of memory");
+		const char *p[6] = {src, m->commit, m->author, m->committed_at ? ts : NULL,
+		                    run, text};
+		PGresult *r = q(c, e, "write records", sql[t], 6, p);
 		if (r == NULL)
 			rc = WW_EDB;
 		PQclear(r);
+		free(text);
 	}
-	free(text);
 	if (rc == 0) {
 		const char *op[2] = {src, run};
 		PGresult *r = q(c, e, "write outcomes", outcomes_sql, 2, op);
