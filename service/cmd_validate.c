@@ -86,6 +86,12 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* names carry a type byte in front (see walk) */
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
+}
+
 /* Prints or records one error (text: at once on stdout). */
 static void emit(struct run *r, const struct ev_error *e, FILE *out)
 {
@@ -137,6 +143,10 @@ static int walk(struct run *r, const char *dir, FILE *out)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
+		/* files the type says are not YAML are dropped without a stat */
+		if ((de->d_type == DT_REG && !is_yaml(de->d_name)) || de->d_type == DT_FIFO ||
+		    de->d_type == DT_SOCK || de->d_type == DT_CHR || de->d_type == DT_BLK)
+			continue;
 		if (n == cap) {
 			char **v = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*v));
 
@@ -146,34 +156,43 @@ static int walk(struct run *r, const char *dir, FILE *out)
 			}
 			names = v;
 		}
-		if ((names[n] = strdup(de->d_name)) == NULL) {
+		/* one byte in front of the name keeps its type: 'f' file, 'd' dir, '?' ask */
+		if ((names[n] = malloc(strlen(de->d_name) + 2)) == NULL) {
 			rc = WW_ENOMEM;
 			break;
 		}
+		names[n][0] = de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd' : '?';
+		strcpy(names[n] + 1, de->d_name);
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_entry);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		size_t dl = strlen(dir);
-		char *path = malloc(dl + strlen(names[i]) + 2);
-		struct stat st;
+		const char *name = names[i] + 1;
+		char *path = malloc(dl + strlen(name) + 2);
+		struct stat st = {0};
+		bool link = false;
 
 		if (path == NULL) {
 			rc = WW_ENOMEM;
 			break;
 		}
-		sprintf(path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", names[i]);
-		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && stat(path, &st) != 0)
-			st.st_mode = 0; /* dangling link: skip */
-		if (S_ISDIR(st.st_mode)) {
-			struct stat lst;
-
-			if (lstat(path, &lst) == 0 && !S_ISLNK(lst.st_mode)) /* no link loops */
-				rc = walk(r, path, out);
-		} else if (S_ISREG(st.st_mode) && is_yaml(names[i])) {
-			rc = add_file(r, path);
+		sprintf(path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", name);
+		if (names[i][0] == 'f') {
+			st.st_mode = S_IFREG;
+		} else if (names[i][0] == 'd') {
+			st.st_mode = S_IFDIR;
+		} else if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			link = true; /* followed to files, never into folders (no loops) */
+			if (stat(path, &st) != 0)
+				st.st_mode = 0;
 		}
+		if (S_ISDIR(st.st_mode) && !link)
+			rc = walk(r, path, out);
+		else if (S_ISREG(st.st_mode) && is_yaml(name))
+			rc = add_file(r, path);
 		free(path);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -182,8 +201,8 @@ static int walk(struct run *r, const char *dir, FILE *out)
 	return rc;
 }
 
-/* Reads path into r->buf with one read (plus a second to see end of file);
- * returns the length, or -1 after reporting. */
+/* Reads path into r->buf, with one read when the file does not change
+ * meanwhile; returns the length, or -1 after reporting. */
 static ssize_t read_file(struct run *r, const char *path, FILE *out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -227,6 +246,8 @@ static ssize_t read_file(struct run *r, const char *path, FILE *out)
 		if (got == 0)
 			break;
 		len += (size_t)got;
+		if (len == (size_t)st.st_size)
+			break;          /* all of it: no second read to see the end */
 		if (len == r->bufcap) { /* grew while we read */
 			emit_path(r, out, path, "file is too large (the limit is %d bytes)",
 			          EV_MAX_FILE_SIZE);

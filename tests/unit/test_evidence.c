@@ -117,7 +117,7 @@ Test(evidence, valid_examples_from_the_format)
 	     ""},
 	    {"unit costs",
 	     REF("unit-costs") "entries:\n" UC_ENTRY "  - {crime_type: burglary, amount: 5.5, "
-	                                             "unit: victim, price_year: 2015, "
+	                       "unit: victim, price_year: 2015, "
 	                       "flag: secondary, note: n}\nnotes: n\n",
 	     ""},
 	    {"deflators",
