@@ -45,10 +45,4 @@ int import_git(PGconn *c, const struct import_git_opts *o, struct import_result 
 
 void import_result_free(struct import_result *res);
 
-/* Hook run inside the import transaction after records are written, with the
- * ids of the interventions the run touched (JSON array) and whether reference
- * data changed; NULL by default. Scoring installs itself here. */
-extern int (*import_after_write)(PGconn *c, long long run_id, const json_t *touched,
-                                 int reference_changed, struct err *e);
-
 #endif

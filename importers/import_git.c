@@ -13,6 +13,7 @@
  * of the same record, so its history carries on.
  */
 #include "import.h"
+#include "db_score.h"
 #include "gitsrc.h"
 #include "log.h"
 
@@ -20,9 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-int (*import_after_write)(PGconn *c, long long run_id, const json_t *touched, int reference_changed,
-                          struct err *e);
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -468,8 +466,9 @@ static int write_all(struct run *r, struct err *e)
 	    (rc = db_records_write(r->c, r->res->run_id, r->src.id, &m, docs, e)) < 0 ||
 	    (rc = db_source_advance(r->c, r->src.id, r->snap->commit, r->res->run_id, e)) < 0)
 		goto rollback;
-	if (import_after_write != NULL && (rc = import_after_write(r->c, r->res->run_id, r->touched,
-	                                                           r->reference_changed, e)) < 0)
+	/* readers never see evidence without its scores: same transaction */
+	if ((rc = db_score_refresh(r->c, r->res->run_id, r->touched, r->reference_changed, NULL,
+	                           e)) < 0)
 		goto rollback;
 	if ((rc = db_run_finish(r->c, r->res->run_id, "succeeded", gitsrc_mode_name(r->snap->mode),
 	                        r->snap->commit, r->src.last_commit, &r->res->n, NULL, e)) < 0)

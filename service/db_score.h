@@ -1,0 +1,42 @@
+/*
+ * db_score.h - value-for-money scores kept beside the evidence
+ *
+ * Scores are recomputed inside the import transaction for the interventions
+ * an import touched, and for every intervention when reference data or the
+ * scoring parameters change, so readers never see evidence without its
+ * scores. The maths is vfm.c; this file only reads inputs and writes rows.
+ */
+#ifndef WW_DB_SCORE_H
+#define WW_DB_SCORE_H
+
+#include "db.h"
+#include "err.h"
+#include "vfm.h"
+
+#include <jansson.h>
+
+/*
+ * The scoring parameters in force: the model's defaults, overridden by
+ * WHATWORKS_VFM_DISCOUNT, WHATWORKS_VFM_DECAY, WHATWORKS_VFM_DRAWS,
+ * WHATWORKS_VFM_BASE_YEAR and WHATWORKS_VFM_HORIZON. WW_EINVALID names the
+ * variable at fault.
+ */
+int score_params_load(struct vfm_params *out, struct err *e);
+
+/* {"unit_costs": [...], "deflators": [...]} from the current reference data. */
+int db_score_reference(json_t **out, PGconn *c, struct err *e);
+
+/*
+ * Rescores the interventions in touched (a JSON array of ids; may name ids
+ * that no longer exist, whose scores are then deleted), or all of them when
+ * all is set or the stored scores were computed with other parameters.
+ * *rescored (may be NULL) receives how many interventions were scored. Runs
+ * in the caller's transaction.
+ */
+int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all, int *rescored,
+                     struct err *e);
+
+/* An intervention's body and its current scores, for `whatworks score`. */
+int db_score_get(json_t **intervention, json_t **scores, PGconn *c, const char *id, struct err *e);
+
+#endif
