@@ -189,6 +189,8 @@ static long long now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static size_t quote(char *out, size_t size, const char *s, size_t max);
+
 /* ---- responses ---- */
 
 static const struct dyn *dyn_of(struct http_server *s)
@@ -329,9 +331,12 @@ static enum MHD_Result send_err(struct request *rq, int code, const struct err *
 	int status = http_status_for(code);
 	const char *msg = e->msg[0] ? e->msg : err_code_name(code);
 
-	if (status >= 500)
+	if (status >= 500) {
+		char q[1100];
+		quote(q, sizeof(q), msg, sizeof(q));
 		log_warn("request failed", "request_id=%s code=\"%s\" detail=\"%s\"", rq->id,
-		         err_code_name(code), msg);
+		         err_code_name(code), q);
+	}
 	if (status == 503 && code == WW_EDB)
 		msg = "the database is unavailable; try again shortly";
 	return send_error(rq, status, msg, status == 400 ? detail_from_message(e->msg) : NULL);
