@@ -185,10 +185,9 @@ Test(validate_cmd, help, .init = setup, .fini = teardown)
 	cr_assert_stderr_eq_str("");
 }
 
-Test(validate_cmd, eleven_thousand_files_quickly, .init = setup, .fini = teardown)
+Test(validate_cmd, eleven_thousand_files, .init = setup, .fini = teardown)
 {
 	char rel[64];
-	struct timespec t0, t1;
 
 	for (int i = 0; i < 5500; i++) {
 		char text[1024];
@@ -209,11 +208,7 @@ Test(validate_cmd, eleven_thousand_files_quickly, .init = setup, .fini = teardow
 	}
 	const char *argv[] = {"validate", "big"};
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* speed is measured by make bench, not asserted here */
 	cr_assert_eq(run(2, argv), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cr_assert_stderr_eq_str("11000 files valid\n");
-	/* well under a second in an optimised build; generous for sanitizers */
-	cr_assert_lt((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	             5.0);
 }

