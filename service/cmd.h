@@ -13,5 +13,6 @@ int cmd_migrate(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_imports(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 
 #endif

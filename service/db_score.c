@@ -168,7 +168,10 @@ static int write_rows(PGconn *c, long long run_id, const json_t *rows, const jso
 	    "INSERT INTO scores (intervention, crime_type, run_id, params, figures, band, bcr,"
 	    " npv, p_bcr_gt1, bcr_p05, bcr_p95, evidence_rating, pct_change, harmful,"
 	    " insufficient_reason, headline)"
-	    " SELECT x->>'intervention', x->>'crime_type', $1, x->'params', x->'figures',"
+	    " SELECT x->>'intervention', x->>'crime_type',"
+	    " CASE WHEN $1::bigint > 0 THEN $1::bigint ELSE"
+	    "  (SELECT max(id) FROM import_runs WHERE status = 'succeeded') END,"
+	    " x->'params', x->'figures',"
 	    " x->>'band', (x->>'bcr')::float8, (x->>'npv')::float8,"
 	    " (x->>'p_bcr_gt1')::float8, (x->>'bcr_p05')::float8, (x->>'bcr_p95')::float8,"
 	    " coalesce((x->>'evidence_rating')::int, 0), (x->>'pct_change')::float8,"
@@ -308,4 +311,23 @@ int db_score_get(json_t **intervention, json_t **scores, PGconn *c, const char *
 		return WW_EDB;
 	}
 	return 0;
+}
+
+int db_score_headlines(json_t **rows, PGconn *c, struct err *e)
+{
+	PGresult *r =
+	    query(c, e, "read the scores",
+	          "SELECT coalesce(json_agg(json_build_object('intervention', s.intervention,"
+	          " 'crime_type', s.crime_type, 'band', s.band, 'bcr', s.bcr,"
+	          " 'p_bcr_gt1', s.p_bcr_gt1, 'evidence_rating', s.evidence_rating)"
+	          " ORDER BY s.bcr DESC NULLS LAST, s.intervention), '[]')::text"
+	          " FROM scores s WHERE s.headline",
+	          0, NULL);
+
+	*rows = NULL;
+	if (r == NULL)
+		return WW_EDB;
+	*rows = load_text(r, 0, 0, e);
+	PQclear(r);
+	return *rows ? 0 : WW_EDB;
 }

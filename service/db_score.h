@@ -30,6 +30,7 @@ int db_score_reference(json_t **out, PGconn *c, struct err *e);
  * Rescores the interventions in touched (a JSON array of ids; may name ids
  * that no longer exist, whose scores are then deleted), or all of them when
  * all is set or the stored scores were computed with other parameters.
+ * run_id 0 means the latest successful import run.
  * *rescored (may be NULL) receives how many interventions were scored. Runs
  * in the caller's transaction.
  */
@@ -38,5 +39,9 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 
 /* An intervention's body and its current scores, for `whatworks score`. */
 int db_score_get(json_t **intervention, json_t **scores, PGconn *c, const char *id, struct err *e);
+
+/* Every intervention's headline score row (intervention, crime_type, band,
+ * bcr, p_bcr_gt1, evidence_rating), best band first. */
+int db_score_headlines(json_t **rows, PGconn *c, struct err *e);
 
 #endif

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"import", cmd_import, "import evidence from a source (git)"},
 	{"imports", cmd_imports, "list import runs and their errors"},
 	{"serve", cmd_serve, "serve the evidence base over HTTP (REST, JSON and CSV)"},
+	{"score", cmd_score, "value-for-money appraisals in plain words"},
 };
 
 static void usage(FILE *f)
