@@ -12,7 +12,7 @@
 DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
 	libcurl4-openssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
-	clang-format wrk nginx-light curl python3
+	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc
 
 BUILD ?= build
 SAN ?=
@@ -37,6 +37,8 @@ BENCH_SRC = $(wildcard tests/bench/*.c)
 PREFIX ?= /usr/local
 DATA_DIR ?= $(CURDIR)/var
 
+
+.PHONY: stop evidence-check
 .PHONY: all deps run test test-fast test-san unit integration bench lint format clean install
 
 all: deps $(BUILD)/whatworks
@@ -91,7 +93,9 @@ $(BUILD)/tests/integration: $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatwo
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(BUILD)/tests/bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
+# Each benchmark is a program of its own: tests/bench/NAME.c -> build/bench/NAME.
+BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libwhatworks.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -102,29 +106,42 @@ unit: $(BUILD)/tests/unit
 integration: $(BUILD)/whatworks $(BUILD)/tests/integration
 	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks tests/with-postgres.sh $(BUILD)/tests/integration --jobs 1
 
+# The shipped evidence passes the validator and the JSON Schema agrees with it.
+evidence-check: $(BUILD)/whatworks
+	$(BUILD)/whatworks validate evidence
+	/usr/bin/python3 tests/schema_check.py
+
 test-fast: deps
-	$(MAKE) unit integration
+	$(MAKE) unit integration evidence-check
 
 test-san: deps
 	$(MAKE) BUILD=build/san SAN=1 unit integration
 
 test: deps
-	$(MAKE) unit integration
+	$(MAKE) unit integration evidence-check
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(MAKE) BUILD=build/san SAN=1 unit integration
 
-bench: deps $(BUILD)/whatworks $(BUILD)/tests/bench
-	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks tests/with-postgres.sh tests/bench/run.sh
+bench: deps $(BUILD)/whatworks $(BENCH_BIN)
+	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks WHATWORKS_BENCH_DIR=$(CURDIR)/$(BUILD)/bench \
+	  tests/with-postgres.sh tests/bench/run.sh
 
+# WHATWORKS_DATABASE_URL points every command at another database instead of
+# the local cluster in ./var.
 run: all
-	service/pgcluster.sh start $(DATA_DIR)
+	@if [ -z "$$WHATWORKS_DATABASE_URL" ]; then service/pgcluster.sh start $(DATA_DIR) >/dev/null; fi
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks migrate
-	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks import git --repo $(CURDIR) --path evidence
+	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks import git --name evidence --repo $(CURDIR) --path evidence
 	@echo "serving on http://127.0.0.1:8080 - try:"
-	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions?theme=knife-crime&sort=-bcr&limit=10'"
-	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions?format=csv' -o interventions.csv"
+	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions?theme=knife-crime&sort=-evidence_rating&limit=10'"
+	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions/checkpoint-deferred-prosecution'"
+	@echo "  curl -s 'http://127.0.0.1:8080/v1/scores?format=csv' -o scores.csv"
 	@echo "  curl -s http://127.0.0.1:8080/v1/themes   (and /openapi.json, /readyz, /metrics)"
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks serve --listen 127.0.0.1:8080
+
+# Stops the local cluster make run started.
+stop:
+	service/pgcluster.sh stop $(DATA_DIR)
 
 lint:
 	clang-format --dry-run --Werror service/*.[ch] importers/*.[ch] tests/*/*.c
