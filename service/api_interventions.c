@@ -74,9 +74,12 @@ static const char *const score_columns[] = {"intervention",
                                             "computed_at",
                                             NULL};
 
+/* Current evaluations of intervention a.id: the trigger-kept count (schema
+ * 004) for the current evidence base, a count of versions as of a past run. */
 #define EVAL_COUNT(a)                                                                              \
-	"(SELECT count(*) FROM evaluations e WHERE e.intervention = " a                            \
-	".id AND " API_VISIBLE("e") ")"
+	"(CASE WHEN $1::bigint IS NULL THEN coalesce((SELECT c.n FROM evaluation_counts c"         \
+	" WHERE c.intervention = " a ".id), 0) ELSE (SELECT count(*) FROM evaluations e"           \
+	" WHERE e.intervention = " a ".id AND " API_VISIBLE("e") ") END)"
 
 /* Appends " AND <cond>" for each filter given; values are bound. */
 static int add_filters(struct qb *q, const struct api_params *p, struct err *e)

@@ -1007,3 +1007,23 @@ Test(api, messages_are_postgresql_style)
 		cr_expect(e.msg[0] >= 'a' && e.msg[0] <= 'z', "%s", e.msg);
 	}
 }
+
+Test(api, evaluation_counts_follow_retractions)
+{
+	struct api_result r;
+
+	sql("UPDATE evaluations SET valid_to = 3, removed_in = '" C3 "'"
+	    " WHERE id = 'ev-a2' AND valid_to IS NULL");
+	sql("INSERT INTO evaluations (id, source_id, path, blob, commit, valid_from, body,"
+	    " intervention, title, design, quality) VALUES ('ev-z1', 1, 'e/z', 'b', '" C3 "', 3,"
+	    " '{}', 'i-zeta', 'Zeta', 'other', 1)");
+	ok(api_interventions_list, &r, PARAMS("sort", "-evaluations,id"));
+	cr_expect_eq(
+	    json_integer_value(json_object_get(find(data(&r), "id", "i-alpha"), "evaluations")), 1);
+	cr_expect_eq(
+	    json_integer_value(json_object_get(find(data(&r), "id", "i-zeta"), "evaluations")), 1);
+	api_result_free(&r);
+	sql("DELETE FROM evaluations WHERE id = 'ev-z1'");
+	expect_ids(api_interventions_list, PARAMS("sort", "-evaluations,id", "limit", "3"),
+	           "i-alpha,i-beta,i-gamma");
+}
