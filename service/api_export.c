@@ -46,54 +46,27 @@ int api_export(struct api_result *out, PGconn *db, const struct api_params *p, s
 	api_bind_run(&q, pg.run);
 	qb_param_ll(&q, pg.limit);
 	qb_param_ll(&q, pg.offset);
+	qb_sql(&q,
+	       "WITH m AS (SELECT 'intervention'::text AS kind, %s FROM interventions i"
+	       " WHERE " API_VISIBLE("i"),
+	       DOC_FIELDS("i"));
 	qb_sql(
 	    &q,
-	    "WITH m AS (SELECT 'intervention'::text AS kind, " DOC_FIELDS("i") " FROM "
-	                                                                       "interventions i "
-	                                                                       "WHERE " API_VISIBLE(
-	                                                                           "i") " UNION ALL"
-	                                                                                " SELECT "
-	                                                                                "'evaluatio"
-	                                                                                "n'::text,"
-	                                                                                " " DOC_FIELDS("e") " FROM evaluations e WHERE " API_VISIBLE(
-	                                                                                    "e") " "
-	                                                                                         "U"
-	                                                                                         "N"
-	                                                                                         "I"
-	                                                                                         "O"
-	                                                                                         "N"
-	                                                                                         " "
-	                                                                                         "A"
-	                                                                                         "L"
-	                                                                                         "L"
-	                                                                                         " "
-	                                                                                         "S"
-	                                                                                         "E"
-	                                                                                         "L"
-	                                                                                         "E"
-	                                                                                         "C"
-	                                                                                         "T"
-	                                                                                         " "
-	                                                                                         "r"
-	                                                                                         "."
-	                                                                                         "k"
-	                                                                                         "i"
-	                                                                                         "n"
-	                                                                                         "d"
-	                                                                                         ","
-	                                                                                         " " DOC_FIELDS("r") " FROM reference_data r WHERE " API_VISIBLE(
-	                                                                                             "r") "),"
-	                                                                                                  " p AS (SELECT * FROM m ORDER BY kind COLLATE \"C\", id COLLATE \"C\""
-	                                                                                                  " LIMIT $2 OFFSET $3)"
-	                                                                                                  " SELECT json_build_object('total', (SELECT count(*) FROM m),"
-	                                                                                                  " 'version', " API_VERSION_SQL
-	                                                                                                  ","
-	                                                                                                  " 'data', coalesce((SELECT json_agg(json_build_object('kind', p.kind,"
-	                                                                                                  " 'id', p.id, 'body', p.body, 'provenance', json_build_object("
-	                                                                                                  "'source', src.name, 'commit', p.commit, 'path', p.path, 'blob', p.blob,"
-	                                                                                                  " 'author', p.author, 'committed_at', p.committed_at))"
-	                                                                                                  " ORDER BY p.kind COLLATE \"C\", p.id COLLATE \"C\")"
-	                                                                                                  " FROM p LEFT JOIN sources src ON src.id = p.source_id), '[]'::json))::text");
+	    " UNION ALL SELECT 'evaluation'::text, %s FROM evaluations e WHERE " API_VISIBLE("e"),
+	    DOC_FIELDS("e"));
+	qb_sql(&q,
+	       " UNION ALL SELECT r.kind, %s FROM reference_data r WHERE " API_VISIBLE("r") "),",
+	       DOC_FIELDS("r"));
+	qb_sql(&q, " p AS (SELECT * FROM m ORDER BY kind COLLATE \"C\", id COLLATE \"C\""
+	           " LIMIT $2 OFFSET $3)");
+	qb_sql(&q, " SELECT json_build_object('total', (SELECT count(*) FROM m),"
+	           " 'version', " API_VERSION_SQL ","
+	           " 'data', coalesce((SELECT json_agg(json_build_object('kind', p.kind,"
+	           " 'id', p.id, 'body', p.body, 'provenance', json_build_object("
+	           "'source', src.name, 'commit', p.commit, 'path', p.path, 'blob', p.blob,"
+	           " 'author', p.author, 'committed_at', p.committed_at))"
+	           " ORDER BY p.kind COLLATE \"C\", p.id COLLATE \"C\")"
+	           " FROM p LEFT JOIN sources src ON src.id = p.source_id), '[]'::json))::text");
 	if ((rc = qb_exec_json(&q, db, &doc, e)) < 0)
 		return rc;
 	return api_finish_list(out, doc, &pg, columns, -1, e);
