@@ -271,3 +271,32 @@ int db_pool_ping(PGconn *conn, struct err *e)
 	PQclear(r);
 	return 0;
 }
+
+int db_pool_source_get(PGconn *conn, const char *name, struct db_pool_source *out, struct err *e)
+{
+	const char *params[1] = {name};
+	PGresult *r = PQexecParams(conn,
+	                           "SELECT kind, location, coalesce(ref, ''), subpath FROM sources"
+	                           " WHERE name = $1",
+	                           1, NULL, params, NULL, NULL, 0);
+	char msg[512];
+
+	memset(out, 0, sizeof(*out));
+	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		copy_msg(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+		PQclear(r);
+		return err_set(e, WW_EDB, "could not read the sources: %s", msg);
+	}
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return err_set(
+		    e, WW_ENOTFOUND,
+		    "no source named \"%.200s\"; run 'whatworks import' once to create it", name);
+	}
+	snprintf(out->kind, sizeof(out->kind), "%s", PQgetvalue(r, 0, 0));
+	snprintf(out->location, sizeof(out->location), "%s", PQgetvalue(r, 0, 1));
+	snprintf(out->ref, sizeof(out->ref), "%s", PQgetvalue(r, 0, 2));
+	snprintf(out->subpath, sizeof(out->subpath), "%s", PQgetvalue(r, 0, 3));
+	PQclear(r);
+	return 0;
+}

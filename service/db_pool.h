@@ -51,6 +51,15 @@ struct db_run_count {
 /* Fills up to max entries; returns how many, or WW_EDB. */
 int db_pool_run_counts(PGconn *conn, struct db_run_count *out, int max, struct err *e);
 
+/* A configured source by name, for POST /v1/imports. WW_ENOTFOUND when none. */
+struct db_pool_source {
+	char kind[16];
+	char location[1024];
+	char ref[256];
+	char subpath[512];
+};
+int db_pool_source_get(PGconn *conn, const char *name, struct db_pool_source *out, struct err *e);
+
 /* A round trip to the server (SELECT 1). */
 int db_pool_ping(PGconn *conn, struct err *e);
 

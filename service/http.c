@@ -10,6 +10,7 @@
 #include "http.h"
 #include "api.h"
 #include "db_pool.h"
+#include "import.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -817,10 +818,66 @@ static int token_equal(const char *given, const char *want)
 	return d == 0;
 }
 
+/* Runs an import of a configured git source now, on a pooled connection. */
+static enum MHD_Result run_import(struct request *rq, const char *name)
+{
+	struct http_server *s = rq->s;
+	const char *dir = getenv("WHATWORKS_DATA_DIR");
+	struct db_pool_source src;
+	struct import_git_opts o = {0};
+	struct import_result res;
+	struct err e = {0};
+	PGconn *db;
+	int rc;
+
+	if ((rc = db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, &e)) < 0)
+		return send_err(rq, rc, &e);
+	if ((rc = db_pool_source_get(db, name, &src, &e)) == 0 && strcmp(src.kind, "git") != 0)
+		rc = err_set(&e, WW_EINVALID,
+		             "parameter \"source\" names a %s source; only git sources can be run "
+		             "over HTTP",
+		             src.kind);
+	memset(&res, 0, sizeof(res));
+	if (rc == 0) {
+		o.name = name;
+		o.location = src.location;
+		o.ref = src.ref[0] ? src.ref : NULL;
+		o.subpath = src.subpath;
+		o.data_dir = dir && dir[0] ? dir : "var";
+		o.trigger = "api";
+		rc = import_git(db, &o, &res, &e);
+	}
+	db_pool_release(s->pool, db, rc == WW_EDB);
+	if ((rc < 0 && rc != WW_EINVALID) || (rc == WW_EINVALID && res.run_id == 0)) {
+		/* no run recorded: a bad request or a failure before it started */
+		import_result_free(&res);
+		return send_err(rq, rc, &e);
+	}
+	/* the evidence may have changed: read the version again */
+	pthread_mutex_lock(&s->ver_lock);
+	s->ver_ok = 0;
+	pthread_mutex_unlock(&s->ver_lock);
+	log_info("import run over HTTP", "request_id=%s run=%lld status=%s", rq->id, res.run_id,
+	         res.status);
+	json_t *doc =
+	    json_pack("{s:{s:I, s:s, s:s, s:s, s:s, s:{s:i, s:i, s:i, s:i, s:i}}}", "data",
+	              "run_id", (json_int_t)res.run_id, "status", res.status, "mode", res.mode,
+	              "commit", res.commit, "previous_commit", res.previous, "counts", "added",
+	              res.n.added, "updated", res.n.updated, "unchanged", res.n.unchanged,
+	              "removed", res.n.removed, "rejected", res.n.rejected);
+	if (doc != NULL && e.msg[0] != '\0')
+		json_object_set_new(json_object_get(doc, "data"), "message", json_string(e.msg));
+	import_result_free(&res);
+	return send_json(rq, 200, doc, "no-store");
+}
+
 static enum MHD_Result h_imports_post(struct request *rq)
 {
 	const char *auth = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Authorization");
 	const char *token = rq->dyn->token;
+	const char *name = rq->dyn->source;
+	json_t *body = NULL, *src;
+	enum MHD_Result sent;
 
 	if (token[0] == '\0')
 		return send_error(rq, 403,
@@ -830,8 +887,23 @@ static enum MHD_Result h_imports_post(struct request *rq)
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || !token_equal(auth + 7, token))
 		return send_error(rq, 401, "a valid bearer token is required to run an import",
 		                  NULL);
-	return send_error(rq, 501, "running an import over HTTP is not built into this binary yet",
-	                  NULL);
+	if (rq->upload.len > 0) {
+		json_error_t je;
+		body = json_loadb(rq->upload.data, rq->upload.len, 0, &je);
+		src = json_object_get(body, "source");
+		if (!json_is_object(body) || (src != NULL && !json_is_string(src))) {
+			json_decref(body);
+			return send_error(rq, 400,
+			                  "parameter \"source\": the body must be empty or a JSON "
+			                  "object like {\"source\": \"evidence\"}",
+			                  json_pack("{s:s}", "parameter", "source"));
+		}
+		if (src != NULL)
+			name = json_string_value(src);
+	}
+	sent = run_import(rq, name);
+	json_decref(body);
+	return sent;
 }
 
 /* ---- dispatch ---- */
