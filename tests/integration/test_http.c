@@ -484,9 +484,39 @@ Test(http_setup, imports_post_needs_the_token)
 	cr_expect_eq(r.status, 401);
 	ht_free(&r);
 	const char *right[] = {"Authorization: Bearer s3cret-token", NULL};
-	ht_request(&r, &d, "POST", "/v1/imports", right, "{}");
-	cr_expect(r.status != 401 && r.status != 403, "status %ld: %s", r.status, r.body);
+	ht_request(&r, &d, "POST", "/v1/imports", right, "[1]");
+	cr_expect_eq(r.status, 400, "status %ld: %s", r.status, r.body);
 	ht_free(&r);
+	ht_request(&r, &d, "POST", "/v1/imports", right, "{\"source\": \"nope\"}");
+	cr_expect_eq(r.status, 404, "status %ld: %s", r.status, r.body);
+	ht_free(&r);
+	cr_expect_eq(ht_stop(&d), 0);
+
+	/* a real run: the evidence this repository ships */
+	char cwd[1024], dir[] = "/tmp/whatworks-http-data-XXXXXX", cmd[1200];
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	cr_assert_not_null(mkdtemp(dir));
+	setenv("WHATWORKS_DATA_DIR", dir, 1);
+	const char *params[] = {cwd};
+	pgtest_exec(&db, "DELETE FROM evaluations", 0, NULL);
+	pgtest_exec(&db, "DELETE FROM interventions", 0, NULL);
+	pgtest_exec(&db,
+	            "INSERT INTO sources (name, kind, location, subpath) VALUES ('shipped', 'git', "
+	            "$1, 'evidence')",
+	            1, params);
+	ht_start(&d, db.conninfo, args);
+	ht_request(&r, &d, "POST", "/v1/imports", right, "{\"source\": \"shipped\"}");
+	cr_expect_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	json_t *j = ht_json(&r);
+	const char *status =
+	    json_string_value(json_object_get(json_object_get(j, "data"), "status"));
+	cr_expect(status != NULL &&
+	              (strcmp(status, "succeeded") == 0 || strcmp(status, "rejected") == 0),
+	          "%s", r.body);
+	json_decref(j);
+	ht_free(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
 }
 
 Test(http_setup, readyz_needs_an_import)

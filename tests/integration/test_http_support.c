@@ -213,7 +213,8 @@ void ht_fixture(struct pgtest *t)
 	            " finished_at, duration_ms) VALUES (1, 1, 'succeeded', '" HT_COMMIT
 	            "', 'full', 5, now(), 12.5)",
 	            0, NULL);
-	pgtest_exec(t, "SELECT setval('import_runs_id_seq', 1)", 0, NULL);
+	pgtest_exec(t, "SELECT setval('import_runs_id_seq', 1), setval('sources_id_seq', 1)", 0,
+	            NULL);
 	pgtest_exec(
 	    t,
 	    "INSERT INTO interventions (id, source_id, path, blob, commit, valid_from, body,"
