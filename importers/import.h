@@ -13,18 +13,33 @@
 #include "db_import.h"
 #include "evidence.h"
 
+/*
+ * How a run yields to others; NULL or zeroes: wait for the source's lock and
+ * always run. The scheduler skips instead of queueing behind another daemon.
+ */
+struct import_control {
+	int skip_if_busy;         /* another session holds the source: skip, do not wait */
+	int skip_if_ran_within_s; /* a run of the source started this recently: skip */
+	const int *stop;          /* when it becomes non-zero, a fetch in progress stops */
+	double deadline_ms;       /* CLOCK_MONOTONIC ms after which a fetch stops; 0: none */
+};
+
+/* import_* returns this (a run was not even started) when ctl asked to skip. */
+#define IMPORT_SKIPPED 1
+
 struct import_git_opts {
-	const char *name;     /* source name; NULL: derived from location and path */
-	const char *location; /* repository path or URL */
-	const char *ref;      /* NULL: the remote's default branch */
-	const char *subpath;  /* NULL or "": the root */
-	const char *data_dir; /* holds mirrors/ */
-	const char *trigger;  /* manual, schedule, webhook, api */
+	const char *name;                 /* source name; NULL: derived from location and path */
+	const char *location;             /* repository path or URL */
+	const char *ref;                  /* NULL: the remote's default branch */
+	const char *subpath;              /* NULL or "": the root */
+	const char *data_dir;             /* holds mirrors/ */
+	const char *trigger;              /* manual, schedule, webhook, api */
+	const struct import_control *ctl; /* NULL: wait for the lock */
 };
 
 struct import_result {
 	long long run_id;
-	char status[16]; /* succeeded, rejected, failed */
+	char status[16]; /* succeeded, rejected, failed; skipped (IMPORT_SKIPPED) */
 	char mode[16];   /* full, incremental, rewritten, unchanged */
 	char commit[64];
 	char previous[64];
@@ -36,7 +51,8 @@ struct import_result {
 /*
  * Imports a git source. Returns 0 when the run succeeded (also when the
  * commit was already imported), WW_EINVALID when it was rejected (the errors
- * are in res->errs), or another negative code when it failed (upstream, db);
+ * are in res->errs), IMPORT_SKIPPED (see struct import_control), or another
+ * negative code when it failed (upstream, db);
  * the run is recorded in every case once it could be started.
  * Free res with import_result_free.
  */

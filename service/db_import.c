@@ -115,6 +115,23 @@ int db_source_lock(PGconn *c, long long source_id, struct err *e)
 	return 0;
 }
 
+int db_source_trylock(PGconn *c, long long source_id, struct err *e)
+{
+	char id[24];
+	const char *p[1] = {id};
+	PGresult *r;
+	int got;
+
+	snprintf(id, sizeof(id), "%lld", source_id);
+	r = q(c, e, "lock the source",
+	      "SELECT pg_try_advisory_lock(" SOURCE_LOCK_CLASS ", $1::int)", 1, p);
+	if (r == NULL)
+		return WW_EDB;
+	got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return got;
+}
+
 void db_source_unlock(PGconn *c, long long source_id)
 {
 	char id[24];

@@ -56,6 +56,8 @@ int db_source_ensure(PGconn *c, struct db_source *src, struct err *e);
 /* Session-level advisory lock on a source: one import of a source at a time. */
 int db_source_lock(PGconn *c, long long source_id, struct err *e);
 void db_source_unlock(PGconn *c, long long source_id);
+/* The same lock without waiting: 1 when taken, 0 when another session holds it. */
+int db_source_trylock(PGconn *c, long long source_id, struct err *e);
 
 /* Re-reads last_commit and last_run_id (after taking the lock). */
 int db_source_refresh(PGconn *c, struct db_source *src, struct err *e);

@@ -1,0 +1,589 @@
+/*
+ * import_run.c - one import of a source into the evidence base, all or nothing
+ *
+ * The plan of one run, for every kind of source:
+ *   1. lock the source, mark runs a crashed process left "running" as failed;
+ *   2. fetch (the kind's callback): the changed documents (incremental), or
+ *      every document, compared with the database by blob (full);
+ *   3. parse and validate what changed; cross-check ids against the rest of
+ *      the evidence base (duplicates, ids owned by another source, missing or
+ *      removed interventions);
+ *   4. when anything is wrong, record every error and change nothing; else
+ *      retract, write and score in one transaction.
+ * Records are keyed by kind and id, not path: a renamed file is a new version
+ * of the same record, so its history carries on.
+ */
+#include "import_run.h"
+#include "db_score.h"
+#include "db_sources.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A sorted set of borrowed strings. */
+struct strset {
+	const char **v;
+	size_t n, cap;
+};
+
+static int strset_add(struct strset *s, const char *x)
+{
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		const char **nv = realloc(s->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		s->v = nv;
+		s->cap = ncap;
+	}
+	s->v[s->n++] = x;
+	return 0;
+}
+
+static void strset_sort(struct strset *s)
+{
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+static int strset_has(const struct strset *s, const char *x)
+{
+	return s->n > 0 && bsearch(&x, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
+}
+
+/* "kind\x1fid" keys, owned. */
+static char *key_of(const char *kind, const char *id)
+{
+	size_t a = strlen(kind), b = strlen(id);
+	char *k = malloc(a + b + 2);
+	if (k == NULL)
+		return NULL;
+	memcpy(k, kind, a);
+	k[a] = '\x1f';
+	memcpy(k + a + 1, id, b + 1);
+	return k;
+}
+
+struct run {
+	PGconn *c;
+	const struct import_changes *ch;
+	const struct import_source_ops *ops;
+	void *ctx;
+	struct import_result *res;
+	struct db_source *src;
+	struct ev_doc **docs; /* parsed, valid files */
+	const char **blobs;   /* each doc's blob id, borrowed from ch */
+	size_t n_docs;
+	struct strset parsed_paths; /* files parsed in this run */
+	struct strset gone_paths;   /* files deleted in this run */
+	struct strset new_keys;     /* kind\x1fid of docs (owned strings) */
+	struct db_records at_paths; /* current records at parsed or deleted paths */
+	json_t *retract;            /* [[kind, id]] to retract */
+	json_t *touched;            /* intervention ids whose evidence changed */
+	int reference_changed;
+	int files_rejected;
+};
+
+static void run_free(struct run *r)
+{
+	for (size_t i = 0; i < r->n_docs; i++)
+		ev_doc_free(r->docs[i]);
+	free(r->docs);
+	free(r->blobs);
+	free(r->parsed_paths.v);
+	free(r->gone_paths.v);
+	for (size_t i = 0; i < r->new_keys.n; i++)
+		free((char *)r->new_keys.v[i]);
+	free(r->new_keys.v);
+	db_records_free(&r->at_paths);
+	json_decref(r->retract);
+	json_decref(r->touched);
+}
+
+/* Parses change i; a document that does not parse adds its errors and counts as rejected. */
+static int parse_entry(struct run *r, size_t i, struct err *e)
+{
+	struct ev_doc *doc = NULL;
+	int rc = r->ops->parse(r->ctx, i, &doc, &r->res->errs, e);
+
+	if (rc == WW_EINVALID) {
+		r->files_rejected++;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	r->blobs[r->n_docs] = r->ch->v[i].blob;
+	r->docs[r->n_docs++] = doc;
+	return 0;
+}
+
+static int cmp_record_path(const void *a, const void *b)
+{
+	return strcmp(((const struct db_record *)a)->path, ((const struct db_record *)b)->path);
+}
+
+static int nomem(struct err *e)
+{
+	return err_set(e, WW_ENOMEM, "out of memory");
+}
+
+/* Step 2: which files to parse, which are gone; the records now at those paths. */
+static int plan(struct run *r, struct err *e)
+{
+	const struct import_changes *s = r->ch;
+	struct db_records all = {0};
+	struct strset tree_paths = {0};
+	json_t *paths = NULL;
+	int rc = 0;
+
+	if ((r->docs = calloc(s->n + 1, sizeof(*r->docs))) == NULL ||
+	    (r->blobs = calloc(s->n + 1, sizeof(*r->blobs))) == NULL)
+		return nomem(e);
+	if (s->incremental) {
+		if ((paths = json_array()) == NULL)
+			return nomem(e);
+		for (size_t i = 0; i < s->n; i++) {
+			const struct import_change *en = &s->v[i];
+			if (strset_add(en->deleted ? &r->gone_paths : &r->parsed_paths, en->path) <
+			        0 ||
+			    json_array_append_new(paths, json_string(en->path)) < 0) {
+				rc = nomem(e);
+				goto cleanup;
+			}
+		}
+		rc = db_current_by_paths(&r->at_paths, r->c, r->src->id, paths, e);
+		goto cleanup;
+	}
+	/* full or rewritten: compare every file of the tree with the database by blob */
+	if ((rc = db_current_by_paths(&all, r->c, r->src->id, NULL, e)) < 0)
+		goto cleanup;
+	if (all.n > 1)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_record_path);
+	for (size_t i = 0; i < s->n; i++)
+		if (strset_add(&tree_paths, s->v[i].path) < 0) {
+			rc = nomem(e);
+			goto cleanup;
+		}
+	strset_sort(&tree_paths);
+	/* a path whose record has the same blob is unchanged and not parsed */
+	for (size_t i = 0; i < s->n; i++) {
+		const struct import_change *en = &s->v[i];
+		struct db_record probe = {.path = (char *)en->path};
+		const struct db_record *have =
+		    all.n ? bsearch(&probe, all.v, all.n, sizeof(*all.v), cmp_record_path) : NULL;
+		if (have != NULL && strcmp(have->blob, en->blob) == 0) {
+			r->res->n.unchanged++;
+			continue;
+		}
+		if (strset_add(&r->parsed_paths, en->path) < 0) {
+			rc = nomem(e);
+			goto cleanup;
+		}
+	}
+	for (size_t i = 0; i < all.n; i++)
+		if (!strset_has(&tree_paths, all.v[i].path) &&
+		    strset_add(&r->gone_paths, all.v[i].path) < 0) {
+			rc = nomem(e);
+			goto cleanup;
+		}
+	/* the records at parsed or gone paths, taken from `all` (no second query) */
+	strset_sort(&r->parsed_paths);
+	strset_sort(&r->gone_paths);
+	r->at_paths.v = calloc(all.n + 1, sizeof(*r->at_paths.v));
+	if (r->at_paths.v == NULL) {
+		rc = nomem(e);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < all.n; i++) {
+		if (!strset_has(&r->parsed_paths, all.v[i].path) &&
+		    !strset_has(&r->gone_paths, all.v[i].path))
+			continue;
+		r->at_paths.v[r->at_paths.n] = all.v[i];
+		all.v[i].path = NULL; /* moved */
+		r->at_paths.n++;
+	}
+cleanup:
+	strset_sort(&r->parsed_paths);
+	strset_sort(&r->gone_paths);
+	free(tree_paths.v);
+	db_records_free(&all);
+	json_decref(paths);
+	return rc;
+}
+
+/* Step 3: parse what changed and cross-check it against the evidence base. */
+static int validate(struct run *r, struct err *e)
+{
+	const struct import_changes *s = r->ch;
+	struct db_records others = {0}, refs = {0};
+	json_t *keys = NULL, *ref_keys = NULL, *gone_ivs = NULL;
+	struct strset retracted = {0}; /* intervention ids retracted by this run */
+	struct strset known = {0};     /* intervention ids that exist after this run */
+	struct strset here = {0};      /* intervention ids defined by this run's files */
+	char **all_ids = NULL;
+	size_t n_all = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct import_change *en = &s->v[i];
+		if (en->deleted || !strset_has(&r->parsed_paths, en->path))
+			continue;
+		if ((rc = parse_entry(r, i, e)) < 0)
+			return rc;
+	}
+	if ((keys = json_array()) == NULL || (r->retract = json_array()) == NULL ||
+	    (r->touched = json_array()) == NULL || (ref_keys = json_array()) == NULL ||
+	    (gone_ivs = json_array()) == NULL) {
+		rc = nomem(e);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < r->n_docs; i++) {
+		const char *kind = ev_kind_name(r->docs[i]->kind);
+		char *k = key_of(kind, r->docs[i]->id);
+		if (k == NULL || strset_add(&r->new_keys, k) < 0) {
+			free(k);
+			rc = nomem(e);
+			goto cleanup;
+		}
+		json_array_append_new(keys, json_pack("[ss]", kind, r->docs[i]->id));
+		if (r->docs[i]->kind == EV_EVALUATION)
+			json_array_append_new(
+			    ref_keys, json_pack("[ss]", "intervention", r->docs[i]->intervention));
+	}
+	strset_sort(&r->new_keys);
+
+	/* what the files at changed paths held before and no longer hold is retracted */
+	for (size_t i = 0; i < r->at_paths.n; i++) {
+		const struct db_record *old = &r->at_paths.v[i];
+		char *k = key_of(old->kind, old->id);
+		int kept = k && strset_has(&r->new_keys, k);
+		free(k);
+		if (kept)
+			continue;
+		json_array_append_new(r->retract, json_pack("[ss]", old->kind, old->id));
+		if (strcmp(old->kind, "intervention") == 0) {
+			strset_add(&retracted, old->id);
+			json_array_append_new(gone_ivs, json_string(old->id));
+		}
+	}
+	strset_sort(&retracted);
+
+	/* the same id held elsewhere: another file of this source, or another source */
+	if ((rc = db_current_by_keys(&others, r->c, keys, e)) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < others.n; i++) {
+		const struct db_record *o = &others.v[i];
+		if (o->source_id == r->src->id &&
+		    (strset_has(&r->parsed_paths, o->path) || strset_has(&r->gone_paths, o->path)))
+			continue; /* replaced by this run: an update, or a rename */
+		for (size_t j = 0; j < r->n_docs; j++) {
+			const struct ev_doc *d = r->docs[j];
+			if (strcmp(d->id, o->id) != 0 ||
+			    strcmp(ev_kind_name(d->kind), o->kind) != 0)
+				continue;
+			if (o->source_id == r->src->id)
+				ev_errors_add(&r->res->errs, d->path, d->line, d->col, "id",
+				              "duplicate id \"%s\" (also in %s)", d->id, o->path);
+			else
+				ev_errors_add(&r->res->errs, d->path, d->line, d->col, "id",
+				              "id \"%s\" is already owned by source \"%s\" (%s); "
+				              "rename it or remove it from one source",
+				              d->id, o->source_name, o->path);
+		}
+	}
+
+	/* interventions named by new evaluations that exist and stay */
+	if (json_array_size(ref_keys) > 0) {
+		if ((rc = db_current_by_keys(&refs, r->c, ref_keys, e)) < 0)
+			goto cleanup;
+		for (size_t i = 0; i < refs.n; i++)
+			if (!strset_has(&retracted, refs.v[i].id))
+				strset_add(&known, refs.v[i].id);
+		strset_sort(&known);
+	}
+	/* a name that resolves nowhere: take every id, for "did you mean" */
+	for (size_t i = 0; i < r->n_docs; i++)
+		if (r->docs[i]->kind == EV_INTERVENTION && strset_add(&here, r->docs[i]->id) < 0) {
+			rc = nomem(e);
+			goto cleanup;
+		}
+	strset_sort(&here);
+	for (size_t i = 0; i < r->n_docs; i++) {
+		const struct ev_doc *d = r->docs[i];
+		if (d->kind != EV_EVALUATION || strset_has(&known, d->intervention) ||
+		    strset_has(&here, d->intervention))
+			continue;
+		if ((rc = db_intervention_ids(&all_ids, &n_all, r->c, e)) < 0)
+			goto cleanup;
+		free(known.v);
+		memset(&known, 0, sizeof(known));
+		for (size_t j = 0; j < n_all; j++)
+			if (!strset_has(&retracted, all_ids[j]))
+				strset_add(&known, all_ids[j]);
+		strset_sort(&known);
+		break;
+	}
+	if (ev_check_set(r->docs, r->n_docs, known.v, known.n, &r->res->errs) == WW_ENOMEM) {
+		rc = nomem(e);
+		goto cleanup;
+	}
+
+	/* a removed intervention must not leave evaluations naming it */
+	if (json_array_size(gone_ivs) > 0) {
+		db_records_free(&refs);
+		if ((rc = db_current_referencing(&refs, r->c, gone_ivs, e)) < 0)
+			goto cleanup;
+		for (size_t i = 0; i < refs.n; i++) {
+			const struct db_record *ev = &refs.v[i];
+			char *k = key_of("evaluation", ev->id);
+			int handled = (k && strset_has(&r->new_keys, k)) ||
+			              (ev->source_id == r->src->id &&
+			               (strset_has(&r->parsed_paths, ev->path) ||
+			                strset_has(&r->gone_paths, ev->path)));
+			free(k);
+			if (handled)
+				continue;
+			const struct db_record *iv = NULL;
+			for (size_t j = 0; j < r->at_paths.n && iv == NULL; j++)
+				if (strcmp(r->at_paths.v[j].kind, "intervention") == 0 &&
+				    strcmp(r->at_paths.v[j].id, ev->ref) == 0)
+					iv = &r->at_paths.v[j];
+			ev_errors_add(&r->res->errs, iv ? iv->path : ev->path, 0, 0, "",
+			              "intervention \"%s\" is removed but evaluation \"%s\" (%s) "
+			              "still names it",
+			              ev->ref, ev->id, ev->path);
+		}
+	}
+
+	/* what scoring must revisit */
+	for (size_t i = 0; i < r->n_docs; i++) {
+		const struct ev_doc *d = r->docs[i];
+		if (d->kind == EV_INTERVENTION)
+			json_array_append_new(r->touched, json_string(d->id));
+		else if (d->kind == EV_EVALUATION)
+			json_array_append_new(r->touched, json_string(d->intervention));
+		else
+			r->reference_changed = 1;
+	}
+	for (size_t i = 0; i < r->at_paths.n; i++) {
+		const struct db_record *old = &r->at_paths.v[i];
+		if (strcmp(old->kind, "intervention") == 0)
+			json_array_append_new(r->touched, json_string(old->id));
+		else if (strcmp(old->kind, "evaluation") == 0)
+			json_array_append_new(r->touched, json_string(old->ref));
+		else
+			r->reference_changed = 1;
+	}
+cleanup:
+	for (size_t i = 0; i < n_all; i++)
+		free(all_ids[i]);
+	free(all_ids);
+	free(retracted.v);
+	free(known.v);
+	free(here.v);
+	db_records_free(&others);
+	db_records_free(&refs);
+	json_decref(keys);
+	json_decref(ref_keys);
+	json_decref(gone_ivs);
+	return rc;
+}
+
+/* Step 4: write everything in one transaction. */
+static int write_all(struct run *r, struct err *e)
+{
+	struct db_commit_meta m = {r->ch->commit, r->ch->author, r->ch->committed_at};
+	json_t *docs = json_array();
+	struct strset old_keys = {0};
+	int rc = 0;
+
+	if (docs == NULL)
+		return nomem(e);
+	for (size_t i = 0; i < r->at_paths.n && rc == 0; i++) {
+		char *k = key_of(r->at_paths.v[i].kind, r->at_paths.v[i].id);
+		if (k == NULL || strset_add(&old_keys, k) < 0) {
+			free(k);
+			rc = nomem(e);
+		}
+	}
+	strset_sort(&old_keys);
+	for (size_t i = 0; i < r->n_docs && rc == 0; i++) {
+		const struct ev_doc *d = r->docs[i];
+		char *k = key_of(ev_kind_name(d->kind), d->id);
+		/* an update when the same record was at one of the changed paths */
+		if (k != NULL && strset_has(&old_keys, k))
+			r->res->n.updated++;
+		else
+			r->res->n.added++;
+		free(k);
+		json_array_append_new(docs,
+		                      json_pack("{s:s, s:s, s:s, s:s, s:O}", "kind",
+		                                ev_kind_name(d->kind), "id", d->id, "path", d->path,
+		                                "blob", r->blobs[i], "body", d->body));
+	}
+	r->res->n.removed = (int)json_array_size(r->retract);
+	if (rc < 0 || (rc = db_begin(r->c, e)) < 0)
+		goto cleanup;
+	if ((rc = db_records_retract(r->c, r->res->run_id, r->ch->commit, r->retract, e)) < 0 ||
+	    (rc = db_records_write(r->c, r->res->run_id, r->src->id, &m, docs, e)) < 0 ||
+	    (rc = db_source_advance(r->c, r->src->id,
+	                            r->ch->position ? r->ch->position : r->ch->commit,
+	                            r->res->run_id, e)) < 0)
+		goto rollback;
+	/* readers never see evidence without its scores: same transaction */
+	if ((rc = db_score_refresh(r->c, r->res->run_id, r->touched, r->reference_changed, NULL,
+	                           e)) < 0)
+		goto rollback;
+	if ((rc = db_run_finish(r->c, r->res->run_id, "succeeded", r->ch->mode, r->ch->commit,
+	                        r->res->previous, &r->res->n, NULL, e)) < 0)
+		goto rollback;
+	rc = db_commit(r->c, e);
+	goto cleanup;
+rollback:
+	db_rollback(r->c);
+cleanup:
+	for (size_t i = 0; i < old_keys.n; i++)
+		free((char *)old_keys.v[i]);
+	free(old_keys.v);
+	json_decref(docs);
+	return rc;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Records a failed run; the original error stays in e. */
+static void fail_run(struct run *r, struct err *e)
+{
+	struct err ignore = {0};
+
+	snprintf(r->res->status, sizeof(r->res->status), "failed");
+	db_run_finish(r->c, r->res->run_id, "failed", r->res->mode, r->res->commit,
+	              r->res->previous, &r->res->n, e->msg, &ignore);
+}
+
+/* Takes the source's lock, or says (1) that this run should be skipped. */
+static int lock_source(PGconn *c, const struct db_source *src, const struct import_control *ctl,
+                       struct err *e)
+{
+	int rc;
+
+	if (ctl == NULL || !ctl->skip_if_busy)
+		return db_source_lock(c, src->id, e);
+	if ((rc = db_source_trylock(c, src->id, e)) < 0)
+		return rc;
+	return rc == 1 ? 0 : 1;
+}
+
+int import_run(PGconn *c, struct db_source *src, const char *trigger,
+               const struct import_control *ctl, const struct import_source_ops *ops, void *ctx,
+               struct import_result *res, struct err *e)
+{
+	struct import_changes ch = {0};
+	struct run r = {.c = c, .ch = &ch, .ops = ops, .ctx = ctx, .res = res, .src = src};
+	double t0 = now_ms();
+	int locked = 0, rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = db_source_ensure(c, src, e)) < 0)
+		return rc;
+	if ((rc = lock_source(c, src, ctl, e)) < 0)
+		return rc;
+	if (rc == 0)
+		locked = 1;
+	if (rc == 0 && ctl != NULL && ctl->skip_if_ran_within_s > 0) {
+		rc = db_source_ran_within(c, src->id, ctl->skip_if_ran_within_s, e);
+		if (rc < 0)
+			goto cleanup;
+	}
+	if (rc == 1) {
+		snprintf(res->status, sizeof(res->status), "skipped");
+		rc = IMPORT_SKIPPED;
+		goto cleanup;
+	}
+	if ((rc = db_runs_fail_stale(c, src->id, e)) < 0 ||
+	    (rc = db_source_refresh(c, src, e)) < 0 ||
+	    (rc = db_run_start(c, src->id, trigger ? trigger : "manual", &res->run_id, e)) < 0)
+		goto cleanup;
+	snprintf(res->previous, sizeof(res->previous), "%s", src->last_commit);
+
+	double t_fetch = now_ms();
+	rc = ops->fetch(ctx, src, &ch, e);
+	t_fetch = now_ms() - t_fetch;
+	if (rc < 0) {
+		fail_run(&r, e);
+		goto cleanup;
+	}
+	if (ch.previous != NULL)
+		snprintf(res->previous, sizeof(res->previous), "%s", ch.previous);
+	snprintf(res->mode, sizeof(res->mode), "%s", ch.mode);
+	snprintf(res->commit, sizeof(res->commit), "%s", ch.commit ? ch.commit : "");
+	if (strcmp(ch.mode, "unchanged") == 0) {
+		snprintf(res->status, sizeof(res->status), "succeeded");
+		rc = db_run_finish(c, res->run_id, "succeeded", res->mode, res->commit,
+		                   res->previous, &res->n, ch.message, e);
+		goto cleanup;
+	}
+	double t_plan = now_ms();
+	if ((rc = plan(&r, e)) < 0) {
+		fail_run(&r, e);
+		goto cleanup;
+	}
+	double t_parse = now_ms();
+	t_plan = t_parse - t_plan;
+	if ((rc = validate(&r, e)) < 0) {
+		fail_run(&r, e);
+		goto cleanup;
+	}
+	t_parse = now_ms() - t_parse;
+	if (res->errs.n > 0) {
+		struct err ignore = {0};
+		res->n.rejected = r.files_rejected > 0 ? r.files_rejected : 1;
+		res->n.added = res->n.updated = res->n.removed = 0;
+		snprintf(res->status, sizeof(res->status), "rejected");
+		char msg[128];
+		snprintf(
+		    msg, sizeof(msg), "%zu errors; nothing imported, commit %.12s stays current",
+		    res->errs.n + res->errs.dropped, res->previous[0] ? res->previous : "(none)");
+		db_run_errors(c, res->run_id, &res->errs, &ignore);
+		db_run_finish(c, res->run_id, "rejected", res->mode, res->commit, res->previous,
+		              &res->n, msg, &ignore);
+		rc = err_set(e, WW_EINVALID, "commit %.12s rejected: %zu errors", res->commit,
+		             res->errs.n + res->errs.dropped);
+		goto cleanup;
+	}
+	double t_write = now_ms();
+	if ((rc = write_all(&r, e)) < 0) {
+		fail_run(&r, e);
+		goto cleanup;
+	}
+	t_write = now_ms() - t_write;
+	log_info("import timing",
+	         "run=%lld source=\"%s\" fetch_ms=%.1f plan_ms=%.1f parse_ms=%.1f write_ms=%.1f",
+	         res->run_id, src->name, t_fetch, t_plan, t_parse, t_write);
+	snprintf(res->status, sizeof(res->status), "succeeded");
+cleanup:
+	res->duration_ms = now_ms() - t0;
+	if (locked)
+		db_source_unlock(c, src->id);
+	run_free(&r);
+	return rc;
+}
+
+void import_result_free(struct import_result *res)
+{
+	if (res != NULL)
+		ev_errors_free(&res->errs);
+}
