@@ -11,12 +11,12 @@
 # the same list (tests/integration checks that they agree).
 DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
-	libcurl4-openssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
+	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
 	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc
 
 BUILD ?= build
 SAN ?=
-PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib
+PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto
 CC = cc
 OPT ?= -O2
 CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \

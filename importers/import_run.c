@@ -294,9 +294,10 @@ static int validate(struct run *r, struct err *e)
 				              "duplicate id \"%s\" (also in %s)", d->id, o->path);
 			else
 				ev_errors_add(&r->res->errs, d->path, d->line, d->col, "id",
-				              "id \"%s\" is already owned by source \"%s\" (%s); "
-				              "rename it or remove it from one source",
-				              d->id, o->source_name, o->path);
+				              "id \"%s\" is already owned by source \"%s\" (%s), "
+				              "so source \"%s\" cannot import it; rename it or "
+				              "remove it from one source",
+				              d->id, o->source_name, o->path, r->src->name);
 		}
 	}
 

@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "db_import.h"
+#include "feed.h"
 #include "import.h"
 #include "log.h"
 
@@ -65,14 +66,83 @@ int cmd_migrate(int argc, char **argv)
 
 static void import_usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: whatworks import git --repo PATH|URL [--ref REF] [--path SUBDIR] "
-	        "[--name NAME]\n\n"
-	        "Fetches the repository into a mirror under $WHATWORKS_DATA_DIR, validates the\n"
-	        "YAML files of the commit REF names (default: the remote's default branch)\n"
-	        "under SUBDIR, and imports them in one transaction. A commit with any invalid\n"
-	        "file imports nothing; its errors are recorded on the run.\n"
-	        "Exit status: 0 imported (or already current), 1 rejected or failed, 2 usage.\n");
+	fprintf(f, "usage: whatworks import git --repo PATH|URL [--ref REF] [--path SUBDIR] "
+	           "[--name NAME]\n\n"
+	           "Fetches the repository into a mirror under $WHATWORKS_DATA_DIR, validates the\n"
+	           "YAML files of the commit REF names (default: the remote's default branch)\n"
+	           "under SUBDIR, and imports them in one transaction. A commit with any invalid\n"
+	           "file imports nothing; its errors are recorded on the run.\n"
+	           "Exit status: 0 imported (or already current), 1 rejected or failed, 2 usage.\n"
+	           "\n"
+	           "       whatworks import feed --url URL [--name NAME] [--token TOKEN]\n\n"
+	           "Imports another whatworks instance's export (URL: its base URL or its\n"
+	           "/v1/export), validated like YAML files, all or nothing. An unchanged feed\n"
+	           "costs one request (If-None-Match). NAME defaults to feed:HOST[:PORT].\n");
+}
+
+/* Prints a run's outcome; returns the exit status. */
+static int report(int rc, const struct import_result *res, const struct err *e)
+{
+	if (rc == 0) {
+		printf("import run %lld %s: commit %.12s (%s), %d added, %d updated, %d unchanged, "
+		       "%d removed, %.0f ms\n",
+		       res->run_id, res->status, res->commit, res->mode, res->n.added,
+		       res->n.updated, res->n.unchanged, res->n.removed, res->duration_ms);
+	} else if (rc == WW_EINVALID) {
+		char line[2048];
+		for (size_t i = 0; i < res->errs.n; i++) {
+			ev_error_format(&res->errs.v[i], line, sizeof(line));
+			printf("%s\n", line);
+		}
+		fprintf(stderr, "whatworks: import run %lld rejected: %s\n", res->run_id, e->msg);
+	} else {
+		fprintf(stderr, "whatworks: %s\n", e->msg);
+	}
+	return rc == 0 ? 0 : 1;
+}
+
+static int import_feed(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"url", required_argument, NULL, 'u'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"token", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct feed_opts o = {.trigger = "manual"};
+	struct import_result res;
+	struct err e = {0};
+	PGconn *c = NULL;
+	int opt, rc, requests = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'u': o.url = optarg; break;
+		case 'n': o.name = optarg; break;
+		case 't': o.token = optarg; break;
+		case 'h': import_usage(stdout); return 0;
+		default: import_usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "whatworks import: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	if (o.url == NULL) {
+		fprintf(stderr, "whatworks import feed: --url is required\n");
+		return 2;
+	}
+	if (open_db(&c) < 0)
+		return 1;
+	rc = feed_import(c, &o, &res, &requests, &e);
+	rc = report(rc, &res, &e);
+	if (res.run_id > 0)
+		printf("requests: %d\n", requests);
+	import_result_free(&res);
+	db_close(c);
+	return rc;
 }
 
 int cmd_import(int argc, char **argv)
@@ -92,8 +162,11 @@ int cmd_import(int argc, char **argv)
 		import_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	if (strcmp(argv[1], "feed") == 0)
+		return import_feed(argc - 1, argv + 1);
 	if (strcmp(argv[1], "git") != 0) {
-		fprintf(stderr, "whatworks import: unknown source kind \"%s\" (allowed: git)\n",
+		fprintf(stderr,
+		        "whatworks import: unknown source kind \"%s\" (allowed: git, feed)\n",
 		        argv[1]);
 		return 2;
 	}
@@ -119,24 +192,10 @@ int cmd_import(int argc, char **argv)
 	if (open_db(&c) < 0)
 		return 1;
 	rc = import_git(c, &o, &res, &e);
-	if (rc == 0) {
-		printf("import run %lld %s: commit %.12s (%s), %d added, %d updated, %d unchanged, "
-		       "%d removed, %.0f ms\n",
-		       res.run_id, res.status, res.commit, res.mode, res.n.added, res.n.updated,
-		       res.n.unchanged, res.n.removed, res.duration_ms);
-	} else if (rc == WW_EINVALID) {
-		char line[2048];
-		for (size_t i = 0; i < res.errs.n; i++) {
-			ev_error_format(&res.errs.v[i], line, sizeof(line));
-			printf("%s\n", line);
-		}
-		fprintf(stderr, "whatworks: import run %lld rejected: %s\n", res.run_id, e.msg);
-	} else {
-		fprintf(stderr, "whatworks: %s\n", e.msg);
-	}
+	rc = report(rc, &res, &e);
 	import_result_free(&res);
 	db_close(c);
-	return rc == 0 ? 0 : 1;
+	return rc;
 }
 
 static void print_run(const json_t *run, int with_errors)
