@@ -43,7 +43,7 @@
  *     id          required id, unique within the file
  *     name        required string, at most 200 characters
  *     country     required: england | wales
- *     body        required: pcc | pfcc | mayor (who commissions)
+ *     body        required: pcc | pfcc | mayor | police-authority (who commissions)
  *
  *   kind: category-map (crime types to police.uk categories); entries:
  *     crime_type          required id, unique within the file
@@ -139,7 +139,7 @@ static const char *const cost_per[] = {"participant", "area-year", NULL};
 static const char *const cost_units[] = {"crime", "victim", NULL};
 static const char *const flags_ok[] = {"verified", "secondary", NULL};
 static const char *const nations[] = {"england", "wales", NULL};
-static const char *const bodies[] = {"pcc", "pfcc", "mayor", NULL};
+static const char *const bodies[] = {"pcc", "pfcc", "mayor", "police-authority", NULL};
 
 /* ISO 3166-1 alpha-2, officially assigned codes */
 static const char iso_countries[] =

@@ -567,8 +567,8 @@ Test(evidence, reference_rules)
 	     "t.yaml:5:47: entries[0].country: \"scotland\" is not one of \"england\" or "
 	     "\"wales\"\n"
 	     "t.yaml:5:74: entries[1].id: duplicate id \"durham\" (also in entries[0])\n"
-	     "t.yaml:5:113: entries[1].body: \"sheriff\" is not one of \"pcc\", \"pfcc\" or "
-	     "\"mayor\""},
+	     "t.yaml:5:113: entries[1].body: \"sheriff\" is not one of \"pcc\", \"pfcc\", "
+	     "\"mayor\" or \"police-authority\""},
 	    {"category map",
 	     REF("category-map") "entries: [{crime_type: robbery, police_uk_category: "
 	                         "robbery}, {crime_type: robbery, police_uk_category: Robbery}]\n",
