@@ -14,5 +14,6 @@ int cmd_import(int argc, char **argv);
 int cmd_imports(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_score(int argc, char **argv);
+int cmd_sources(int argc, char **argv);
 
 #endif

@@ -9,10 +9,14 @@
  */
 #include "cmd.h"
 #include "config.h"
+#include "db.h"
 #include "http.h"
 #include "log.h"
+#include "scheduler.h"
+#include "sources.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,11 +43,39 @@ static void reload(struct http_server *s, struct config *live, int argc, char **
 	         live->log_level, live->cors_origins, live->cache_control);
 }
 
+#define SCHEDULER_STOP_MS 1500 /* within the 10 s a supervisor gives SIGTERM */
+
+/* Starts the scheduler when a sources file is configured (else none). */
+static int start_scheduler(struct scheduler **out, const struct config *cfg, struct err *e)
+{
+	struct sources src;
+	char conninfo[1024];
+	const char *dir = getenv("WHATWORKS_DATA_DIR");
+	struct scheduler_opts o;
+	int rc;
+
+	*out = NULL;
+	if (cfg->sources[0] == '\0')
+		return 0;
+	if ((rc = sources_load(&src, cfg->sources, e)) < 0)
+		return rc;
+	o.conninfo =
+	    cfg->database_url[0] ? cfg->database_url : db_conninfo(conninfo, sizeof(conninfo));
+	o.data_dir = dir && dir[0] ? dir : "var";
+	o.sources = &src;
+	rc = scheduler_start(out, &o, e);
+	sources_free(&src);
+	if (rc == 0)
+		scheduler_attach(*out);
+	return rc;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct config cfg;
 	struct err e = {0};
 	struct http_server *s = NULL;
+	struct scheduler *sched = NULL;
 	sigset_t set;
 	int rc, sig = 0;
 
@@ -66,6 +98,11 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "whatworks serve: %s\n", e.msg);
 		return 1;
 	}
+	if ((rc = start_scheduler(&sched, &cfg, &e)) < 0) {
+		fprintf(stderr, "whatworks serve: %s\n", e.msg);
+		http_stop(s, 0);
+		return 1;
+	}
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -77,6 +114,9 @@ int cmd_serve(int argc, char **argv)
 	}
 	log_info("shutting down", "signal=%s timeout_s=%d", sig == SIGINT ? "SIGINT" : "SIGTERM",
 	         cfg.shutdown_timeout);
+	/* imports first and briefly: an unfinished run is marked failed next start */
+	if (scheduler_stop(sched, SCHEDULER_STOP_MS) > 0)
+		log_warn("an import was still running at shutdown", "source_runs_left=failed");
 	rc = http_stop(s, cfg.shutdown_timeout);
 	if (rc > 0)
 		log_warn("stopped with requests in flight", "requests=%d", rc);

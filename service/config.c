@@ -62,6 +62,8 @@ static const struct key keys[] = {
      "MiB of rendered responses kept per evidence version (0: off)"},
     {"gzip_min_size", T_INT, I(gzip_min_size), 0, INT_MAX, "512", 0,
      "smallest body compressed when the client accepts gzip"},
+    {"sources", T_STR, S(sources), 0, 0, "", 0,
+     "file listing the sources the scheduler imports (see whatworks sources --help)"},
     {"log_level", T_LEVEL, S(log_level), 0, 0, "info", 1, "debug, info, warn or error"},
     {"cors_origins", T_ORIGINS, S(cors_origins), 0, 0, "*", 1,
      "allowed CORS origins: *, a comma-separated list, or empty for none"},

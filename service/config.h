@@ -36,6 +36,7 @@ struct config {
 	int version_ttl_ms;    /* how long the cached evidence version is trusted */
 	int response_cache_mb; /* 0 disables the response cache */
 	int gzip_min_size;
+	char sources[512]; /* the sources file the scheduler runs; "" = no scheduler */
 	/* reloadable */
 	char log_level[16];
 	char cors_origins[1024]; /* "*", or space/comma separated origins, "" = no CORS */

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "api.h"
 #include "db_pool.h"
+#include "hooks.h"
 #include "import.h"
 #include "log.h"
 
@@ -99,6 +100,7 @@ static enum MHD_Result h_healthz(struct request *rq);
 static enum MHD_Result h_readyz(struct request *rq);
 static enum MHD_Result h_metrics(struct request *rq);
 static enum MHD_Result h_imports_post(struct request *rq);
+static enum MHD_Result h_hooks_git(struct request *rq);
 
 static const struct route routes[] = {
     {"/v1/interventions", "GET", M_GET, F_VERSIONED, api_interventions_list, NULL, NULL, NULL,
@@ -122,10 +124,15 @@ static const struct route routes[] = {
      "imports"},
     {"/v1/imports/{id}", "GET", M_GET, 0, NULL, api_import_get, NULL, NULL, "import"},
     {"/v1/export", "GET", M_GET, F_VERSIONED, api_export, NULL, NULL, NULL, "export"},
+    {"/v1/scores", "GET", M_GET, F_VERSIONED, api_scores_list, NULL, NULL, NULL, "scores"},
+    /* the parameters in force come from this process's environment, not the database */
+    {"/v1/scoring/parameters", "GET", M_GET, 0, api_scoring_parameters, NULL, NULL, NULL,
+     "scoring-parameters"},
     {"/openapi.json", "GET", M_GET, 0, NULL, NULL, h_openapi, NULL, NULL},
     {"/healthz", "GET", M_GET, 0, NULL, NULL, h_healthz, NULL, NULL},
     {"/readyz", "GET", M_GET, 0, NULL, NULL, h_readyz, NULL, NULL},
     {"/metrics", "GET", M_GET, 0, NULL, NULL, h_metrics, NULL, NULL},
+    {"/v1/hooks/git", "POST", M_POST, 0, NULL, NULL, NULL, h_hooks_git, NULL},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -871,6 +878,28 @@ static enum MHD_Result run_import(struct request *rq, const char *name)
 	return send_json(rq, 200, doc, "no-store");
 }
 
+static const char *hook_header(void *ctx, const char *name)
+{
+	struct request *rq = ctx;
+	return MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, name);
+}
+
+/* POST /v1/hooks/git: hooks.c decides; the import runs on the scheduler. */
+static enum MHD_Result h_hooks_git(struct request *rq)
+{
+	struct hook_request h = {hook_header,    rq,    param_get(rq, "source"), rq->upload.data,
+	                         rq->upload.len, rq->id};
+	struct hook_reply out;
+
+	hooks_handle(&h, &out);
+	if (out.status >= 400)
+		return send_error(rq, out.status, out.message, NULL);
+	return send_json(rq, out.status,
+	                 json_pack("{s:{s:s, s:s, s:s}}", "data", "status", out.result, "source",
+	                           out.source, "message", out.message),
+	                 "no-store");
+}
+
 static enum MHD_Result h_imports_post(struct request *rq)
 {
 	const char *auth = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Authorization");
@@ -986,6 +1015,14 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	return h_api(rq, rt);
 }
 
+/* Webhook payloads (a push of many commits) may be larger than API bodies. */
+static size_t body_limit(const struct request *rq, const char *url)
+{
+	if (strcmp(url, "/v1/hooks/git") == 0)
+		return HOOKS_MAX_BODY;
+	return (size_t)rq->s->cfg.max_body_size;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -1008,16 +1045,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			         rq->s->cfg.max_url_size);
 			return send_error(rq, 414, m, NULL);
 		}
-		if (cl != NULL &&
-		    strtoull(cl, NULL, 10) > (unsigned long long)rq->s->cfg.max_body_size)
+		if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(rq, url))
 			rq->too_big = 1;
-		if (!rq->too_big && strcmp(method, "POST") != 0)
-			return dispatch(rq, url, method);
+		/* answer on the next call, even without a body: libmicrohttpd
+		 * (0.9.75) closes the connection after a response queued in the
+		 * first call, so every request would need a new TCP connection */
 		if (!rq->too_big)
-			return MHD_YES; /* the body follows */
+			return MHD_YES;
 	}
 	if (*upload_size > 0 && !rq->too_big) {
-		if (rq->upload.len + *upload_size > (size_t)rq->s->cfg.max_body_size)
+		if (rq->upload.len + *upload_size > body_limit(rq, url))
 			rq->too_big = 1;
 		else
 			http_buf_add(&rq->upload, upload, *upload_size);
@@ -1025,8 +1062,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (rq->too_big) {
 		char m[128];
 		*upload_size = 0;
-		snprintf(m, sizeof(m), "the request body is larger than %d bytes",
-		         rq->s->cfg.max_body_size);
+		snprintf(m, sizeof(m), "the request body is larger than %zu bytes",
+		         body_limit(rq, url));
 		return send_error(rq, 413, m, NULL);
 	}
 	if (*upload_size > 0) {

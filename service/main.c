@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{"imports", cmd_imports, "list import runs and their errors"},
 	{"serve", cmd_serve, "serve the evidence base over HTTP (REST, JSON and CSV)"},
 	{"score", cmd_score, "value-for-money appraisals in plain words"},
+	{"sources", cmd_sources, "check the sources file and show each source's last run"},
 };
 
 static void usage(FILE *f)

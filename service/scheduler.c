@@ -1,0 +1,482 @@
+/*
+ * scheduler.c - workers that run the configured sources
+ */
+#include "scheduler.h"
+#include "db.h"
+#include "db_sources.h"
+#include "feed.h"
+#include "import.h"
+#include "log.h"
+#include "policeuk.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#pragma weak policeuk_import
+#pragma weak policeuk_settings_load
+#pragma weak policeuk_result_free
+
+#define MAX_WORKERS 4
+
+struct slot {
+	struct source_conf conf;
+	double due_ms;     /* next scheduled run (monotonic); INFINITY: none */
+	double trigger_ms; /* a pending trigger's time; 0: none */
+	char trigger[16];
+	int running;
+	struct scheduler_counts n;
+};
+
+struct worker {
+	struct scheduler *s;
+	pthread_t thread;
+	int started, done;
+	PGconn *conn;
+	pthread_mutex_t conn_lock; /* conn may be cancelled from scheduler_stop */
+};
+
+struct scheduler {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct sources src;
+	struct slot *slots;
+	size_t n;
+	struct worker w[MAX_WORKERS];
+	int n_workers;
+	int stopping; /* read by feeds through import_control.stop */
+	int stale_checked;
+	char conninfo[1024];
+	char data_dir[512];
+	unsigned seed;
+};
+
+static struct scheduler *attached;
+
+void scheduler_attach(struct scheduler *s)
+{
+	__atomic_store_n(&attached, s, __ATOMIC_RELEASE);
+}
+
+struct scheduler *scheduler_attached(void)
+{
+	return __atomic_load_n(&attached, __ATOMIC_ACQUIRE);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Called with the lock held. */
+static double jitter_ms(struct scheduler *s, const struct slot *sl)
+{
+	if (sl->conf.jitter_s <= 0)
+		return 0;
+	return (double)(rand_r(&s->seed) % (sl->conf.jitter_s * 1000 + 1));
+}
+
+static int connect_worker(struct worker *w, struct err *e)
+{
+	PGconn *c = NULL;
+	int rc;
+
+	if (w->conn != NULL)
+		return 0;
+	if ((rc = db_connect(&c, w->s->conninfo, e)) < 0)
+		return rc;
+	if ((rc = db_migrations_current(c, e)) != 1) {
+		db_close(c);
+		return rc < 0 ? rc
+		              : err_set(e, WW_EDB,
+		                        "the database schema is not current: run "
+		                        "whatworks migrate");
+	}
+	pthread_mutex_lock(&w->conn_lock);
+	w->conn = c;
+	pthread_mutex_unlock(&w->conn_lock);
+	return 0;
+}
+
+static void drop_conn(struct worker *w)
+{
+	pthread_mutex_lock(&w->conn_lock);
+	db_close(w->conn);
+	w->conn = NULL;
+	pthread_mutex_unlock(&w->conn_lock);
+}
+
+/* Marks runs left "running" by a crashed process failed, once per start. */
+static void fail_stale(struct worker *w)
+{
+	struct scheduler *s = w->s;
+	struct err e = {0};
+
+	for (size_t i = 0; i < s->n; i++) {
+		int marked = 0;
+		if (db_source_fail_stale_if_idle(w->conn, s->slots[i].conf.name, &marked, &e) < 0) {
+			log_warn("could not check for stale runs", "source=\"%s\" reason=\"%s\"",
+			         s->slots[i].conf.name, e.msg);
+			err_clear(&e);
+		} else if (marked > 0) {
+			log_warn("runs left running by a stopped process marked failed",
+			         "source=\"%s\" runs=%d", s->slots[i].conf.name, marked);
+		}
+	}
+}
+
+static int run_policeuk(PGconn *c, const struct source_conf *sc, const char *trigger,
+                        long long *run_id, char *status, size_t ssize, struct err *e)
+{
+	struct policeuk_settings st;
+	struct policeuk_opts o = {.name = sc->name, .trigger = trigger};
+	struct policeuk_result res;
+	int rc;
+
+	if (policeuk_import == NULL || policeuk_settings_load == NULL)
+		return err_set(e, WW_EINVALID, "police-uk sources are not available in this build");
+	if ((rc = policeuk_settings_load(&st, e)) < 0)
+		return rc;
+	if (sc->location[0] != '\0')
+		snprintf(st.url, sizeof(st.url), "%.500s", sc->location);
+	memset(&res, 0, sizeof(res));
+	rc = policeuk_import(c, &st, &o, &res, e);
+	*run_id = res.run_id;
+	snprintf(status, ssize, "%s", res.status);
+	if (policeuk_result_free != NULL)
+		policeuk_result_free(&res);
+	return rc;
+}
+
+/* One run of a source on the worker's connection; returns import_*'s code. */
+static int run_source(struct worker *w, const struct source_conf *sc, const char *trigger)
+{
+	struct scheduler *s = w->s;
+	struct import_control ctl = {.skip_if_busy = 1, .stop = &s->stopping};
+	struct import_result res;
+	struct err e = {0};
+	char ms[32];
+	int rc;
+
+	if ((rc = connect_worker(w, &e)) < 0) {
+		log_warn("scheduled import could not start", "source=\"%s\" reason=\"%s\"",
+		         sc->name, e.msg);
+		return rc;
+	}
+	if (!s->stale_checked) {
+		pthread_mutex_lock(&s->lock);
+		int first = !s->stale_checked;
+		s->stale_checked = 1;
+		pthread_mutex_unlock(&s->lock);
+		if (first)
+			fail_stale(w);
+	}
+	if (strcmp(trigger, "schedule") == 0 && sc->interval_s > 1)
+		ctl.skip_if_ran_within_s = sc->interval_s / 2;
+	ctl.deadline_ms = now_ms() + sc->timeout_s * 1000.0;
+	snprintf(ms, sizeof(ms), "%d", sc->timeout_s * 1000);
+	{
+		const char *p[1] = {ms};
+		if ((rc = db_exec(w->conn, &e, "SELECT set_config('statement_timeout', $1, false)",
+		                  1, p)) < 0) {
+			drop_conn(w);
+			log_warn("scheduled import could not start", "source=\"%s\" reason=\"%s\"",
+			         sc->name, e.msg);
+			return rc;
+		}
+	}
+	memset(&res, 0, sizeof(res));
+	switch (sc->kind) {
+	case SOURCE_GIT: {
+		struct import_git_opts o = {.name = sc->name,
+		                            .location = sc->location,
+		                            .ref = sc->ref[0] ? sc->ref : NULL,
+		                            .subpath = sc->path,
+		                            .data_dir = s->data_dir,
+		                            .trigger = trigger,
+		                            .ctl = &ctl};
+		rc = import_git(w->conn, &o, &res, &e);
+		break;
+	}
+	case SOURCE_FEED: {
+		struct feed_opts o = {.name = sc->name,
+		                      .url = sc->location,
+		                      .token = sc->secret[0] ? sc->secret : NULL,
+		                      .trigger = trigger,
+		                      .ctl = &ctl,
+		                      .timeout_s = sc->timeout_s};
+		rc = feed_import(w->conn, &o, &res, NULL, &e);
+		break;
+	}
+	case SOURCE_POLICE_UK:
+		rc = run_policeuk(w->conn, sc, trigger, &res.run_id, res.status, sizeof(res.status),
+		                  &e);
+		break;
+	}
+	if (rc == IMPORT_SKIPPED)
+		log_debug("import skipped: busy or run recently elsewhere", "source=\"%s\"",
+		          sc->name);
+	else if (rc == 0)
+		log_info("import run",
+		         "source=\"%s\" trigger=%s run=%lld status=%s mode=%s commit=%.12s",
+		         sc->name, trigger, res.run_id, res.status, res.mode, res.commit);
+	else
+		log_warn("import run failed",
+		         "source=\"%s\" trigger=%s run=%lld status=%s reason=\"%s\"", sc->name,
+		         trigger, res.run_id, res.status[0] ? res.status : "failed", e.msg);
+	import_result_free(&res);
+	if (rc == WW_EDB)
+		drop_conn(w);
+	return rc;
+}
+
+/* The slot due soonest that is not running; *at its time. Lock held. */
+static struct slot *next_slot(struct scheduler *s, double *at)
+{
+	struct slot *best = NULL;
+
+	*at = INFINITY;
+	for (size_t i = 0; i < s->n; i++) {
+		struct slot *sl = &s->slots[i];
+		double t = sl->due_ms;
+		if (sl->running)
+			continue;
+		if (sl->trigger_ms > 0 && sl->trigger_ms < t)
+			t = sl->trigger_ms;
+		if (t < *at) {
+			*at = t;
+			best = sl;
+		}
+	}
+	return best;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct scheduler *s = w->s;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		double at, now = now_ms();
+		struct slot *sl = next_slot(s, &at);
+		if (sl == NULL || at > now) {
+			if (isinf(at)) {
+				pthread_cond_wait(&s->cond, &s->lock);
+			} else {
+				struct timespec ts;
+				double wait = at - now;
+				clock_gettime(CLOCK_MONOTONIC, &ts);
+				ts.tv_sec += (time_t)(wait / 1000);
+				ts.tv_nsec += (long)(fmod(wait, 1000) * 1e6);
+				if (ts.tv_nsec >= 1000000000L) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+			}
+			continue;
+		}
+		char trigger[16];
+		int by_trigger = sl->trigger_ms > 0 && sl->trigger_ms <= now;
+		snprintf(trigger, sizeof(trigger), "%s", by_trigger ? sl->trigger : "schedule");
+		if (by_trigger)
+			sl->trigger_ms = 0;
+		else
+			sl->due_ms = now + sl->conf.interval_s * 1000.0 + jitter_ms(s, sl);
+		sl->running = 1;
+		struct source_conf conf = sl->conf;
+		pthread_mutex_unlock(&s->lock);
+		int rc = run_source(w, &conf, trigger);
+		memset(&conf, 0, sizeof(conf));
+		pthread_mutex_lock(&s->lock);
+		sl->running = 0;
+		if (rc == IMPORT_SKIPPED) {
+			sl->n.skipped++;
+			/* a push must not be lost to another daemon's older run: try again */
+			if (by_trigger && sl->trigger_ms == 0) {
+				sl->trigger_ms =
+				    now_ms() +
+				    (sl->conf.debounce_ms > 0 ? sl->conf.debounce_ms : 1000);
+				snprintf(sl->trigger, sizeof(sl->trigger), "%s", trigger);
+			}
+		} else {
+			sl->n.runs++;
+			if (rc < 0 && rc != WW_EINVALID)
+				sl->n.failed++;
+		}
+		pthread_cond_broadcast(&s->cond);
+	}
+	w->done = 1;
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+int scheduler_start(struct scheduler **out, const struct scheduler_opts *o, struct err *e)
+{
+	struct scheduler *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
+	double now = now_ms();
+
+	*out = NULL;
+	if (s == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	snprintf(s->conninfo, sizeof(s->conninfo), "%s", o->conninfo);
+	snprintf(s->data_dir, sizeof(s->data_dir), "%s", o->data_dir ? o->data_dir : "var");
+	s->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	s->n = o->sources ? o->sources->n : 0;
+	s->slots = calloc(s->n + 1, sizeof(*s->slots));
+	if (s->slots == NULL) {
+		free(s);
+		return err_set(e, WW_ENOMEM, "out of memory");
+	}
+	s->src.n = s->n;
+	s->src.v = calloc(s->n + 1, sizeof(*s->src.v));
+	if (s->src.v == NULL) {
+		free(s->slots);
+		free(s);
+		return err_set(e, WW_ENOMEM, "out of memory");
+	}
+	if (o->sources)
+		snprintf(s->src.file, sizeof(s->src.file), "%s", o->sources->file);
+	for (size_t i = 0; i < s->n; i++) {
+		struct slot *sl = &s->slots[i];
+		sl->conf = o->sources->v[i];
+		s->src.v[i] = o->sources->v[i];
+		sl->due_ms = sl->conf.interval_s > 0 ? now + jitter_ms(s, sl) : INFINITY;
+	}
+	s->n_workers = s->n < MAX_WORKERS ? (int)s->n : MAX_WORKERS;
+	for (int i = 0; i < s->n_workers; i++) {
+		struct worker *w = &s->w[i];
+		w->s = s;
+		pthread_mutex_init(&w->conn_lock, NULL);
+		if (pthread_create(&w->thread, NULL, work, w) != 0) {
+			scheduler_stop(s, 1000);
+			return err_set(e, WW_EIO, "could not start the scheduler: %s",
+			               strerror(errno));
+		}
+		w->started = 1;
+	}
+	log_info("scheduler started", "sources=%zu workers=%d file=\"%s\"", s->n, s->n_workers,
+	         s->src.file);
+	*out = s;
+	return 0;
+}
+
+int scheduler_stop(struct scheduler *s, int timeout_ms)
+{
+	int left = 0;
+	struct timespec ts;
+
+	if (s == NULL)
+		return 0;
+	if (scheduler_attached() == s)
+		scheduler_attach(NULL);
+	pthread_mutex_lock(&s->lock);
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	for (int i = 0; i < s->n_workers; i++) {
+		pthread_mutex_lock(&s->w[i].conn_lock);
+		db_cancel(s->w[i].conn);
+		pthread_mutex_unlock(&s->w[i].conn_lock);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	for (int i = 0; i < s->n_workers; i++) {
+		struct worker *w = &s->w[i];
+		if (!w->started)
+			continue;
+		if (pthread_timedjoin_np(w->thread, NULL, &ts) != 0) {
+			pthread_detach(w->thread);
+			left++;
+			continue;
+		}
+		db_close(w->conn);
+		pthread_mutex_destroy(&w->conn_lock);
+	}
+	if (left > 0) {
+		/* a worker still holds s: leave it allocated, the process is exiting */
+		log_warn("scheduler stopped with an import in progress; it will be marked failed "
+		         "on the next start",
+		         "workers=%d", left);
+		return left;
+	}
+	memset(s->src.v, 0, s->n * sizeof(*s->src.v));
+	memset(s->slots, 0, s->n * sizeof(*s->slots));
+	free(s->src.v);
+	free(s->slots);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	return 0;
+}
+
+static struct slot *find(struct scheduler *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->slots[i].conf.name, name) == 0)
+			return &s->slots[i];
+	return NULL;
+}
+
+int scheduler_trigger(struct scheduler *s, const char *name, const char *trigger, int *coalesced)
+{
+	struct slot *sl;
+	int rc = 0;
+
+	if (coalesced != NULL)
+		*coalesced = 0;
+	pthread_mutex_lock(&s->lock);
+	if ((sl = find(s, name)) == NULL) {
+		rc = WW_ENOTFOUND;
+	} else if (sl->trigger_ms > 0) {
+		if (coalesced != NULL)
+			*coalesced = 1;
+	} else {
+		sl->trigger_ms = now_ms() + sl->conf.debounce_ms;
+		snprintf(sl->trigger, sizeof(sl->trigger), "%s", trigger);
+		sl->n.pending = 1;
+		pthread_cond_broadcast(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+const struct sources *scheduler_sources(const struct scheduler *s)
+{
+	return &s->src;
+}
+
+int scheduler_counts(struct scheduler *s, const char *name, struct scheduler_counts *out)
+{
+	struct slot *sl;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->lock);
+	sl = find(s, name);
+	if (sl != NULL) {
+		*out = sl->n;
+		out->pending = sl->trigger_ms > 0;
+		out->running = sl->running;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return sl ? 0 : WW_ENOTFOUND;
+}
