@@ -115,11 +115,13 @@ test-fast: deps
 	$(MAKE) unit integration evidence-check
 
 test-san: deps
-	$(MAKE) BUILD=build/san SAN=1 unit integration
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	  $(MAKE) BUILD=build/san SAN=1 unit integration
 
 test: deps
 	$(MAKE) unit integration evidence-check
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  $(MAKE) BUILD=build/san SAN=1 unit integration
 
 bench: deps $(BUILD)/whatworks $(BENCH_BIN)
