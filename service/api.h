@@ -94,4 +94,24 @@ int api_import_get(struct api_result *out, PGconn *db, const char *id, const str
                    struct err *e);
 int api_export(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 
+/*
+ * Recorded crime of one force area (data.police.uk counts): ?category= (a
+ * police.uk category id, or all-crime for the sum; absent: every category),
+ * ?from= and ?to= (YYYY-MM; default the area's latest 12 months). No as_of:
+ * counts are not versioned. CSV rows: area, month, category, count.
+ */
+int api_area_crime(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
+                   struct err *e);
+
+/*
+ * Local projection of an intervention's score (vfm-model.md section 9):
+ * ?area= (force id, required), ?units= (> 0, default 1), ?coverage= (share
+ * of the area's crime covered, 0..1, default 1; place interventions only),
+ * ?crime_type= (default the headline score). WW_ENOTFOUND for an unknown
+ * intervention, score or area without counts; WW_EINVALID for a crime type
+ * without a police.uk category or an insufficient score.
+ */
+int api_intervention_projection(struct api_result *out, PGconn *db, const char *id,
+                                const struct api_params *p, struct err *e);
+
 #endif

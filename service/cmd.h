@@ -15,5 +15,7 @@ int cmd_imports(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
+int cmd_import_policeuk(int argc, char **argv);
+int cmd_project(int argc, char **argv);
 
 #endif

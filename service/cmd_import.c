@@ -164,9 +164,12 @@ int cmd_import(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "feed") == 0)
 		return import_feed(argc - 1, argv + 1);
+	if (strcmp(argv[1], "police-uk") == 0)
+		return cmd_import_policeuk(argc - 1, argv + 1);
 	if (strcmp(argv[1], "git") != 0) {
 		fprintf(stderr,
-		        "whatworks import: unknown source kind \"%s\" (allowed: git, feed)\n",
+		        "whatworks import: unknown source kind \"%s\" (allowed: git, feed, "
+		        "police-uk)\n",
 		        argv[1]);
 		return 2;
 	}

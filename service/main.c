@@ -17,11 +17,12 @@ struct command {
 static const struct command commands[] = {
 	{"validate", cmd_validate, "check evidence files (no database needed)"},
 	{"migrate", cmd_migrate, "apply the database migrations"},
-	{"import", cmd_import, "import evidence from a source (git)"},
+	{"import", cmd_import, "import evidence from a source (git, police-uk)"},
 	{"imports", cmd_imports, "list import runs and their errors"},
 	{"serve", cmd_serve, "serve the evidence base over HTTP (REST, JSON and CSV)"},
 	{"score", cmd_score, "value-for-money appraisals in plain words"},
 	{"sources", cmd_sources, "check the sources file and show each source's last run"},
+	{"project", cmd_project, "what an intervention would do in a force area, at a scale"},
 };
 
 static void usage(FILE *f)
