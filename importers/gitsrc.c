@@ -239,6 +239,41 @@ static void absolute_location(char *out, size_t size, const char *location)
 		snprintf(out, size, "%s", location);
 }
 
+/*
+ * A repository on this machine lends its objects to the mirror (git's
+ * alternates), so fetching copies references, not the whole history: the
+ * mirror stays a mirror, at a fraction of the cost. When the source later
+ * prunes an object the last import needed, the import falls back to
+ * comparing the tree with the database. Returns 1 when the file was written.
+ */
+static int link_local_objects(const char *mirror, const char *url)
+{
+	git_repository *src = NULL;
+	char file[PATH_MAX + 32], want[PATH_MAX + 2], have[PATH_MAX + 2] = "";
+	FILE *f;
+	int n;
+
+	if (strstr(url, "://") != NULL ||
+	    git_repository_open_ext(&src, url, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+		return 0;
+	n = snprintf(want, sizeof(want), "%sobjects\n", git_repository_path(src));
+	git_repository_free(src);
+	if (n < 0 || (size_t)n >= sizeof(want))
+		return 0;
+	snprintf(file, sizeof(file), "%s/objects/info/alternates", mirror);
+	if ((f = fopen(file, "r")) != NULL) {
+		size_t got = fread(have, 1, sizeof(have) - 1, f);
+		have[got] = '\0';
+		fclose(f);
+		if (strcmp(have, want) == 0)
+			return 0;
+	}
+	if ((f = fopen(file, "w")) == NULL)
+		return 0;
+	fputs(want, f);
+	return fclose(f) == 0;
+}
+
 static int open_mirror(git_repository **repo, git_remote **remote, const char *url,
                        const char *data_dir, struct err *e)
 {
@@ -250,8 +285,16 @@ static int open_mirror(git_repository **repo, git_remote **remote, const char *u
 		return err_set(e, WW_EIO, "could not create folder \"%s\": %s", mirrors,
 		               strerror(errno));
 	mirror_path(path, sizeof(path), data_dir, url);
-	if (git_repository_open_bare(repo, path) < 0 && git_repository_init(repo, path, 1) < 0)
-		return git_fail(e, WW_EIO, "open the mirror");
+	if (git_repository_open_bare(repo, path) < 0) {
+		if (git_repository_init(repo, path, 1) < 0)
+			return git_fail(e, WW_EIO, "create the mirror");
+	}
+	/* reopen once the alternates file is in place, so the object database sees it */
+	if (link_local_objects(path, url)) {
+		git_repository_free(*repo);
+		if (git_repository_open_bare(repo, path) < 0)
+			return git_fail(e, WW_EIO, "open the mirror");
+	}
 	if (git_remote_lookup(remote, *repo, "origin") < 0) {
 		if (git_remote_create_with_fetchspec(remote, *repo, "origin", url,
 		                                     "+refs/heads/*:refs/heads/*") < 0)
