@@ -107,6 +107,8 @@ static const struct route routes[] = {
      "interventions"},
     {"/v1/interventions/{id}", "GET", M_GET, F_VERSIONED, NULL, api_intervention_get, NULL, NULL,
      "intervention"},
+    {"/v1/interventions/{id}/projection", "GET", M_GET, 0, NULL, api_intervention_projection, NULL,
+     NULL, "projection"},
     {"/v1/evaluations", "GET", M_GET, F_VERSIONED, api_evaluations_list, NULL, NULL, NULL,
      "evaluations"},
     {"/v1/evaluations/{id}", "GET", M_GET, F_VERSIONED, NULL, api_evaluation_get, NULL, NULL,
@@ -119,6 +121,9 @@ static const struct route routes[] = {
     {"/v1/reference/deflators", "GET", M_GET, F_VERSIONED, api_deflators, NULL, NULL, NULL,
      "deflators"},
     {"/v1/areas", "GET", M_GET, F_VERSIONED, api_areas, NULL, NULL, NULL, "areas"},
+    /* recorded crime changes with police-uk runs, even failed ones that stored some units,
+       so these two are not cached by the evidence version */
+    {"/v1/areas/{id}/crime", "GET", M_GET, 0, NULL, api_area_crime, NULL, NULL, "area-crime"},
     /* import runs change without the evidence version changing (rejected runs) */
     {"/v1/imports", "GET POST", M_GET | M_POST, 0, api_imports_list, NULL, NULL, h_imports_post,
      "imports"},
