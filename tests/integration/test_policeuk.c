@@ -430,7 +430,7 @@ Test(policeuk, rate_limit_measured_by_the_stub)
 	setenv("WHATWORKS_POLICE_UK_BURST", "30", 1);
 	/* 36 months: 36 category lists (33 of them answered) and 36 archives (33 missing) */
 	for (int m = 0; m < 36; m++) {
-		char month[8];
+		char month[32];
 		int y = 2024, mo = 12 - m;
 		while (mo < 1) {
 			mo += 12;
