@@ -233,6 +233,7 @@ static int add_item(struct feed_ctx *f, json_t *item, size_t page, size_t k, str
 	json_array_append(f->items, item);
 	f->changes[i].path = f->paths[i];
 	f->changes[i].blob = f->blobs[i];
+	f->changes[i].deleted = 0;
 	f->n++;
 	return 0;
 }

@@ -263,6 +263,16 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	struct scheduler *s = w->s;
 
+	if (w == &s->w[0]) {
+		/* once per start, before any run: what a crashed process left running */
+		struct err e = {0};
+		if (connect_worker(w, &e) == 0) {
+			fail_stale(w);
+			__atomic_store_n(&s->stale_checked, 1, __ATOMIC_RELEASE);
+		} else {
+			log_warn("could not check for stale runs at start", "reason=\"%s\"", e.msg);
+		}
+	}
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		double at, now = now_ms();
