@@ -50,7 +50,8 @@ struct api_params {
 
 /* The evidence version a response reflects. */
 struct api_version {
-	long long run_id; /* the latest successful import run (0: none yet) */
+	long long run_id; /* the latest successful import run that changed something (a
+	                     run of mode 'unchanged' is not a version); 0: none yet */
 	char commit[64];  /* its commit, "" when none */
 	char etag[80];    /* strong ETag value with quotes, derived from both */
 };
@@ -71,7 +72,8 @@ struct api_result {
 /* Releases body and rows and zeroes r; r may be NULL. */
 void api_result_free(struct api_result *r);
 
-/* The current evidence version (latest successful import run). */
+/* The current evidence version (the latest successful import run whose mode
+ * is not 'unchanged': re-importing an imported commit keeps the ETag). */
 int api_version_current(struct api_version *out, PGconn *db, struct err *e);
 
 /* Each endpoint. */

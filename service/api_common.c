@@ -189,9 +189,11 @@ int api_parse_as_of(long long *run, PGconn *db, const struct api_params *p, stru
 		prefix[i] = (char)tolower((unsigned char)v[i]);
 	qb_init(&q);
 	qb_param(&q, prefix);
-	/* the latest succeeded run of the commit; more than one commit: ambiguous */
+	/* the latest succeeded run of the commit that imported it (a re-import,
+	 * mode 'unchanged', is no version); more than one commit: ambiguous */
 	qb_sql(&q,
-	       "SELECT json_build_object('commits', count(DISTINCT commit), 'run', max(id))::text"
+	       "SELECT json_build_object('commits', count(DISTINCT commit), 'run',"
+	       " coalesce(max(id) FILTER (WHERE mode IS DISTINCT FROM 'unchanged'), max(id)))::text"
 	       " FROM import_runs WHERE status = 'succeeded' AND commit LIKE $1 || '%%'");
 	if ((rc = qb_exec_json(&q, db, &doc, e)) < 0)
 		return rc;

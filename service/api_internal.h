@@ -30,11 +30,13 @@
 	".valid_from <= $1::bigint AND (" a ".valid_to IS NULL OR " a ".valid_to > $1::bigint)))"
 
 /* A JSON object {run_id, commit} of the run read ($1), or of the latest
- * succeeded run when $1 is NULL; SQL NULL when there is none. */
+ * succeeded run when $1 is NULL; SQL NULL when there is none. A run of mode
+ * 'unchanged' (its commit was already imported) changed nothing, so it is
+ * not a version of its own. */
 #define API_VERSION_SQL                                                                            \
 	"(SELECT json_build_object('run_id', r.id, 'commit', r.commit) FROM import_runs r"         \
-	" WHERE r.status = 'succeeded' AND ($1::bigint IS NULL OR r.id = $1::bigint)"              \
-	" ORDER BY r.id DESC LIMIT 1)"
+	" WHERE r.status = 'succeeded' AND (($1::bigint IS NULL AND r.mode IS DISTINCT FROM"       \
+	" 'unchanged') OR r.id = $1::bigint) ORDER BY r.id DESC LIMIT 1)"
 
 /* Provenance of a versioned row aliased a, as a JSON object. */
 #define API_PROVENANCE(a)                                                                          \

@@ -30,7 +30,8 @@ int db_score_reference(json_t **out, PGconn *c, struct err *e);
  * Rescores the interventions in touched (a JSON array of ids; may name ids
  * that no longer exist, whose scores are then deleted), or all of them when
  * all is set or the stored scores were computed with other parameters.
- * run_id 0 means the latest successful import run.
+ * run_id 0 means the current evidence version (the latest successful import
+ * run that is not a re-import of mode 'unchanged').
  * *rescored (may be NULL) receives how many interventions were scored. Runs
  * in the caller's transaction.
  */
