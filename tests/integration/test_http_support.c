@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <sys/prctl.h>
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -56,8 +57,12 @@ void ht_start(struct ht_daemon *d, const char *conninfo, const char *const *args
 		for (int i = 0; args != NULL && args[i] != NULL && n < 62; i++)
 			argv[n++] = args[i];
 		argv[n] = NULL;
-		if (fd >= 0)
+		if (fd >= 0) {
+			dup2(fd, 1);
 			dup2(fd, 2);
+		}
+		/* a test that fails half-way must not leave its daemon behind */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
