@@ -51,9 +51,9 @@ struct ev_errors {
 struct ev_doc {
 	enum ev_kind kind;
 	char id[EV_ID_MAX + 1];
-	char *path;          /* owned copy of the path */
-	int line, col;       /* where the id is */
-	json_t *body;        /* canonical JSON of the whole document, owned */
+	char *path;    /* owned copy of the path */
+	int line, col; /* where the id is */
+	json_t *body;  /* canonical JSON of the whole document, owned */
 	/* evaluations only: the intervention it names, and where */
 	char intervention[EV_ID_MAX + 1];
 	int ref_line, ref_col;
@@ -71,12 +71,11 @@ int ev_kind_parse(const char *name);
  * Returns WW_ENOMEM when memory runs out. Never reads or writes files.
  */
 int ev_parse(struct ev_doc **out, const char *path, const char *buf, size_t len,
-	     struct ev_errors *errs);
+             struct ev_errors *errs);
 
 /* Builds a document from JSON (a feed's export), validated exactly as YAML is;
  * errors carry the path given and line 0. */
-int ev_from_json(struct ev_doc **out, const char *path, const json_t *body,
-		 struct ev_errors *errs);
+int ev_from_json(struct ev_doc **out, const char *path, const json_t *body, struct ev_errors *errs);
 
 void ev_doc_free(struct ev_doc *doc);
 
@@ -88,14 +87,12 @@ void ev_doc_free(struct ev_doc *doc);
  * n_known is 0); they count as existing and as "did you mean" candidates.
  * Returns 0 or WW_EINVALID with errors appended, or WW_ENOMEM.
  */
-int ev_check_set(struct ev_doc *const *docs, size_t n,
-		 const char *const *known_ids, size_t n_known,
-		 struct ev_errors *errs);
+int ev_check_set(struct ev_doc *const *docs, size_t n, const char *const *known_ids, size_t n_known,
+                 struct ev_errors *errs);
 
 /* Appends an error; path/field/message are copied. Returns WW_ENOMEM or 0. */
-int ev_errors_add(struct ev_errors *errs, const char *path, int line, int col,
-		  const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+int ev_errors_add(struct ev_errors *errs, const char *path, int line, int col, const char *field,
+                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Writes "path:line:col: field: message" into buf (always terminated). */
 void ev_error_format(const struct ev_error *e, char *buf, size_t size);
 void ev_errors_free(struct ev_errors *errs);

@@ -35,11 +35,12 @@ const char *db_conninfo(char *buf, size_t size)
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
 			snprintf(cwd, sizeof(cwd), ".");
 		snprintf(buf, size, "host=%s/var dbname=whatworks user=%s", cwd,
-			 geteuid() == 0 ? "postgres" : (getenv("USER") ? getenv("USER") : "postgres"));
+		         geteuid() == 0 ? "postgres"
+		                        : (getenv("USER") ? getenv("USER") : "postgres"));
 		return buf;
 	}
 	snprintf(buf, size, "host=%s dbname=whatworks user=%s", dir,
-		 geteuid() == 0 ? "postgres" : (getenv("USER") ? getenv("USER") : "postgres"));
+	         geteuid() == 0 ? "postgres" : (getenv("USER") ? getenv("USER") : "postgres"));
 	return buf;
 }
 
@@ -64,10 +65,11 @@ int db_connect(PGconn **out, const char *conninfo, struct err *e)
 		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c));
 		trim(msg);
 		PQfinish(c);
-		return err_set(e, WW_EDB,
-			       "could not connect to the database: %s (set WHATWORKS_DATABASE_URL, or "
-			       "run 'make run' to start the local cluster)",
-			       msg);
+		return err_set(
+		    e, WW_EDB,
+		    "could not connect to the database: %s (set WHATWORKS_DATABASE_URL, or "
+		    "run 'make run' to start the local cluster)",
+		    msg);
 	}
 	*out = c;
 	return 0;
@@ -83,8 +85,7 @@ static int result_error(PGconn *conn, PGresult *res, struct err *e, const char *
 {
 	char msg[512];
 
-	snprintf(msg, sizeof(msg), "%s",
-		 res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 	trim(msg);
 	if (res)
 		PQclear(res);
@@ -123,10 +124,9 @@ int db_schema_version(void)
 	return db_migration_count;
 }
 
-static const char create_table_sql[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version integer PRIMARY KEY, name text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
+static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                       " version integer PRIMARY KEY, name text NOT NULL,"
+                                       " applied_at timestamptz NOT NULL DEFAULT now())";
 
 static int applied_version(PGconn *conn, int version, int *is_applied, struct err *e)
 {
@@ -136,7 +136,7 @@ static int applied_version(PGconn *conn, int version, int *is_applied, struct er
 
 	snprintf(v, sizeof(v), "%d", version);
 	res = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL,
-			   params, NULL, NULL, 0);
+	                   params, NULL, NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
 		return result_error(conn, res, e, "read the migrations table");
 	*is_applied = PQntuples(res) > 0;
@@ -173,15 +173,17 @@ int db_migrate(PGconn *conn, int *applied, struct err *e)
 		res = PQexec(conn, m->sql);
 		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 			char what[160];
-			snprintf(what, sizeof(what), "apply migration %03d \"%s\"", m->version, m->name);
+			snprintf(what, sizeof(what), "apply migration %03d \"%s\"", m->version,
+			         m->name);
 			rc = result_error(conn, res, e, what);
 			db_rollback(conn);
 			goto cleanup;
 		}
 		PQclear(res);
 		snprintf(v, sizeof(v), "%d", m->version);
-		if ((rc = db_exec(conn, e, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-				  2, params)) < 0) {
+		if ((rc = db_exec(conn, e,
+		                  "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+		                  2, params)) < 0) {
 			db_rollback(conn);
 			goto cleanup;
 		}
@@ -191,11 +193,10 @@ int db_migrate(PGconn *conn, int *applied, struct err *e)
 	}
 	if (applied)
 		*applied = n;
-cleanup:
-	{
-		PGresult *res = PQexec(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")");
-		PQclear(res);
-	}
+cleanup : {
+	PGresult *res = PQexec(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")");
+	PQclear(res);
+}
 	return rc;
 }
 
@@ -204,9 +205,9 @@ int db_migrations_current(PGconn *conn, struct err *e)
 	PGresult *res;
 	int count;
 
-	res = PQexecParams(conn,
-			   "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations'",
-			   0, NULL, NULL, NULL, NULL, 0);
+	res = PQexecParams(
+	    conn, "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations'",
+	    0, NULL, NULL, NULL, NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
 		return result_error(conn, res, e, "read the catalog");
 	count = atoi(PQgetvalue(res, 0, 0));
@@ -214,7 +215,7 @@ int db_migrations_current(PGconn *conn, struct err *e)
 	if (count == 0)
 		return 0;
 	res = PQexecParams(conn, "SELECT count(*) FROM schema_migrations", 0, NULL, NULL, NULL,
-			   NULL, 0);
+	                   NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
 		return result_error(conn, res, e, "read the migrations table");
 	count = atoi(PQgetvalue(res, 0, 0));

@@ -32,8 +32,7 @@ struct err {
 };
 
 /* Sets e (when e is not NULL and still empty) and returns code. */
-int err_set(struct err *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Clears e so it can be reused. */
 void err_clear(struct err *e);

@@ -34,8 +34,8 @@ void log_write(enum log_level lvl, const char *msg, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%S", &tm);
-	w = snprintf(line + n, sizeof(line) - n, ".%03ldZ level=%s msg=\"",
-		     ts.tv_nsec / 1000000, level_names[lvl]);
+	w = snprintf(line + n, sizeof(line) - n, ".%03ldZ level=%s msg=\"", ts.tv_nsec / 1000000,
+	             level_names[lvl]);
 	n += (size_t)w;
 	/* quote the message: escape " and \ and drop control characters */
 	for (const char *p = msg; *p && n < sizeof(line) - 8; p++) {

@@ -20,12 +20,21 @@ int log_level_parse(const char *s);
 void log_write(enum log_level lvl, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define log_debug(msg, ...) \
-	do { if (log_min_level <= LOG_LEVEL_DEBUG) log_write(LOG_LEVEL_DEBUG, msg, __VA_ARGS__); } while (0)
-#define log_info(msg, ...) \
-	do { if (log_min_level <= LOG_LEVEL_INFO) log_write(LOG_LEVEL_INFO, msg, __VA_ARGS__); } while (0)
-#define log_warn(msg, ...) \
-	do { if (log_min_level <= LOG_LEVEL_WARN) log_write(LOG_LEVEL_WARN, msg, __VA_ARGS__); } while (0)
+#define log_debug(msg, ...)                                                                        \
+	do {                                                                                       \
+		if (log_min_level <= LOG_LEVEL_DEBUG)                                              \
+			log_write(LOG_LEVEL_DEBUG, msg, __VA_ARGS__);                              \
+	} while (0)
+#define log_info(msg, ...)                                                                         \
+	do {                                                                                       \
+		if (log_min_level <= LOG_LEVEL_INFO)                                               \
+			log_write(LOG_LEVEL_INFO, msg, __VA_ARGS__);                               \
+	} while (0)
+#define log_warn(msg, ...)                                                                         \
+	do {                                                                                       \
+		if (log_min_level <= LOG_LEVEL_WARN)                                               \
+			log_write(LOG_LEVEL_WARN, msg, __VA_ARGS__);                               \
+	} while (0)
 #define log_error(msg, ...) log_write(LOG_LEVEL_ERROR, msg, __VA_ARGS__)
 
 #endif

@@ -15,14 +15,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"validate", cmd_validate, "check evidence files (no database needed)"},
-	{"migrate", cmd_migrate, "apply the database migrations"},
-	{"import", cmd_import, "import evidence from a source (git, police-uk)"},
-	{"imports", cmd_imports, "list import runs and their errors"},
-	{"serve", cmd_serve, "serve the evidence base over HTTP (REST, JSON and CSV)"},
-	{"score", cmd_score, "value-for-money appraisals in plain words"},
-	{"sources", cmd_sources, "check the sources file and show each source's last run"},
-	{"project", cmd_project, "what an intervention would do in a force area, at a scale"},
+    {"validate", cmd_validate, "check evidence files (no database needed)"},
+    {"migrate", cmd_migrate, "apply the database migrations"},
+    {"import", cmd_import, "import evidence from a source (git, police-uk)"},
+    {"imports", cmd_imports, "list import runs and their errors"},
+    {"serve", cmd_serve, "serve the evidence base over HTTP (REST, JSON and CSV)"},
+    {"score", cmd_score, "value-for-money appraisals in plain words"},
+    {"sources", cmd_sources, "check the sources file and show each source's last run"},
+    {"project", cmd_project, "what an intervention would do in a force area, at a scale"},
 };
 
 static void usage(FILE *f)
@@ -31,8 +31,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'whatworks COMMAND --help' describes each command.\n"
-		   "WHATWORKS_DATABASE_URL names the database (default: the cluster in "
-		   "$WHATWORKS_DATA_DIR, ./var).\n");
+	           "WHATWORKS_DATABASE_URL names the database (default: the cluster in "
+	           "$WHATWORKS_DATA_DIR, ./var).\n");
 }
 
 int main(int argc, char **argv)

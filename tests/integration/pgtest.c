@@ -14,8 +14,8 @@ static const char *maintenance(void)
 {
 	const char *c = getenv("WHATWORKS_TEST_PG");
 	cr_assert(c != NULL && c[0] != '\0',
-		  "WHATWORKS_TEST_PG is not set: run the integration tests through "
-		  "tests/with-postgres.sh (make test does)");
+	          "WHATWORKS_TEST_PG is not set: run the integration tests through "
+	          "tests/with-postgres.sh (make test does)");
 	return c;
 }
 
@@ -35,7 +35,7 @@ static void admin(const char *sql)
 {
 	PGconn *c = PQconnectdb(maintenance());
 	cr_assert(PQstatus(c) == CONNECTION_OK, "could not connect to the test cluster: %s",
-		  PQerrorMessage(c));
+	          PQerrorMessage(c));
 	PGresult *r = PQexec(c, sql);
 	cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQresultErrorMessage(r));
 	PQclear(r);
@@ -77,7 +77,7 @@ static PGresult *run(struct pgtest *t, const char *sql, int n, const char *const
 	PGresult *r = PQexecParams(t->conn, sql, n, NULL, params, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(r);
 	cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
-		  PQresultErrorMessage(r));
+	          PQresultErrorMessage(r));
 	return r;
 }
 
