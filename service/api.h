@@ -97,8 +97,7 @@ int api_import_get(struct api_result *out, PGconn *db, const char *id, const str
 int api_export(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 /* The flat score table (api_scores.c): no as_of, scores exist only for the
  * current evidence; a cursor from an older evidence version is WW_ECONFLICT. */
-int api_scores_list(struct api_result *out, PGconn *db, const struct api_params *p,
-                    struct err *e);
+int api_scores_list(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 /* The scoring parameters in force and those the stored scores used. */
 int api_scoring_parameters(struct api_result *out, PGconn *db, const struct api_params *p,
                            struct err *e);
