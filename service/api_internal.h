@@ -32,11 +32,14 @@
 /* A JSON object {run_id, commit} of the run read ($1), or of the latest
  * succeeded run when $1 is NULL; SQL NULL when there is none. A run of mode
  * 'unchanged' (its commit was already imported) changed nothing, so it is
- * not a version of its own. */
+ * not a version of its own; nor is a police-uk run, which writes crime counts,
+ * not evidence. */
 #define API_VERSION_SQL                                                                            \
 	"(SELECT json_build_object('run_id', r.id, 'commit', r.commit) FROM import_runs r"         \
 	" WHERE r.status = 'succeeded' AND (($1::bigint IS NULL AND r.mode IS DISTINCT FROM"       \
-	" 'unchanged') OR r.id = $1::bigint) ORDER BY r.id DESC LIMIT 1)"
+	" 'unchanged' AND r.source_id IN (SELECT s.id FROM sources s WHERE s.kind <> "             \
+	"'police-uk'))"                                                                            \
+	" OR r.id = $1::bigint) ORDER BY r.id DESC LIMIT 1)"
 
 /* Provenance of a versioned row aliased a, as a JSON object. */
 #define API_PROVENANCE(a)                                                                          \
