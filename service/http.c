@@ -52,6 +52,7 @@ struct http_server {
 	pthread_mutex_t ver_lock;
 	struct api_version ver;
 	int ver_ok;
+	int ver_reading; /* a thread is reading the version from the database */
 	long long ver_at;
 	int in_flight;
 	int stopping;
@@ -442,16 +443,20 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 	struct call k = {NULL, rq, NULL, out, 1};
 	int rc;
 
+	/* one thread reads a stale version again while the others keep serving
+	 * it: a worker waiting on PostgreSQL stalls every connection it owns */
 	pthread_mutex_lock(&s->ver_lock);
-	if (s->ver_ok && now - s->ver_at < s->cfg.version_ttl_ms) {
+	if (s->ver_ok && (now - s->ver_at < s->cfg.version_ttl_ms || s->ver_reading)) {
 		*out = s->ver;
 		pthread_mutex_unlock(&s->ver_lock);
 		return 0;
 	}
+	s->ver_reading = 1;
 	pthread_mutex_unlock(&s->ver_lock);
 	memset(out, 0, sizeof(*out));
 	rc = with_db(&k, e);
 	pthread_mutex_lock(&s->ver_lock);
+	s->ver_reading = 0;
 	if (rc == 0) {
 		if (s->ver_ok && strcmp(s->ver.etag, out->etag) != 0)
 			http_cache_clear(s->cache);
@@ -472,14 +477,24 @@ static void version_header(char *out, size_t size, const struct api_version *v)
 
 /* ---- the API endpoints ---- */
 
-static struct MHD_Response *cached_response(struct request *rq, const struct http_cached *c,
+static void release_cached(void *cls)
+{
+	http_cache_release(NULL, cls);
+}
+
+/* A response that sends c->body without copying it: it holds a reference to
+ * c until libmicrohttpd destroys it. */
+static struct MHD_Response *cached_response(struct request *rq, struct http_cached *c,
                                             int compressed)
 {
-	struct MHD_Response *r = buffer_response(c->body, c->len, 0, rq);
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+	    c->len, c->body, release_cached, c);
 	char n[32];
 
 	if (r == NULL)
 		return NULL;
+	http_cache_hold(c);
+	rq->bytes = c->len;
 	MHD_add_response_header(r, "Content-Type", c->rep == HTTP_REP_CSV ? CSV_TYPE : JSON_TYPE);
 	MHD_add_response_header(r, "ETag", c->etag);
 	MHD_add_response_header(r, "Cache-Control", rq->dyn->cache_control);
@@ -606,6 +621,8 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	}
 	http_etag_variant(etag, sizeof(etag), base, rep, gz);
 	struct http_cached *c = calloc(1, sizeof(*c));
+	if (c != NULL)
+		c->refs = 1;
 	if (rc < 0 || c == NULL || body.data == NULL) {
 		free(c);
 		goto oom;
@@ -640,11 +657,8 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	/* store only what was computed for the version the key names */
 	if (key != NULL && cacheable && strcmp(res.version.etag, v.etag) == 0)
 		http_cache_put(s->cache, key, c);
-	else {
-		free(c->body);
-		free(c->link);
-		free(c);
-	}
+	else
+		http_cache_release(s->cache, c);
 	api_result_free(&res);
 	free(key);
 	return sent;

@@ -130,12 +130,23 @@ struct http_cached {
 	struct http_cached *next_in_bucket, *older, *newer;
 };
 
+/*
+ * Entries are reference-counted (atomically), so a response can send an
+ * entry's body without copying it while another thread evicts the entry:
+ * whoever holds a reference may read the entry, never write it. A new entry
+ * (calloc'd, refs = 1) belongs to its maker.
+ */
 int http_cache_new(struct http_cache **out, size_t budget);
 void http_cache_free(struct http_cache *c);
-/* A borrowed entry (release it with http_cache_release), or NULL. */
+/* A new reference to the entry under key (drop it with http_cache_release),
+ * or NULL. */
 struct http_cached *http_cache_get(struct http_cache *c, const char *key);
+/* Adds a reference to e. */
+void http_cache_hold(struct http_cached *e);
+/* Drops a reference to e (may be NULL), freeing e and its strings with the
+ * last one. c is unused (may be NULL): no lock is needed. */
 void http_cache_release(struct http_cache *c, struct http_cached *e);
-/* Stores e under key, taking ownership of e and its strings. */
+/* Stores e under key, taking over the caller's reference to e. */
 void http_cache_put(struct http_cache *c, const char *key, struct http_cached *e);
 /* Drops everything (the evidence version changed). */
 void http_cache_clear(struct http_cache *c);

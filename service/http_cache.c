@@ -3,8 +3,9 @@
  *
  * The evidence changes only on import, so a response is a function of the
  * evidence version, the request target and the representation; the key holds
- * all three. Entries are reference-counted so a reader can copy one out
- * while another thread evicts it.
+ * all three. Entries are reference-counted (atomic counts) so that a
+ * response can send an entry's body straight from the cache while another
+ * thread evicts it; the last reference frees it.
  */
 #include "http.h"
 
@@ -49,7 +50,7 @@ static void entry_free(struct http_cached *e)
 
 static void unref(struct http_cached *e)
 {
-	if (--e->refs == 0)
+	if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		entry_free(e);
 }
 
@@ -90,20 +91,23 @@ struct http_cached *http_cache_get(struct http_cache *c, const char *key)
 	pthread_mutex_lock(&c->lock);
 	for (e = c->buckets[h % NBUCKETS]; e != NULL; e = e->next_in_bucket)
 		if (e->hash == h && strcmp(e->key, key) == 0) {
-			e->refs++;
+			http_cache_hold(e);
 			break;
 		}
 	pthread_mutex_unlock(&c->lock);
 	return e;
 }
 
+void http_cache_hold(struct http_cached *e)
+{
+	__atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
+}
+
 void http_cache_release(struct http_cache *c, struct http_cached *e)
 {
-	if (e == NULL)
-		return;
-	pthread_mutex_lock(&c->lock);
-	unref(e);
-	pthread_mutex_unlock(&c->lock);
+	(void)c;
+	if (e != NULL)
+		unref(e);
 }
 
 void http_cache_put(struct http_cache *c, const char *key, struct http_cached *e)
@@ -112,14 +116,13 @@ void http_cache_put(struct http_cache *c, const char *key, struct http_cached *e
 
 	e->key = strdup(key);
 	if (e->key == NULL || c->budget == 0) {
-		entry_free(e);
+		unref(e);
 		return;
 	}
 	e->hash = http_hash(key, strlen(key));
-	e->refs = 1;
 	if (cost(e) > c->budget / 4) {
 		/* one huge page (an export) would push out everything else */
-		entry_free(e);
+		unref(e);
 		return;
 	}
 	pthread_mutex_lock(&c->lock);
