@@ -34,7 +34,7 @@ static const struct key keys[] = {
     {"listen", T_LISTEN, S(listen), 0, 0, "127.0.0.1:8080", 0, "address and port to serve on"},
     {"database_url", T_STR, S(database_url), 0, 0, "", 0,
      "PostgreSQL conninfo or URL (default: the cluster in $WHATWORKS_DATA_DIR)"},
-    {"threads", T_INT, I(threads), 0, 1024, "0", 0, "HTTP worker threads (0: one per core)"},
+    {"threads", T_INT, I(threads), 0, 1024, "0", 0, "HTTP worker threads (0: four per core)"},
     {"db_pool_size", T_INT, I(db_pool_size), 0, 1024, "0", 0,
      "PostgreSQL connections (0: one per thread)"},
     {"db_acquire_timeout_ms", T_INT, I(db_acquire_timeout_ms), 1, 60000, "2000", 0,
@@ -47,8 +47,9 @@ static const struct key keys[] = {
      "concurrent HTTP connections from one address (0: no limit)"},
     {"connection_timeout", T_INT, I(connection_timeout), 1, 86400, "30", 0,
      "seconds an idle connection is kept"},
-    {"connection_memory_limit", T_INT, I(connection_memory_limit), 8192, 16777216, "65536", 0,
-     "bytes of buffer per connection (request line and headers must fit)"},
+    {"connection_memory_limit", T_INT, I(connection_memory_limit), 8192, 16777216, "32768", 0,
+     "bytes of buffer per connection (request line and headers must fit; cleared on every "
+     "request)"},
     {"max_url_size", T_INT, I(max_url_size), 64, 65536, "4096", 0,
      "longest request target in bytes (414 beyond)"},
     {"max_body_size", T_INT, I(max_body_size), 0, 67108864, "65536", 0,
@@ -369,6 +370,9 @@ int config_threads(const struct config *c)
 
 	if (c->threads > 0)
 		return c->threads;
+	/* libmicrohttpd's pool threads each own their connections: while one
+	 * waits on PostgreSQL (a cache miss, the evidence version) the others
+	 * keep its core busy; cached answers cost little more with 4 per core */
 	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
+	return n > 0 ? 4 * (int)(n < 256 ? n : 256) : 4;
 }

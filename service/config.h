@@ -63,7 +63,7 @@ void config_usage(FILE *out);
  */
 void config_apply_reload(struct config *dst, const struct config *src);
 
-/* The effective thread count (threads, or the number of cores). */
+/* The effective thread count (threads, or four per core). */
 int config_threads(const struct config *c);
 
 #endif
