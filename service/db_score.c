@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int fail(PGconn *c, PGresult *r, struct err *e, const char *what)
 {
@@ -77,6 +78,11 @@ int score_params_load(struct vfm_params *out, struct err *e)
 		return err_set(e, WW_EINVALID, "scoring parameters: %s", ce.msg);
 	*out = p;
 	return 0;
+}
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
 static json_t *load_text(PGresult *r, int row, int col, struct err *e)
@@ -198,8 +204,11 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 	json_t *params = NULL, *ref = NULL, *rows = NULL, *ids = NULL;
 	char *params_text = NULL, *touched_text = NULL;
 	PGresult *r = NULL;
+	struct timespec t0, t1, t2;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t1 = t0;
 	if (rescored)
 		*rescored = 0;
 	if ((rc = score_params_load(&p, e)) < 0)
@@ -239,6 +248,7 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 		rc = WW_EDB;
 		goto cleanup;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *id = PQgetvalue(r, i, 0);
 		json_t *iv = load_text(r, i, 1, e), *evs = load_text(r, i, 2, e), *scores = NULL;
@@ -268,12 +278,18 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 	/* touched ids that no longer exist lose their scores too */
 	for (size_t k = 0; touched && k < json_array_size(touched); k++)
 		json_array_append(ids, json_array_get(touched, k));
+	struct timespec t_write;
+	clock_gettime(CLOCK_MONOTONIC, &t_write);
 	rc = write_rows(c, run_id, rows, ids, all, e);
 	if (rc == 0 && rescored)
 		*rescored = PQntuples(r);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
 	if (rc == 0)
-		log_debug("scored", "run=%lld interventions=%d rows=%zu all=%d", run_id,
-		          PQntuples(r), json_array_size(rows), all);
+		log_info("scored",
+		         "run=%lld interventions=%d rows=%zu all=%d read_ms=%.1f score_ms=%.1f "
+		         "total_ms=%.1f",
+		         run_id, PQntuples(r), json_array_size(rows), all, ms_between(&t0, &t1),
+		         ms_between(&t1, &t_write), ms_between(&t0, &t2));
 cleanup:
 	PQclear(r);
 	json_decref(params);

@@ -2,8 +2,10 @@
 """genrepo.py DIR INTERVENTIONS EVALUATIONS
 
 Writes a git repository of generated, valid evidence: INTERVENTIONS
-intervention files and EVALUATIONS evaluation files spread over them, in
-folders of at most 1,000 files, committed as one commit. For benchmarks only:
+intervention files and EVALUATIONS evaluation files spread over them (three
+crime types, so each intervention is scored up to three times), unit costs and
+deflators so every score is costed, in folders of at most 1,000 files,
+committed as one commit. For benchmarks only:
 the figures are made up and never shipped.
 """
 import os
@@ -12,6 +14,29 @@ import subprocess
 import sys
 
 THEMES = ["knife-crime", "substance-misuse", "vawg"]
+CRIME_TYPES = ["violence-with-injury", "robbery", "domestic-abuse"]
+REFERENCE = {
+    "unit-costs.yaml": """kind: unit-costs
+id: bench-unit-costs
+title: Benchmark unit costs (made up)
+source: {citation: Generated for a benchmark}
+entries:
+  - {crime_type: violence-with-injury, amount: 14050, unit: crime, price_year: 2015, flag: secondary}
+  - {crime_type: robbery, amount: 11320, unit: crime, price_year: 2015, flag: secondary}
+  - {crime_type: domestic-abuse, amount: 34015, unit: victim, price_year: 2016, flag: secondary}
+""",
+    "deflators.yaml": """kind: deflators
+id: bench-deflators
+title: Benchmark deflators (made up)
+source: {citation: Generated for a benchmark}
+base: 2024-25 = 100
+entries:
+  - {year: 2015, index: 74.5804, flag: secondary}
+  - {year: 2018, index: 78.7948, flag: secondary}
+  - {year: 2019, index: 80.8738, flag: secondary}
+  - {year: 2024, index: 100.0, flag: secondary}
+""",
+}
 MEASURES = [
     "effect: {measure: risk-ratio, estimate: %(e).3f, ci95: [%(lo).3f, %(hi).3f]}",
     "effect: {measure: percent-change, estimate: %(p).1f, ci95: [%(plo).1f, %(phi).1f]}",
@@ -22,7 +47,10 @@ MEASURES = [
 def main():
     root, n_iv, n_ev = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     rnd = random.Random(42)
-    os.makedirs(root, exist_ok=True)
+    os.makedirs(os.path.join(root, "reference"), exist_ok=True)
+    for name, text in REFERENCE.items():
+        with open(os.path.join(root, "reference", name), "w") as f:
+            f.write(text)
     for i in range(n_iv):
         d = os.path.join(root, "interventions", "%03d" % (i // 1000))
         os.makedirs(d, exist_ok=True)
@@ -43,13 +71,14 @@ def main():
                     "title: Generated evaluation %d\n"
                     "source:\n  citation: Generated (2020)\n  published: 2020\n"
                     "design: %s\nquality: %d\nstudies: 1\nsample_size: 400\ncountry: GB\n"
-                    "outcomes:\n  - crime_type: violence-with-injury\n    %s\n"
+                    "outcomes:\n  - crime_type: %s\n    %s\n"
                     "    baseline: {rate: 0.4, per: participant, years: 1}\n"
                     "    follow_up_months: 12\n"
                     "cost: {amount: %d, per: participant, price_year: 2019}\n"
                     "submitted_by: Benchmark\n"
                     % (j, j % n_iv, j, "rct" if j % 2 else "quasi-experimental",
-                       5 if j % 2 else 4, eff, rnd.randint(200, 3000)))
+                       5 if j % 2 else 4, CRIME_TYPES[(j // n_iv) % 3], eff,
+                       rnd.randint(200, 3000)))
     env = dict(os.environ, GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.org",
                GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.org")
     subprocess.run(["git", "init", "-q", "-b", "main", root], check=True)
