@@ -8,6 +8,8 @@
 #ifndef WW_CMD_H
 #define WW_CMD_H
 
+#include "db.h"
+
 int cmd_validate(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_import(int argc, char **argv);
@@ -17,5 +19,9 @@ int cmd_score(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
 int cmd_import_policeuk(int argc, char **argv);
 int cmd_project(int argc, char **argv);
+
+/* Connects to the database and migrates it; prints the reason and returns -1
+ * on failure. */
+int cmd_open_db(PGconn **c);
 
 #endif

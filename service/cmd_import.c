@@ -20,22 +20,6 @@ static const char *data_dir(void)
 	return (d && d[0]) ? d : "var";
 }
 
-/* Connects and brings the schema up to date; prints the reason on failure. */
-static int open_db(PGconn **c)
-{
-	char conninfo[1024];
-	struct err e = {0};
-
-	if (db_connect(c, db_conninfo(conninfo, sizeof(conninfo)), &e) < 0 ||
-	    db_migrate(*c, NULL, &e) < 0) {
-		fprintf(stderr, "whatworks: %s\n", e.msg);
-		db_close(*c);
-		*c = NULL;
-		return -1;
-	}
-	return 0;
-}
-
 int cmd_migrate(int argc, char **argv)
 {
 	char conninfo[1024];
@@ -134,7 +118,7 @@ static int import_feed(int argc, char **argv)
 		fprintf(stderr, "whatworks import feed: --url is required\n");
 		return 2;
 	}
-	if (open_db(&c) < 0)
+	if (cmd_open_db(&c) < 0)
 		return 1;
 	rc = feed_import(c, &o, &res, &requests, &e);
 	rc = report(rc, &res, &e);
@@ -192,7 +176,7 @@ int cmd_import(int argc, char **argv)
 		fprintf(stderr, "whatworks import: --repo is required\n");
 		return 2;
 	}
-	if (open_db(&c) < 0)
+	if (cmd_open_db(&c) < 0)
 		return 1;
 	rc = import_git(c, &o, &res, &e);
 	rc = report(rc, &res, &e);
@@ -272,7 +256,7 @@ int cmd_imports(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (open_db(&c) < 0)
+	if (cmd_open_db(&c) < 0)
 		return 1;
 	if (db_imports(&runs, c, limit, run_id, &e) < 0) {
 		fprintf(stderr, "whatworks: %s\n", e.msg);

@@ -12,21 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int connect_migrated(PGconn **c)
-{
-	char conninfo[1024];
-	struct err e = {0};
-
-	if (db_connect(c, db_conninfo(conninfo, sizeof(conninfo)), &e) < 0 ||
-	    db_migrate(*c, NULL, &e) < 0) {
-		fprintf(stderr, "whatworks: %s\n", e.msg);
-		db_close(*c);
-		*c = NULL;
-		return -1;
-	}
-	return 0;
-}
-
 static void import_usage(FILE *f)
 {
 	fprintf(f,
@@ -88,7 +73,7 @@ int cmd_import_policeuk(int argc, char **argv)
 		fprintf(stderr, "whatworks: %s\n", e.msg);
 		return 2;
 	}
-	if (connect_migrated(&c) < 0)
+	if (cmd_open_db(&c) < 0)
 		return 1;
 	rc = policeuk_import(c, &s, &o, &res, &e);
 	for (size_t i = 0; i < res.errs.n; i++) {
@@ -272,7 +257,7 @@ int cmd_project(int argc, char **argv)
 		project_usage(stderr);
 		return 2;
 	}
-	if (connect_migrated(&c) < 0)
+	if (cmd_open_db(&c) < 0)
 		return 1;
 	rc = api_intervention_projection(&r, c, id, &p, &e);
 	db_close(c);

@@ -21,20 +21,6 @@ static void usage(FILE *f)
 	           "--rescore recomputes every score now (after changing WHATWORKS_VFM_*).\n");
 }
 
-static int connect_db(PGconn **c)
-{
-	char conninfo[1024];
-	struct err e = {0};
-
-	if (db_connect(c, db_conninfo(conninfo, sizeof(conninfo)), &e) < 0 ||
-	    db_migrate(*c, NULL, &e) < 0) {
-		fprintf(stderr, "whatworks: %s\n", e.msg);
-		db_close(*c);
-		return -1;
-	}
-	return 0;
-}
-
 static int rescore(PGconn *c)
 {
 	struct err e = {0};
@@ -128,7 +114,7 @@ int cmd_score(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (connect_db(&c) < 0)
+	if (cmd_open_db(&c) < 0)
 		return 1;
 	if (all)
 		rc = rescore(c);

@@ -2,11 +2,13 @@
  * db.c - connections, transactions and embedded migrations
  */
 #include "db.h"
+#include "log.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Generated at build time from schema/NNN_*.sql (see the Makefile). */
@@ -90,6 +92,41 @@ static int result_error(PGconn *conn, PGresult *res, struct err *e, const char *
 	if (res)
 		PQclear(res);
 	return err_set(e, WW_EDB, "could not %s: %s", what, msg);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+PGresult *db_query(PGconn *c, struct err *e, const char *what, const char *sql, int nparams,
+                   const char *const *params)
+{
+	double t0 = now_ms();
+	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+	log_debug("statement", "what=\"%s\" ms=%.1f", what, now_ms() - t0);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return r;
+	result_error(c, r, e, what);
+	return NULL;
+}
+
+int db_open(PGconn **out, struct err *e)
+{
+	char conninfo[1024];
+	int rc;
+
+	if ((rc = db_connect(out, db_conninfo(conninfo, sizeof(conninfo)), e)) < 0)
+		return rc;
+	if ((rc = db_migrate(*out, NULL, e)) < 0) {
+		db_close(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int db_exec(PGconn *conn, struct err *e, const char *sql, int nparams, const char *const *params)

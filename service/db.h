@@ -10,6 +10,7 @@
 #include "err.h"
 
 typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
 
 /*
  * The conninfo every command uses: $WHATWORKS_DATABASE_URL, else the local
@@ -34,6 +35,19 @@ int db_migrations_current(PGconn *conn, struct err *e);
 
 /* The number of embedded migrations (the schema version this binary wants). */
 int db_schema_version(void);
+
+/*
+ * Runs a statement with text parameters. Returns its result (rows, or a
+ * command that succeeded), which the caller releases with PQclear; or NULL
+ * with e set to "could not <what>: <PostgreSQL's reason>". Logs the time each
+ * statement took at debug level.
+ */
+PGresult *db_query(PGconn *c, struct err *e, const char *what, const char *sql, int nparams,
+                   const char *const *params);
+
+/* Connects to db_conninfo()'s database and applies pending migrations; the
+ * commands' way in. On failure *out is NULL and e says why. */
+int db_open(PGconn **out, struct err *e);
 
 /* Runs a statement with text parameters and no result rows; WW_EDB on error. */
 int db_exec(PGconn *conn, struct err *e, const char *sql, int nparams, const char *const *params);

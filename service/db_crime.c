@@ -8,25 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static PGresult *q(PGconn *c, struct err *e, const char *what, const char *sql, int n,
-                   const char *const *params)
-{
-	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	char msg[512];
-	size_t len;
-
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return r;
-	snprintf(msg, sizeof(msg), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-	len = strlen(msg);
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		msg[--len] = '\0';
-	PQclear(r);
-	err_set(e, WW_EDB, "could not %s: %s", what, msg);
-	return NULL;
-}
-
 /* Runs sql with a run id and a JSON document as the last parameter. */
 static int with_json(PGconn *c, struct err *e, const char *what, const char *sql, const char *a,
                      const char *b, const json_t *doc)
@@ -37,7 +18,7 @@ static int with_json(PGconn *c, struct err *e, const char *what, const char *sql
 	if (text == NULL)
 		return err_set(e, WW_ENOMEM, "out of memory");
 	const char *p[3] = {a, b ? b : text, text};
-	r = q(c, e, what, sql, b ? 3 : 2, p);
+	r = db_query(c, e, what, sql, b ? 3 : 2, p);
 	free(text);
 	if (r == NULL)
 		return WW_EDB;
@@ -82,10 +63,11 @@ int db_crime_units_done(json_t **out, PGconn *c, const char *published, struct e
 	PGresult *r;
 
 	*out = NULL;
-	r = q(c, e, "read the stored units",
-	      "SELECT coalesce(json_object_agg(to_char(month, 'YYYY-MM') || '/' || force, true),"
-	      " '{}')::text FROM crime_units WHERE published = $1",
-	      1, p);
+	r = db_query(
+	    c, e, "read the stored units",
+	    "SELECT coalesce(json_object_agg(to_char(month, 'YYYY-MM') || '/' || force, true),"
+	    " '{}')::text FROM crime_units WHERE published = $1",
+	    1, p);
 	if (r == NULL)
 		return WW_EDB;
 	*out = json_loads(PQgetvalue(r, 0, 0), 0, &je);
@@ -113,21 +95,21 @@ int db_crime_unit_write(PGconn *c, long long run_id, const char *published, cons
 		return rc;
 	}
 	/* xmax = 0 tells a row this statement inserted from one it updated */
-	r = q(c, e, "store the crime counts",
-	      "WITH new AS (SELECT x->>'category' AS category, (x->>'count')::int AS count"
-	      "  FROM jsonb_array_elements($4::jsonb) x),"
-	      " del AS (DELETE FROM crime_counts k WHERE k.force = $2"
-	      "  AND k.month = ($3::text || '-01')::date"
-	      "  AND k.category NOT IN (SELECT category FROM new) RETURNING 1),"
-	      " up AS (INSERT INTO crime_counts (force, month, category, count, run_id)"
-	      "  SELECT $2, ($3::text || '-01')::date, category, count, $1 FROM new"
-	      "  ON CONFLICT (force, month, category) DO UPDATE SET count = EXCLUDED.count,"
-	      "   run_id = EXCLUDED.run_id WHERE crime_counts.count <> EXCLUDED.count"
-	      "  RETURNING (xmax = 0) AS inserted)"
-	      " SELECT (SELECT count(*) FROM up WHERE inserted),"
-	      "  (SELECT count(*) FROM up WHERE NOT inserted), (SELECT count(*) FROM del),"
-	      "  (SELECT count(*) FROM new)",
-	      4, p);
+	r = db_query(c, e, "store the crime counts",
+	             "WITH new AS (SELECT x->>'category' AS category, (x->>'count')::int AS count"
+	             "  FROM jsonb_array_elements($4::jsonb) x),"
+	             " del AS (DELETE FROM crime_counts k WHERE k.force = $2"
+	             "  AND k.month = ($3::text || '-01')::date"
+	             "  AND k.category NOT IN (SELECT category FROM new) RETURNING 1),"
+	             " up AS (INSERT INTO crime_counts (force, month, category, count, run_id)"
+	             "  SELECT $2, ($3::text || '-01')::date, category, count, $1 FROM new"
+	             "  ON CONFLICT (force, month, category) DO UPDATE SET count = EXCLUDED.count,"
+	             "   run_id = EXCLUDED.run_id WHERE crime_counts.count <> EXCLUDED.count"
+	             "  RETURNING (xmax = 0) AS inserted)"
+	             " SELECT (SELECT count(*) FROM up WHERE inserted),"
+	             "  (SELECT count(*) FROM up WHERE NOT inserted), (SELECT count(*) FROM del),"
+	             "  (SELECT count(*) FROM new)",
+	             4, p);
 	free(text);
 	if (r == NULL) {
 		db_rollback(c);
@@ -137,12 +119,13 @@ int db_crime_unit_write(PGconn *c, long long run_id, const char *published, cons
 	int removed = atoi(PQgetvalue(r, 0, 2)), total = atoi(PQgetvalue(r, 0, 3));
 	PQclear(r);
 	const char *u[5] = {run, force, month, published, nrows};
-	r = q(c, e, "record the stored unit",
-	      "INSERT INTO crime_units (force, month, published, run_id, rows)"
-	      " VALUES ($2, ($3::text || '-01')::date, $4, $1, $5::int)"
-	      " ON CONFLICT (force, month) DO UPDATE SET published = EXCLUDED.published,"
-	      "  run_id = EXCLUDED.run_id, rows = EXCLUDED.rows, completed_at = clock_timestamp()",
-	      5, u);
+	r = db_query(
+	    c, e, "record the stored unit",
+	    "INSERT INTO crime_units (force, month, published, run_id, rows)"
+	    " VALUES ($2, ($3::text || '-01')::date, $4, $1, $5::int)"
+	    " ON CONFLICT (force, month) DO UPDATE SET published = EXCLUDED.published,"
+	    "  run_id = EXCLUDED.run_id, rows = EXCLUDED.rows, completed_at = clock_timestamp()",
+	    5, u);
 	if (r == NULL) {
 		db_rollback(c);
 		return WW_EDB;

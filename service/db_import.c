@@ -3,48 +3,12 @@
  */
 #include "db_import.h"
 
-#include "log.h"
-
 #include <libpq-fe.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SOURCE_LOCK_CLASS "20250" /* advisory lock class for sources */
-
-static void trim(char *s)
-{
-	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = '\0';
-}
-
-/* Runs a statement; returns the result (tuples or command ok) or NULL with e set. */
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static PGresult *q(PGconn *c, struct err *e, const char *what, const char *sql, int n,
-                   const char *const *params)
-{
-	double t0 = now_ms();
-	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	log_debug("statement", "what=\"%s\" ms=%.1f", what, now_ms() - t0);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	char msg[512];
-
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return r;
-	snprintf(msg, sizeof(msg), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-	trim(msg);
-	PQclear(r);
-	err_set(e, WW_EDB, "could not %s: %s", what, msg);
-	return NULL;
-}
 
 static void copy(char *dst, size_t size, const PGresult *r, int row, int col)
 {
@@ -64,14 +28,14 @@ int db_source_ensure(PGconn *c, struct db_source *src, struct err *e)
 {
 	const char *p[5] = {src->name, src->kind, src->location, src->ref[0] ? src->ref : NULL,
 	                    src->subpath};
-	PGresult *r = q(c, e, "record the source",
-	                "INSERT INTO sources (name, kind, location, ref, subpath)"
-	                " VALUES ($1, $2, $3, $4, $5)"
-	                " ON CONFLICT (name) DO UPDATE SET location = EXCLUDED.location,"
-	                "  ref = EXCLUDED.ref, subpath = EXCLUDED.subpath"
-	                " WHERE sources.kind = EXCLUDED.kind"
-	                " RETURNING id, last_commit, last_run_id",
-	                5, p);
+	PGresult *r = db_query(c, e, "record the source",
+	                       "INSERT INTO sources (name, kind, location, ref, subpath)"
+	                       " VALUES ($1, $2, $3, $4, $5)"
+	                       " ON CONFLICT (name) DO UPDATE SET location = EXCLUDED.location,"
+	                       "  ref = EXCLUDED.ref, subpath = EXCLUDED.subpath"
+	                       " WHERE sources.kind = EXCLUDED.kind"
+	                       " RETURNING id, last_commit, last_run_id",
+	                       5, p);
 	if (r == NULL)
 		return WW_EDB;
 	if (PQntuples(r) == 0) {
@@ -89,8 +53,8 @@ int db_source_refresh(PGconn *c, struct db_source *src, struct err *e)
 	PGresult *r;
 
 	snprintf(id, sizeof(id), "%lld", src->id);
-	r = q(c, e, "read the source",
-	      "SELECT id, last_commit, last_run_id FROM sources WHERE id = $1", 1, p);
+	r = db_query(c, e, "read the source",
+	             "SELECT id, last_commit, last_run_id FROM sources WHERE id = $1", 1, p);
 	if (r == NULL)
 		return WW_EDB;
 	if (PQntuples(r) == 0) {
@@ -107,8 +71,8 @@ int db_source_lock(PGconn *c, long long source_id, struct err *e)
 	PGresult *r;
 
 	snprintf(id, sizeof(id), "%lld", source_id);
-	r = q(c, e, "lock the source", "SELECT pg_advisory_lock(" SOURCE_LOCK_CLASS ", $1::int)", 1,
-	      p);
+	r = db_query(c, e, "lock the source",
+	             "SELECT pg_advisory_lock(" SOURCE_LOCK_CLASS ", $1::int)", 1, p);
 	if (r == NULL)
 		return WW_EDB;
 	PQclear(r);
@@ -123,8 +87,8 @@ int db_source_trylock(PGconn *c, long long source_id, struct err *e)
 	int got;
 
 	snprintf(id, sizeof(id), "%lld", source_id);
-	r = q(c, e, "lock the source",
-	      "SELECT pg_try_advisory_lock(" SOURCE_LOCK_CLASS ", $1::int)", 1, p);
+	r = db_query(c, e, "lock the source",
+	             "SELECT pg_try_advisory_lock(" SOURCE_LOCK_CLASS ", $1::int)", 1, p);
 	if (r == NULL)
 		return WW_EDB;
 	got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
@@ -150,10 +114,11 @@ int db_run_start(PGconn *c, long long source_id, const char *trigger, long long 
 	PGresult *r;
 
 	snprintf(id, sizeof(id), "%lld", source_id);
-	r = q(c, e, "record the import run",
-	      "INSERT INTO import_runs (source_id, status, trigger) VALUES ($1, 'running', $2)"
-	      " RETURNING id",
-	      2, p);
+	r = db_query(
+	    c, e, "record the import run",
+	    "INSERT INTO import_runs (source_id, status, trigger) VALUES ($1, 'running', $2)"
+	    " RETURNING id",
+	    2, p);
 	if (r == NULL)
 		return WW_EDB;
 	*run_id = atoll(PQgetvalue(r, 0, 0));
@@ -169,11 +134,11 @@ int db_runs_fail_stale(PGconn *c, long long source_id, struct err *e)
 
 	/* called with the source lock held: no live run of this source exists */
 	snprintf(id, sizeof(id), "%lld", source_id);
-	r = q(c, e, "mark stale runs failed",
-	      "UPDATE import_runs SET status = 'failed', finished_at = clock_timestamp(),"
-	      " message = 'the importing process stopped before the run finished'"
-	      " WHERE source_id = $1 AND status = 'running'",
-	      1, p);
+	r = db_query(c, e, "mark stale runs failed",
+	             "UPDATE import_runs SET status = 'failed', finished_at = clock_timestamp(),"
+	             " message = 'the importing process stopped before the run finished'"
+	             " WHERE source_id = $1 AND status = 'running'",
+	             1, p);
 	if (r == NULL)
 		return WW_EDB;
 	PQclear(r);
@@ -204,13 +169,14 @@ int db_run_finish(PGconn *c, long long run_id, const char *status, const char *m
 	snprintf(s, sizeof(s), "%d", n->unchanged);
 	snprintf(rm, sizeof(rm), "%d", n->removed);
 	snprintf(rj, sizeof(rj), "%d", n->rejected);
-	r = q(c, e, "record the end of the import run",
-	      "UPDATE import_runs SET status = $2, mode = $3, commit = $4, previous_commit = $5,"
-	      " added = $6, updated = $7, unchanged = $8, removed = $9, rejected = $10,"
-	      " message = $11, finished_at = clock_timestamp(),"
-	      " duration_ms = extract(epoch FROM clock_timestamp() - started_at) * 1000"
-	      " WHERE id = $1",
-	      11, p);
+	r = db_query(
+	    c, e, "record the end of the import run",
+	    "UPDATE import_runs SET status = $2, mode = $3, commit = $4, previous_commit = $5,"
+	    " added = $6, updated = $7, unchanged = $8, removed = $9, rejected = $10,"
+	    " message = $11, finished_at = clock_timestamp(),"
+	    " duration_ms = extract(epoch FROM clock_timestamp() - started_at) * 1000"
+	    " WHERE id = $1",
+	    11, p);
 	if (r == NULL)
 		return WW_EDB;
 	PQclear(r);
@@ -245,13 +211,13 @@ int db_run_errors(PGconn *c, long long run_id, const struct ev_errors *errs, str
 		return err_set(e, WW_ENOMEM, "out of memory");
 	snprintf(id, sizeof(id), "%lld", run_id);
 	const char *p[2] = {id, text};
-	PGresult *r =
-	    q(c, e, "record the import errors",
-	      "INSERT INTO import_errors (run_id, path, line, col, field, message)"
-	      " SELECT $1, x->>'path', (x->>'line')::int, (x->>'col')::int, x->>'field',"
-	      " x->>'message' FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(x, n)"
-	      " ORDER BY n",
-	      2, p);
+	PGresult *r = db_query(
+	    c, e, "record the import errors",
+	    "INSERT INTO import_errors (run_id, path, line, col, field, message)"
+	    " SELECT $1, x->>'path', (x->>'line')::int, (x->>'col')::int, x->>'field',"
+	    " x->>'message' FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(x, n)"
+	    " ORDER BY n",
+	    2, p);
 	if (r == NULL)
 		rc = WW_EDB;
 	PQclear(r);
@@ -274,7 +240,7 @@ int db_run_errors(PGconn *c, long long run_id, const struct ev_errors *errs, str
 static int records(struct db_records *out, PGconn *c, struct err *e, const char *sql, int n,
                    const char *const *p)
 {
-	PGresult *r = q(c, e, "read the current records", sql, n, p);
+	PGresult *r = db_query(c, e, "read the current records", sql, n, p);
 	int rows;
 
 	out->v = NULL;
@@ -364,8 +330,9 @@ int db_current_referencing(struct db_records *out, PGconn *c, const json_t *ids,
 
 int db_intervention_ids(char ***ids, size_t *n, PGconn *c, struct err *e)
 {
-	PGresult *r = q(c, e, "read the intervention ids",
-	                "SELECT id FROM interventions WHERE valid_to IS NULL ORDER BY id", 0, NULL);
+	PGresult *r =
+	    db_query(c, e, "read the intervention ids",
+	             "SELECT id FROM interventions WHERE valid_to IS NULL ORDER BY id", 0, NULL);
 	int rows;
 
 	*ids = NULL;
@@ -410,7 +377,7 @@ int db_records_retract(PGconn *c, long long run_id, const char *commit, const js
 	snprintf(run, sizeof(run), "%lld", run_id);
 	const char *p[3] = {run, commit, text};
 	for (int i = 0; i < 3 && rc == 0; i++) {
-		PGresult *r = q(c, e, "retract records", sql[i], 3, p);
+		PGresult *r = db_query(c, e, "retract records", sql[i], 3, p);
 		if (r == NULL)
 			rc = WW_EDB;
 		PQclear(r);
@@ -502,7 +469,7 @@ int db_records_write(PGconn *c, long long run_id, long long source_id,
 			return err_set(e, WW_ENOMEM, "out of memory");
 		const char *p[6] = {src, m->commit, m->author, m->committed_at ? ts : NULL,
 		                    run, text};
-		PGresult *r = q(c, e, "write records", sql[t], 6, p);
+		PGresult *r = db_query(c, e, "write records", sql[t], 6, p);
 		if (r == NULL)
 			rc = WW_EDB;
 		PQclear(r);
@@ -510,7 +477,7 @@ int db_records_write(PGconn *c, long long run_id, long long source_id,
 	}
 	if (rc == 0) {
 		const char *op[2] = {src, run};
-		PGresult *r = q(c, e, "write outcomes", outcomes_sql, 2, op);
+		PGresult *r = db_query(c, e, "write outcomes", outcomes_sql, 2, op);
 		if (r == NULL)
 			rc = WW_EDB;
 		PQclear(r);
@@ -527,8 +494,8 @@ int db_source_advance(PGconn *c, long long source_id, const char *commit, long l
 
 	snprintf(src, sizeof(src), "%lld", source_id);
 	snprintf(run, sizeof(run), "%lld", run_id);
-	r = q(c, e, "record the source's new commit",
-	      "UPDATE sources SET last_commit = $2, last_run_id = $3 WHERE id = $1", 3, p);
+	r = db_query(c, e, "record the source's new commit",
+	             "UPDATE sources SET last_commit = $2, last_run_id = $3 WHERE id = $1", 3, p);
 	if (r == NULL)
 		return WW_EDB;
 	PQclear(r);
@@ -545,18 +512,19 @@ int db_imports(json_t **out, PGconn *c, int limit, long long run_id, struct err 
 	*out = NULL;
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(id, sizeof(id), "%lld", run_id);
-	r = q(c, e, "read the import runs",
-	      "SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]')::text FROM ("
-	      " SELECT r.id, s.name AS source, s.kind, r.status, r.mode, r.commit, r.trigger,"
-	      "  r.added, r.updated, r.unchanged, r.removed, r.rejected, r.started_at,"
-	      "  r.duration_ms, r.message,"
-	      "  (SELECT coalesce(json_agg(json_build_object('path', ie.path, 'line', ie.line,"
-	      "    'col', ie.col, 'field', ie.field, 'message', ie.message) ORDER BY ie.id), '[]')"
-	      "   FROM import_errors ie WHERE ie.run_id = r.id) AS errors"
-	      " FROM import_runs r JOIN sources s ON s.id = r.source_id"
-	      " WHERE $2::bigint = 0 OR r.id = $2::bigint"
-	      " ORDER BY r.id DESC LIMIT $1::int) x",
-	      2, p);
+	r = db_query(
+	    c, e, "read the import runs",
+	    "SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]')::text FROM ("
+	    " SELECT r.id, s.name AS source, s.kind, r.status, r.mode, r.commit, r.trigger,"
+	    "  r.added, r.updated, r.unchanged, r.removed, r.rejected, r.started_at,"
+	    "  r.duration_ms, r.message,"
+	    "  (SELECT coalesce(json_agg(json_build_object('path', ie.path, 'line', ie.line,"
+	    "    'col', ie.col, 'field', ie.field, 'message', ie.message) ORDER BY ie.id), '[]')"
+	    "   FROM import_errors ie WHERE ie.run_id = r.id) AS errors"
+	    " FROM import_runs r JOIN sources s ON s.id = r.source_id"
+	    " WHERE $2::bigint = 0 OR r.id = $2::bigint"
+	    " ORDER BY r.id DESC LIMIT $1::int) x",
+	    2, p);
 	if (r == NULL)
 		return WW_EDB;
 	*out = json_loads(PQgetvalue(r, 0, 0), 0, &je);

@@ -10,30 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-static int fail(PGconn *c, PGresult *r, struct err *e, const char *what)
-{
-	char msg[512];
-	size_t n;
-
-	snprintf(msg, sizeof(msg), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-	n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		msg[--n] = '\0';
-	PQclear(r);
-	return err_set(e, WW_EDB, "could not %s: %s", what, msg);
-}
-
-static PGresult *query(PGconn *c, struct err *e, const char *what, const char *sql, int n,
-                       const char *const *p)
-{
-	PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
-	if (r != NULL &&
-	    (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK))
-		return r;
-	fail(c, r, e, what);
-	return NULL;
-}
-
 static int env_double(double *v, const char *name, struct err *e)
 {
 	const char *s = getenv(name);
@@ -97,15 +73,15 @@ static json_t *load_text(PGresult *r, int row, int col, struct err *e)
 int db_score_reference(json_t **out, PGconn *c, struct err *e)
 {
 	PGresult *r =
-	    query(c, e, "read the reference data",
-	          "SELECT json_build_object("
-	          " 'unit_costs', coalesce((SELECT jsonb_agg(x ORDER BY d.id, x->>'crime_type')"
-	          "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
-	          "   WHERE d.kind = 'unit-costs' AND d.valid_to IS NULL), '[]'),"
-	          " 'deflators', coalesce((SELECT jsonb_agg(x ORDER BY (x->>'year')::int, d.id)"
-	          "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
-	          "   WHERE d.kind = 'deflators' AND d.valid_to IS NULL), '[]'))::text",
-	          0, NULL);
+	    db_query(c, e, "read the reference data",
+	             "SELECT json_build_object("
+	             " 'unit_costs', coalesce((SELECT jsonb_agg(x ORDER BY d.id, x->>'crime_type')"
+	             "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
+	             "   WHERE d.kind = 'unit-costs' AND d.valid_to IS NULL), '[]'),"
+	             " 'deflators', coalesce((SELECT jsonb_agg(x ORDER BY (x->>'year')::int, d.id)"
+	             "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
+	             "   WHERE d.kind = 'deflators' AND d.valid_to IS NULL), '[]'))::text",
+	             0, NULL);
 
 	*out = NULL;
 	if (r == NULL)
@@ -159,17 +135,17 @@ static int write_rows(PGconn *c, long long run_id, const json_t *rows, const jso
 		goto cleanup;
 	}
 	const char *dp[2] = {all ? "t" : "f", ids_text};
-	r = query(c, e, "delete old scores",
-	          "DELETE FROM scores WHERE $1::bool"
-	          " OR intervention IN (SELECT jsonb_array_elements_text($2::jsonb))",
-	          2, dp);
+	r = db_query(c, e, "delete old scores",
+	             "DELETE FROM scores WHERE $1::bool"
+	             " OR intervention IN (SELECT jsonb_array_elements_text($2::jsonb))",
+	             2, dp);
 	if (r == NULL) {
 		rc = WW_EDB;
 		goto cleanup;
 	}
 	PQclear(r);
 	const char *ip[2] = {run, rows_text};
-	r = query(
+	r = db_query(
 	    c, e, "write scores",
 	    "INSERT INTO scores (intervention, crime_type, run_id, params, figures, band, bcr,"
 	    " npv, p_bcr_gt1, bcr_p05, bcr_p95, evidence_rating, pct_change, harmful,"
@@ -223,8 +199,9 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 	if (!all) {
 		/* parameters changed since the stored scores: everything is stale */
 		const char *pp[1] = {params_text};
-		r = query(c, e, "compare scoring parameters",
-		          "SELECT EXISTS (SELECT 1 FROM scores WHERE params <> $1::jsonb)", 1, pp);
+		r = db_query(c, e, "compare scoring parameters",
+		             "SELECT EXISTS (SELECT 1 FROM scores WHERE params <> $1::jsonb)", 1,
+		             pp);
 		if (r == NULL) {
 			rc = WW_EDB;
 			goto cleanup;
@@ -236,14 +213,14 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 	if ((rc = db_score_reference(&ref, c, e)) < 0)
 		goto cleanup;
 	const char *ip[2] = {all ? "t" : "f", touched_text};
-	r = query(c, e, "read the evidence to score",
-	          "SELECT i.id, i.body::text, coalesce((SELECT jsonb_agg(v.body ORDER BY v.id)"
-	          "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL),"
-	          "  '[]')::text"
-	          " FROM interventions i WHERE i.valid_to IS NULL AND ($1::bool OR i.id IN"
-	          "  (SELECT jsonb_array_elements_text($2::jsonb)))"
-	          " ORDER BY i.id",
-	          2, ip);
+	r = db_query(c, e, "read the evidence to score",
+	             "SELECT i.id, i.body::text, coalesce((SELECT jsonb_agg(v.body ORDER BY v.id)"
+	             "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL),"
+	             "  '[]')::text"
+	             " FROM interventions i WHERE i.valid_to IS NULL AND ($1::bool OR i.id IN"
+	             "  (SELECT jsonb_array_elements_text($2::jsonb)))"
+	             " ORDER BY i.id",
+	             2, ip);
 	if (r == NULL) {
 		rc = WW_EDB;
 		goto cleanup;
@@ -305,11 +282,11 @@ int db_score_get(json_t **intervention, json_t **scores, PGconn *c, const char *
 {
 	const char *p[1] = {id};
 	PGresult *r =
-	    query(c, e, "read the scores",
-	          "SELECT i.body::text, coalesce((SELECT jsonb_agg(s.figures ORDER BY"
-	          "  s.crime_type) FROM scores s WHERE s.intervention = i.id), '[]')::text"
-	          " FROM interventions i WHERE i.id = $1 AND i.valid_to IS NULL",
-	          1, p);
+	    db_query(c, e, "read the scores",
+	             "SELECT i.body::text, coalesce((SELECT jsonb_agg(s.figures ORDER BY"
+	             "  s.crime_type) FROM scores s WHERE s.intervention = i.id), '[]')::text"
+	             " FROM interventions i WHERE i.id = $1 AND i.valid_to IS NULL",
+	             1, p);
 
 	*intervention = *scores = NULL;
 	if (r == NULL)
@@ -333,13 +310,13 @@ int db_score_get(json_t **intervention, json_t **scores, PGconn *c, const char *
 int db_score_headlines(json_t **rows, PGconn *c, struct err *e)
 {
 	PGresult *r =
-	    query(c, e, "read the scores",
-	          "SELECT coalesce(json_agg(json_build_object('intervention', s.intervention,"
-	          " 'crime_type', s.crime_type, 'band', s.band, 'bcr', s.bcr,"
-	          " 'p_bcr_gt1', s.p_bcr_gt1, 'evidence_rating', s.evidence_rating)"
-	          " ORDER BY s.bcr DESC NULLS LAST, s.intervention), '[]')::text"
-	          " FROM scores s WHERE s.headline",
-	          0, NULL);
+	    db_query(c, e, "read the scores",
+	             "SELECT coalesce(json_agg(json_build_object('intervention', s.intervention,"
+	             " 'crime_type', s.crime_type, 'band', s.band, 'bcr', s.bcr,"
+	             " 'p_bcr_gt1', s.p_bcr_gt1, 'evidence_rating', s.evidence_rating)"
+	             " ORDER BY s.bcr DESC NULLS LAST, s.intervention), '[]')::text"
+	             " FROM scores s WHERE s.headline",
+	             0, NULL);
 
 	*rows = NULL;
 	if (r == NULL)

@@ -9,25 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static PGresult *q(PGconn *c, struct err *e, const char *what, const char *sql, int n,
-                   const char *const *params)
-{
-	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	char msg[512];
-	size_t len;
-
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return r;
-	snprintf(msg, sizeof(msg), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-	len = strlen(msg);
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		msg[--len] = '\0';
-	PQclear(r);
-	err_set(e, WW_EDB, "could not %s: %s", what, msg);
-	return NULL;
-}
-
 int db_source_ran_within(PGconn *c, long long source_id, int seconds, struct err *e)
 {
 	char id[24], s[16];
@@ -37,10 +18,10 @@ int db_source_ran_within(PGconn *c, long long source_id, int seconds, struct err
 
 	snprintf(id, sizeof(id), "%lld", source_id);
 	snprintf(s, sizeof(s), "%d", seconds);
-	r = q(c, e, "read the source's last run",
-	      "SELECT EXISTS (SELECT 1 FROM import_runs WHERE source_id = $1"
-	      " AND started_at > clock_timestamp() - make_interval(secs => $2::int))",
-	      2, p);
+	r = db_query(c, e, "read the source's last run",
+	             "SELECT EXISTS (SELECT 1 FROM import_runs WHERE source_id = $1"
+	             " AND started_at > clock_timestamp() - make_interval(secs => $2::int))",
+	             2, p);
 	if (r == NULL)
 		return WW_EDB;
 	yes = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
@@ -58,8 +39,8 @@ int db_run_commit(PGconn *c, long long run_id, char *buf, size_t size, struct er
 	if (run_id <= 0)
 		return 0;
 	snprintf(id, sizeof(id), "%lld", run_id);
-	r = q(c, e, "read the run's commit",
-	      "SELECT coalesce(commit, '') FROM import_runs WHERE id = $1", 1, p);
+	r = db_query(c, e, "read the run's commit",
+	             "SELECT coalesce(commit, '') FROM import_runs WHERE id = $1", 1, p);
 	if (r == NULL)
 		return WW_EDB;
 	if (PQntuples(r) > 0)
@@ -74,13 +55,13 @@ int db_source_last_run(PGconn *c, const char *name, struct db_last_run *out, str
 	PGresult *r;
 
 	memset(out, 0, sizeof(*out));
-	r = q(c, e, "read the source's last run",
-	      "SELECT r.id, r.status, coalesce(r.mode, ''), coalesce(r.commit, ''),"
-	      " to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	      " coalesce(r.duration_ms, 0), coalesce(r.message, '')"
-	      " FROM import_runs r JOIN sources s ON s.id = r.source_id WHERE s.name = $1"
-	      " ORDER BY r.id DESC LIMIT 1",
-	      1, p);
+	r = db_query(c, e, "read the source's last run",
+	             "SELECT r.id, r.status, coalesce(r.mode, ''), coalesce(r.commit, ''),"
+	             " to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	             " coalesce(r.duration_ms, 0), coalesce(r.message, '')"
+	             " FROM import_runs r JOIN sources s ON s.id = r.source_id WHERE s.name = $1"
+	             " ORDER BY r.id DESC LIMIT 1",
+	             1, p);
 	if (r == NULL)
 		return WW_EDB;
 	if (PQntuples(r) == 1) {
@@ -105,7 +86,7 @@ int db_source_fail_stale_if_idle(PGconn *c, const char *name, int *marked, struc
 	int rc;
 
 	*marked = 0;
-	r = q(c, e, "read the source", "SELECT id FROM sources WHERE name = $1", 1, p);
+	r = db_query(c, e, "read the source", "SELECT id FROM sources WHERE name = $1", 1, p);
 	if (r == NULL)
 		return WW_EDB;
 	if (PQntuples(r) == 0) {
@@ -120,11 +101,12 @@ int db_source_fail_stale_if_idle(PGconn *c, const char *name, int *marked, struc
 		char sid[24];
 		const char *p2[1] = {sid};
 		snprintf(sid, sizeof(sid), "%lld", id);
-		r = q(c, e, "mark stale runs failed",
-		      "UPDATE import_runs SET status = 'failed', finished_at = clock_timestamp(),"
-		      " message = 'the importing process stopped before the run finished'"
-		      " WHERE source_id = $1 AND status = 'running'",
-		      1, p2);
+		r = db_query(
+		    c, e, "mark stale runs failed",
+		    "UPDATE import_runs SET status = 'failed', finished_at = clock_timestamp(),"
+		    " message = 'the importing process stopped before the run finished'"
+		    " WHERE source_id = $1 AND status = 'running'",
+		    1, p2);
 		if (r != NULL) {
 			*marked = atoi(PQcmdTuples(r));
 			PQclear(r);
