@@ -57,20 +57,45 @@ struct api_version {
 };
 
 struct api_result {
-	json_t *body;               /* owned: the JSON document to send */
+	/*
+	 * The JSON document to send, in one of two forms: body (owned, built with
+	 * jansson) or text (owned, malloc'd, text_len bytes: the JSON PostgreSQL
+	 * rendered, sent as it is). On success body or text is set, and both
+	 * once api_result_json has parsed text.
+	 */
+	json_t *body;
+	char *text;
+	size_t text_len;
 	json_t *rows;               /* owned (freed by api_result_free): array of flat row
 	                               objects for CSV (scalars only: arrays of strings are
-	                               joined with ';'), NULL when the endpoint has no
-	                               tabular form */
-	const char *const *columns; /* CSV column order (static), NULL-terminated */
+	                               joined with ';'); NULL when the endpoint has no
+	                               tabular form, or until api_result_rows builds it
+	                               from text */
+	const char *const *columns; /* CSV column order (static), NULL-terminated; NULL
+	                               when there is no tabular form */
+	const char *rows_key;       /* with text: the array inside "data" that holds the
+	                               rows (static), NULL when "data" is that array */
 	long long total;            /* lists: total matching rows (-1 when n/a) */
 	long long limit, offset;    /* lists: the page served */
 	char next_cursor[128];      /* lists: cursor of the next page, "" at the end */
 	struct api_version version; /* the version served (as_of aware) */
 };
 
-/* Releases body and rows and zeroes r; r may be NULL. */
+/* Releases body, text and rows and zeroes r; r may be NULL. */
 void api_result_free(struct api_result *r);
+
+/*
+ * Makes sure r->rows holds the CSV rows when the endpoint has a tabular form
+ * (r->columns set): endpoints that return text leave them to be built here,
+ * so JSON responses never pay for them. r->rows stays NULL without columns.
+ * Returns 0, or WW_ENOMEM / WW_EDB (text that does not parse) with e set.
+ */
+int api_result_rows(struct api_result *r, struct err *e);
+
+/* Makes sure r->body holds the document, parsing r->text when only that is
+ * set (for callers that read the document; the HTTP layer sends text as it
+ * is). Returns 0, or WW_EDB when the text does not parse. */
+int api_result_json(struct api_result *r, struct err *e);
 
 /* The current evidence version (the latest successful import run whose mode
  * is not 'unchanged': re-importing an imported commit keeps the ETag). */

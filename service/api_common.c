@@ -80,10 +80,10 @@ static void trim(char *s)
 		s[--n] = '\0';
 }
 
-int qb_exec_json(struct qb *q, PGconn *db, json_t **out, struct err *e)
+/* Runs q, which must return one row of nfields columns; *out gets it. */
+static int qb_exec_row(struct qb *q, PGconn *db, int nfields, PGresult **out, struct err *e)
 {
 	PGresult *res;
-	json_error_t jerr;
 	char msg[512];
 
 	*out = NULL;
@@ -97,7 +97,24 @@ int qb_exec_json(struct qb *q, PGconn *db, json_t **out, struct err *e)
 		PQclear(res);
 		return err_set(e, WW_EDB, "could not read the evidence base: %s", msg);
 	}
-	if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0)) {
+	if (PQntuples(res) != 1 || PQnfields(res) != nfields) {
+		PQclear(res);
+		return err_set(e, WW_EDB, "could not read the evidence base: unexpected result");
+	}
+	*out = res;
+	return 0;
+}
+
+int qb_exec_json(struct qb *q, PGconn *db, json_t **out, struct err *e)
+{
+	PGresult *res;
+	json_error_t jerr;
+	int rc;
+
+	*out = NULL;
+	if ((rc = qb_exec_row(q, db, 1, &res, e)) < 0)
+		return rc;
+	if (PQgetisnull(res, 0, 0)) {
 		PQclear(res);
 		return err_set(e, WW_EDB, "could not read the evidence base: unexpected result");
 	}
@@ -507,11 +524,168 @@ int api_finish_item(struct api_result *out, json_t *doc, const char *what, const
 	return 0;
 }
 
+/* Parses a small JSON value (the version) PostgreSQL returned; NULL for SQL NULL. */
+static void version_from_text(struct api_version *v, const PGresult *res, int col)
+{
+	json_t *obj = NULL;
+
+	if (!PQgetisnull(res, 0, col))
+		obj =
+		    json_loadb(PQgetvalue(res, 0, col), (size_t)PQgetlength(res, 0, col), 0, NULL);
+	api_version_from_json(v, obj);
+	json_decref(obj);
+}
+
+/* Copies the JSON text src without the whitespace PostgreSQL puts between
+ * tokens ("key" : value, ", \n " in arrays); returns the length copied. */
+static size_t copy_compact(char *dst, const char *src, size_t n)
+{
+	size_t o = 0;
+	int in_str = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char ch = src[i];
+		if (in_str) {
+			dst[o++] = ch;
+			if (ch == '\\' && i + 1 < n)
+				dst[o++] = src[++i];
+			else if (ch == '"')
+				in_str = 0;
+		} else if (ch != ' ' && ch != '\n' && ch != '\t' && ch != '\r') {
+			dst[o++] = ch;
+			in_str = ch == '"';
+		}
+	}
+	return o;
+}
+
+/* out->text = {"data":<data>,"meta":<meta>}, data without its whitespace;
+ * meta is stolen. */
+static int envelope(struct api_result *out, const char *data, size_t data_len, json_t *meta,
+                    struct err *e)
+{
+	char *m = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
+	size_t mlen = m ? strlen(m) : 0;
+
+	json_decref(meta);
+	if (m != NULL)
+		out->text = malloc(data_len + mlen + sizeof("{\"data\":,\"meta\":}"));
+	if (out->text == NULL) {
+		free(m);
+		return err_set(e, WW_ENOMEM, "out of memory building the response");
+	}
+	memcpy(out->text, "{\"data\":", 8);
+	data_len = copy_compact(out->text + 8, data, data_len);
+	memcpy(out->text + 8 + data_len, ",\"meta\":", 8);
+	memcpy(out->text + 16 + data_len, m, mlen);
+	out->text[16 + data_len + mlen] = '}';
+	out->text[17 + data_len + mlen] = '\0';
+	out->text_len = 17 + data_len + mlen;
+	free(m);
+	return 0;
+}
+
+int api_list_text(struct api_result *out, struct qb *q, PGconn *db, const struct api_page *pg,
+                  const char *const *columns, long long next_key, struct err *e)
+{
+	PGresult *res;
+	json_t *meta;
+	long long n;
+	int rc;
+
+	if ((rc = qb_exec_row(q, db, 4, &res, e)) < 0)
+		return rc;
+	if (PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 2) || PQgetisnull(res, 0, 3)) {
+		PQclear(res);
+		return err_set(e, WW_EDB, "could not read the evidence base: no data array");
+	}
+	out->total = atoll(PQgetvalue(res, 0, 0));
+	out->limit = pg->limit;
+	out->offset = pg->offset;
+	version_from_text(&out->version, res, 1);
+	n = atoll(PQgetvalue(res, 0, 2));
+	out->next_cursor[0] = '\0';
+	if (pg->offset + n < out->total && n > 0)
+		encode_cursor(out->next_cursor, sizeof(out->next_cursor), pg,
+		              pg->run > 0 ? pg->run : out->version.run_id, pg->offset + n,
+		              next_key);
+	meta = json_pack("{s:I, s:I, s:I, s:o, s:o}", "total", (json_int_t)out->total, "limit",
+	                 (json_int_t)out->limit, "offset", (json_int_t)out->offset, "next_cursor",
+	                 out->next_cursor[0] ? json_string(out->next_cursor) : json_null(),
+	                 "evidence_version", version_json(&out->version));
+	rc = envelope(out, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3), meta, e);
+	PQclear(res);
+	if (rc < 0)
+		return rc;
+	out->columns = columns;
+	out->rows_key = NULL;
+	return 0;
+}
+
+int api_item_text(struct api_result *out, struct qb *q, PGconn *db, const char *what,
+                  const char *id, const char *rows_key, const char *const *columns, struct err *e)
+{
+	PGresult *res;
+	int rc;
+
+	out->total = -1;
+	if ((rc = qb_exec_row(q, db, 2, &res, e)) < 0)
+		return rc;
+	version_from_text(&out->version, res, 0);
+	if (PQgetisnull(res, 0, 1)) {
+		PQclear(res);
+		return err_set(e, WW_ENOTFOUND, "%s \"%.80s\" does not exist", what, id);
+	}
+	rc = envelope(out, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1),
+	              json_pack("{s:o}", "evidence_version", version_json(&out->version)), e);
+	PQclear(res);
+	if (rc < 0)
+		return rc;
+	if (rows_key != NULL && columns != NULL) {
+		out->columns = columns;
+		out->rows_key = rows_key;
+	}
+	return 0;
+}
+
+int api_result_rows(struct api_result *r, struct err *e)
+{
+	json_t *doc, *items;
+	json_error_t jerr;
+
+	if (r->rows != NULL || r->columns == NULL || r->text == NULL)
+		return 0;
+	doc = json_loadb(r->text, r->text_len, 0, &jerr);
+	if (doc == NULL)
+		return err_set(e, WW_EDB, "could not parse the database's JSON: %s", jerr.text);
+	items = json_object_get(doc, "data");
+	if (r->rows_key != NULL)
+		items = json_object_get(items, r->rows_key);
+	r->rows = api_flatten_rows(json_is_array(items) ? items : NULL, r->columns);
+	json_decref(doc);
+	if (r->rows == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory building the CSV rows");
+	return 0;
+}
+
+int api_result_json(struct api_result *r, struct err *e)
+{
+	json_error_t jerr;
+
+	if (r->body != NULL || r->text == NULL)
+		return 0;
+	r->body = json_loadb(r->text, r->text_len, 0, &jerr);
+	if (r->body == NULL)
+		return err_set(e, WW_EDB, "could not parse the database's JSON: %s", jerr.text);
+	return 0;
+}
+
 void api_result_free(struct api_result *r)
 {
 	if (r == NULL)
 		return;
 	json_decref(r->body);
 	json_decref(r->rows);
+	free(r->text);
 	memset(r, 0, sizeof(*r));
 }

@@ -161,6 +161,25 @@ int api_finish_list(struct api_result *out, json_t *doc, const struct api_page *
 int api_finish_item(struct api_result *out, json_t *doc, const char *what, const char *id,
                     const char *rows_key, const char *const *columns, struct err *e);
 
+/*
+ * The same two without jansson on the way: the JSON PostgreSQL rendered is
+ * passed through as text (out->text) and CSV rows are built only when asked
+ * for (api_result_rows).
+ *
+ * api_list_text runs q, which must return one row of four columns: the total
+ * (bigint), the version (a json {run_id, commit}, or NULL), the number of
+ * items on the page and the page itself (a json array); out->text becomes
+ * {"data": <page>, "meta": {...}} as api_finish_list would make it.
+ *
+ * api_item_text runs q, which must return one row of two columns: the version
+ * and the item (json, NULL when there is no such item: WW_ENOTFOUND as
+ * api_finish_item); out->text becomes {"data": <item>, "meta": {...}}.
+ */
+int api_list_text(struct api_result *out, struct qb *q, PGconn *db, const struct api_page *pg,
+                  const char *const *columns, long long next_key, struct err *e);
+int api_item_text(struct api_result *out, struct qb *q, PGconn *db, const char *what,
+                  const char *id, const char *rows_key, const char *const *columns, struct err *e);
+
 /* Flat CSV rows from an array of objects; a column "a.b" reads a nested key. */
 json_t *api_flatten_rows(const json_t *items, const char *const *columns);
 

@@ -136,7 +136,6 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 	struct api_page pg;
 	struct qb q;
 	char order[1024];
-	json_t *doc;
 	int rc, by_count;
 
 	memset(out, 0, sizeof(*out));
@@ -175,21 +174,20 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 		       by_count ? ", " EVAL_COUNT("i") " AS evaluations" : "", filters.sql);
 	}
 	qb_sql(&q, " p AS (SELECT * FROM m ORDER BY %s LIMIT $2 OFFSET $3)", order);
+	/* total, version, items on the page, the page: passed through as text */
 	qb_sql(&q,
-	       " SELECT json_build_object('total', (SELECT count(*) FROM m),"
-	       " 'version', " API_VERSION_SQL ","
-	       " 'data', coalesce((SELECT json_agg(json_build_object('id', p.id, 'name', p.name,"
+	       " SELECT (SELECT count(*) FROM m), " API_VERSION_SQL
+	       "::text, (SELECT count(*) FROM p),"
+	       " coalesce((SELECT json_agg(json_build_object('id', p.id, 'name', p.name,"
 	       " 'themes', p.themes, 'level', p.level, 'sectors', p.sectors, 'tags', p.tags,"
 	       " 'summary', p.summary, 'evaluations', %s, 'crime_type', p.crime_type,"
 	       " 'band', p.band, 'bcr', p.bcr, 'p_bcr_gt1', p.p_bcr_gt1,"
 	       " 'evidence_rating', p.evidence_rating, 'pct_change', p.pct_change,"
 	       " 'harmful', p.harmful, 'insufficient_reason', p.insufficient_reason,"
 	       " 'provenance', json_build_object('commit', p.commit, 'path', p.path))"
-	       " ORDER BY %s) FROM p), '[]'::json))::text",
+	       " ORDER BY %s) FROM p), '[]'::json)::text",
 	       by_count ? "p.evaluations" : EVAL_COUNT("p"), order);
-	if ((rc = qb_exec_json(&q, db, &doc, e)) < 0)
-		return rc;
-	return api_finish_list(out, doc, &pg, list_columns, -1, e);
+	return api_list_text(out, &q, db, &pg, list_columns, -1, e);
 }
 
 static const char *const get_allowed[] = {"as_of", NULL};
@@ -199,7 +197,6 @@ int api_intervention_get(struct api_result *out, PGconn *db, const char *id,
 {
 	long long run;
 	struct qb q;
-	json_t *doc;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -215,7 +212,7 @@ int api_intervention_get(struct api_result *out, PGconn *db, const char *id,
 	qb_param(&q, id);
 	qb_sql(
 	    &q,
-	    "SELECT json_build_object('version', " API_VERSION_SQL ", 'data',"
+	    "SELECT " API_VERSION_SQL "::text,"
 	    " (SELECT json_build_object('id', i.id, 'name', i.name, 'themes', i.themes,"
 	    " 'level', i.level, 'sectors', i.sectors, 'tags', i.tags,"
 	    " 'summary', i.body->>'summary', 'body', i.body,"
@@ -245,8 +242,6 @@ int api_intervention_get(struct api_result *out, PGconn *db, const char *id,
 	                               "s.crime_type)"
 	                               " FROM scores s WHERE s.intervention = i.id), '[]'::json))"
 	                               " FROM interventions i WHERE i.id = $2 AND " API_VISIBLE(
-	                                   "i") "))::text");
-	if ((rc = qb_exec_json(&q, db, &doc, e)) < 0)
-		return rc;
-	return api_finish_item(out, doc, "intervention", id, "scores", score_columns, e);
+	                                   "i") ")::text");
+	return api_item_text(out, &q, db, "intervention", id, "scores", score_columns, e);
 }

@@ -590,6 +590,11 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	}
 	version_header(rq->version_header, sizeof(rq->version_header), &res.version);
 	if (rep == HTTP_REP_CSV) {
+		if ((rc = api_result_rows(&res, &e)) < 0) {
+			api_result_free(&res);
+			free(key);
+			return send_err(rq, rc, &e);
+		}
 		if (res.rows == NULL) {
 			api_result_free(&res);
 			free(key);
@@ -597,6 +602,12 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 			                  json_pack("{s:[s]}", "available", "application/json"));
 		}
 		rc = http_csv_render(&body, res.rows, res.columns);
+	} else if (res.text != NULL) {
+		/* the JSON PostgreSQL rendered, as it is */
+		body.data = res.text;
+		body.len = body.cap = res.text_len;
+		res.text = NULL;
+		rc = 0;
 	} else {
 		char *text = json_dumps(res.body, JSON_COMPACT);
 		if (text != NULL) {

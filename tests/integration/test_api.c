@@ -54,8 +54,18 @@ static const char *kv_name_at(void *ctx, size_t i)
 
 typedef int (*list_fn)(struct api_result *, PGconn *, const struct api_params *, struct err *);
 
-static json_t *data(const struct api_result *r)
+/* The document and the CSV rows of a result, whether the endpoint built them
+ * with jansson or passed PostgreSQL's text through. */
+static void ready(struct api_result *r)
 {
+	struct err e = {0};
+	cr_assert_eq(api_result_json(r, &e), 0, "%s", e.msg);
+	cr_assert_eq(api_result_rows(r, &e), 0, "%s", e.msg);
+}
+
+static json_t *data(struct api_result *r)
+{
+	ready(r);
 	return json_object_get(r->body, "data");
 }
 
@@ -65,6 +75,7 @@ static void ok(list_fn fn, struct api_result *r, const struct api_params *p)
 	struct err e = {0};
 	int rc = fn(r, t.conn, p, &e);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, e.msg);
+	ready(r);
 	cr_assert_not_null(r->body);
 }
 
@@ -81,7 +92,7 @@ static void fails(list_fn fn, const struct api_params *p, int code, const char *
 }
 
 /* "id1,id2,..." of the items of a list. */
-static void ids(const struct api_result *r, char *out, size_t size)
+static void ids(struct api_result *r, char *out, size_t size)
 {
 	size_t i, len = 0;
 	json_t *it;

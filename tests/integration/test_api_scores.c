@@ -57,8 +57,18 @@ static const char *kv_name_at(void *ctx, size_t i)
 
 typedef int (*list_fn)(struct api_result *, PGconn *, const struct api_params *, struct err *);
 
-static json_t *data(const struct api_result *r)
+/* The document and the CSV rows, whether built with jansson or passed
+ * through as PostgreSQL's text. */
+static void ready(struct api_result *r)
 {
+	struct err e = {0};
+	cr_assert_eq(api_result_json(r, &e), 0, "%s", e.msg);
+	cr_assert_eq(api_result_rows(r, &e), 0, "%s", e.msg);
+}
+
+static json_t *data(struct api_result *r)
+{
+	ready(r);
 	return json_object_get(r->body, "data");
 }
 
@@ -67,6 +77,7 @@ static void ok(list_fn fn, struct api_result *r, const struct api_params *p)
 	struct err e = {0};
 	int rc = fn(r, t.conn, p, &e);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, e.msg);
+	ready(r);
 	cr_assert_not_null(r->body);
 }
 
