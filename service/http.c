@@ -609,7 +609,8 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 		res.text = NULL;
 		rc = 0;
 	} else {
-		char *text = json_dumps(res.body, JSON_COMPACT);
+		/* 15 significant digits, as in CSV: 0.4 stays 0.4, not 0.40000000000000002 */
+		char *text = json_dumps(res.body, JSON_COMPACT | JSON_REAL_PRECISION(15));
 		if (text != NULL) {
 			body.data = text;
 			body.len = body.cap = strlen(text);

@@ -31,7 +31,7 @@ for spec in 100:1000 1000:10000 5000:50000; do
 	echo "$files files ($ivs interventions, $evs evaluations):"
 	measure "full import into an empty database" "$bin" import git --repo "$repo"
 	measure "the same commit again" "$bin" import git --repo "$repo"
-	f=$(find "$repo/evaluations" -name '*.yaml' | sort | head -1)
+	f=$repo/evaluations/000/ev-000000.yaml
 	sed -i 's/^title: Generated/title: Changed/' "$f"
 	git -C "$repo" -c user.name=b -c user.email=b@example.org commit -qam "one file"
 	measure "import after a one-file change" "$bin" import git --repo "$repo"
