@@ -23,6 +23,9 @@
 #include <string.h>
 #include <time.h>
 
+/* Records changed by one run from which the planner statistics are refreshed. */
+#define IMPORT_ANALYZE_AT 1000
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -571,9 +574,23 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 		goto cleanup;
 	}
 	t_write = now_ms() - t_write;
+	/*
+	 * After a large change the planner's statistics are stale until autovacuum
+	 * gets round to it, and the next one-file import is planned as a scan of
+	 * every record. Refresh them now, after the commit (readers are not kept
+	 * waiting); a failure here costs speed, not correctness.
+	 */
+	double t_analyze = 0;
+	if (res->n.added + res->n.updated + res->n.removed >= IMPORT_ANALYZE_AT) {
+		struct err ignore = {0};
+		t_analyze = now_ms();
+		db_analyze_evidence(c, &ignore);
+		t_analyze = now_ms() - t_analyze;
+	}
 	log_info("import timing",
-	         "run=%lld source=\"%s\" fetch_ms=%.1f plan_ms=%.1f parse_ms=%.1f write_ms=%.1f",
-	         res->run_id, src->name, t_fetch, t_plan, t_parse, t_write);
+	         "run=%lld source=\"%s\" fetch_ms=%.1f plan_ms=%.1f parse_ms=%.1f write_ms=%.1f "
+	         "analyze_ms=%.1f",
+	         res->run_id, src->name, t_fetch, t_plan, t_parse, t_write, t_analyze);
 	snprintf(res->status, sizeof(res->status), "succeeded");
 cleanup:
 	res->duration_ms = now_ms() - t0;

@@ -225,6 +225,14 @@ int db_run_errors(PGconn *c, long long run_id, const struct ev_errors *errs, str
 	return rc;
 }
 
+/*
+ * A JSON array of strings as an SQL array. "x = ANY (ARRAY(SELECT ...))" is
+ * computed once and compared through the index of each table of the union
+ * below; "x IN (SELECT ...)" was planned as a scan of every current record, so
+ * a one-file import grew with the size of the evidence base.
+ */
+#define JSON_TEXTS(param) "ARRAY(SELECT jsonb_array_elements_text(" param "::jsonb))"
+
 /* The current records of every kind, with their source. */
 #define CURRENT_SQL                                                                                \
 	"WITH cur AS ("                                                                            \
@@ -307,15 +315,17 @@ int db_current_by_paths(struct db_records *out, PGconn *c, long long source_id, 
 	if (paths == NULL)
 		return records(out, c, e, CURRENT_SQL "WHERE c.source_id = $1", 1, p);
 	return with_json(out, c, e,
-	                 CURRENT_SQL "WHERE c.source_id = $1 AND c.path IN"
-	                             " (SELECT jsonb_array_elements_text($2::jsonb))",
+	                 CURRENT_SQL "WHERE c.source_id = $1 AND c.path = ANY"
+	                             " (" JSON_TEXTS("$2") ")",
 	                 id, paths);
 }
 
 int db_current_by_keys(struct db_records *out, PGconn *c, const json_t *keys, struct err *e)
 {
 	return with_json(out, c, e,
-	                 CURRENT_SQL "WHERE (c.kind, c.id) IN (SELECT x->>0, x->>1"
+	                 CURRENT_SQL "WHERE c.id = ANY (ARRAY(SELECT x->>1"
+	                             " FROM jsonb_array_elements($1::jsonb) x))"
+	                             " AND (c.kind, c.id) IN (SELECT x->>0, x->>1"
 	                             " FROM jsonb_array_elements($1::jsonb) x)",
 	                 NULL, keys);
 }
@@ -323,8 +333,8 @@ int db_current_by_keys(struct db_records *out, PGconn *c, const json_t *keys, st
 int db_current_referencing(struct db_records *out, PGconn *c, const json_t *ids, struct err *e)
 {
 	return with_json(out, c, e,
-	                 CURRENT_SQL "WHERE c.kind = 'evaluation' AND c.ref IN"
-	                             " (SELECT jsonb_array_elements_text($1::jsonb))",
+	                 CURRENT_SQL "WHERE c.kind = 'evaluation' AND c.ref = ANY"
+	                             " (" JSON_TEXTS("$1") ")",
 	                 NULL, ids);
 }
 
@@ -358,11 +368,11 @@ int db_records_retract(PGconn *c, long long run_id, const char *commit, const js
 {
 	static const char *const sql[3] = {
 	    "UPDATE interventions SET valid_to = $1, removed_in = $2 WHERE valid_to IS NULL"
-	    " AND id IN (SELECT x->>1 FROM jsonb_array_elements($3::jsonb) x"
-	    " WHERE x->>0 = 'intervention')",
+	    " AND id = ANY (ARRAY(SELECT x->>1 FROM jsonb_array_elements($3::jsonb) x"
+	    " WHERE x->>0 = 'intervention'))",
 	    "UPDATE evaluations SET valid_to = $1, removed_in = $2 WHERE valid_to IS NULL"
-	    " AND id IN (SELECT x->>1 FROM jsonb_array_elements($3::jsonb) x"
-	    " WHERE x->>0 = 'evaluation')",
+	    " AND id = ANY (ARRAY(SELECT x->>1 FROM jsonb_array_elements($3::jsonb) x"
+	    " WHERE x->>0 = 'evaluation'))",
 	    "UPDATE reference_data SET valid_to = $1, removed_in = $2 WHERE valid_to IS NULL"
 	    " AND (kind, id) IN (SELECT x->>0, x->>1 FROM jsonb_array_elements($3::jsonb) x"
 	    " WHERE x->>0 NOT IN ('intervention', 'evaluation'))",
@@ -531,5 +541,17 @@ int db_imports(json_t **out, PGconn *c, int limit, long long run_id, struct err 
 	PQclear(r);
 	if (*out == NULL)
 		return err_set(e, WW_EDB, "could not read the import runs: %s", je.text);
+	return 0;
+}
+
+int db_analyze_evidence(PGconn *c, struct err *e)
+{
+	PGresult *r = db_query(c, e, "refresh the planner statistics",
+	                       "ANALYZE interventions, evaluations, outcomes, reference_data,"
+	                       " evaluation_counts, scores",
+	                       0, NULL);
+	if (r == NULL)
+		return WW_EDB;
+	PQclear(r);
 	return 0;
 }

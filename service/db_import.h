@@ -118,4 +118,8 @@ int db_source_advance(PGconn *c, long long source_id, const char *commit, long l
  */
 int db_imports(json_t **out, PGconn *c, int limit, long long run_id, struct err *e);
 
+/* Refreshes the planner statistics of the evidence tables (after a large
+ * import; outside any transaction). */
+int db_analyze_evidence(PGconn *c, struct err *e);
+
 #endif

@@ -141,9 +141,11 @@ static int write_rows(PGconn *c, long long run_id, const json_t *rows, const jso
 		goto cleanup;
 	}
 	const char *dp[2] = {all ? "t" : "f", ids_text};
+	/* two statements, not "$1 OR ...", so the partial case uses the index */
 	r = db_query(c, e, "delete old scores",
-	             "DELETE FROM scores WHERE $1::bool"
-	             " OR intervention IN (SELECT jsonb_array_elements_text($2::jsonb))",
+	             all ? "DELETE FROM scores WHERE $1::bool AND $2::jsonb IS NOT NULL"
+	                 : "DELETE FROM scores WHERE NOT $1::bool AND intervention = ANY"
+	                   " (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
 	             2, dp);
 	if (r == NULL) {
 		rc = WW_EDB;
@@ -169,6 +171,17 @@ static int write_rows(PGconn *c, long long run_id, const json_t *rows, const jso
 	    " FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(x, n)"
 	    " JOIN json_array_elements($3::json) WITH ORDINALITY AS f(figures, n) USING (n)",
 	    4, ip);
+	if (r == NULL) {
+		rc = WW_EDB;
+		goto cleanup;
+	}
+	PQclear(r);
+	/* every stored score now uses these parameters (a change rescored them all) */
+	const char *pp[1] = {params_text};
+	r = db_query(c, e, "record the scoring parameters",
+	             "INSERT INTO score_params (id, params) VALUES (1, $1::jsonb)"
+	             " ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params",
+	             1, pp);
 	if (r == NULL) {
 		rc = WW_EDB;
 		goto cleanup;
@@ -209,8 +222,8 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 		/* parameters changed since the stored scores: everything is stale */
 		const char *pp[1] = {params_text};
 		r = db_query(c, e, "compare scoring parameters",
-		             "SELECT EXISTS (SELECT 1 FROM scores WHERE params <> $1::jsonb)", 1,
-		             pp);
+		             "SELECT EXISTS (SELECT 1 FROM score_params WHERE params <> $1::jsonb)",
+		             1, pp);
 		if (r == NULL) {
 			rc = WW_EDB;
 			goto cleanup;
@@ -222,14 +235,15 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 	if ((rc = db_score_reference(&ref, c, e)) < 0)
 		goto cleanup;
 	const char *ip[2] = {all ? "t" : "f", touched_text};
-	r = db_query(c, e, "read the evidence to score",
-	             "SELECT i.id, i.body::text, coalesce((SELECT jsonb_agg(v.body ORDER BY v.id)"
-	             "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL),"
-	             "  '[]')::text"
-	             " FROM interventions i WHERE i.valid_to IS NULL AND ($1::bool OR i.id IN"
-	             "  (SELECT jsonb_array_elements_text($2::jsonb)))"
-	             " ORDER BY i.id",
-	             2, ip);
+	r = db_query(
+	    c, e, "read the evidence to score",
+	    "SELECT i.id, i.body::text, coalesce((SELECT jsonb_agg(v.body ORDER BY v.id)"
+	    "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL),"
+	    "  '[]')::text"
+	    " FROM interventions i WHERE i.valid_to IS NULL"
+	    " AND ($1::bool OR i.id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))))"
+	    " ORDER BY i.id",
+	    2, ip);
 	if (r == NULL) {
 		rc = WW_EDB;
 		goto cleanup;
