@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define MAX_ENTRIES 200000 /* YAML files listed from one tree */
 
@@ -188,6 +189,13 @@ cleanup:
 	git_tree_entry_free(te);
 	git_tree_free(root);
 	return rc;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int isalnum_ascii(char c)
@@ -385,62 +393,112 @@ static int list_all(struct listing *l, git_repository *repo, git_commit *commit,
 	return rc;
 }
 
-static int diff_cb(const git_diff_delta *d, float progress, void *payload)
-{
-	struct listing *l = payload;
-	const char *prefix = l->subpath;
-	size_t plen = strlen(prefix);
-	(void)progress;
+static int diff_entry(struct listing *l, git_repository *repo, const git_tree_entry *gone,
+                      const git_tree_entry *came, const char *prefix);
 
-	for (int side = 0; side < 2; side++) {
-		const git_diff_file *f = side == 0 ? &d->old_file : &d->new_file;
-		int present =
-		    side == 0 ? d->status != GIT_DELTA_ADDED : d->status != GIT_DELTA_DELETED;
-		if (!present)
-			continue;
-		if (plen > 0 && (strncmp(f->path, prefix, plen) != 0 || f->path[plen] != '/'))
-			continue;
-		if (side == 0) {
-			/* the old side only matters when the path goes away or stops being a file
-			 */
-			if (d->status == GIT_DELTA_MODIFIED && d->old_file.mode == d->new_file.mode)
+/*
+ * Compares two trees entry by entry (both are sorted the same way) and goes
+ * down only into subtrees whose ids differ, so the work follows what changed,
+ * not the size of the repository; libgit2's tree diff walked every entry.
+ * Either tree may be NULL (a folder added or removed).
+ */
+static int diff_trees(struct listing *l, git_repository *repo, const git_tree *a, const git_tree *b,
+                      const char *prefix)
+{
+	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	size_t i = 0, j = 0;
+
+	while (i < na || j < nb) {
+		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int c = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
+		const git_tree_entry *gone = NULL, *came = NULL;
+
+		if (c < 0) {
+			gone = ea;
+			i++;
+		} else if (c > 0) {
+			came = eb;
+			j++;
+		} else {
+			i++;
+			j++;
+			if (git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+			    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
 				continue;
-			if (is_hidden(f->path) || !is_yaml(f->path))
-				continue;
-			if (add_entry(l, GITSRC_DELETED, f->path, NULL) < 0)
-				return -1;
-			continue;
+			gone = ea;
+			came = eb;
 		}
-		if (!wanted(l, f->path, f->mode))
-			continue;
-		if (add_entry(l, d->status == GIT_DELTA_ADDED ? GITSRC_ADDED : GITSRC_MODIFIED,
-		              f->path, &f->id) < 0)
+		if (diff_entry(l, repo, gone, came, prefix) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* One name that differs: gone (old side), came (new side), either may be NULL. */
+static int diff_entry(struct listing *l, git_repository *repo, const git_tree_entry *gone,
+                      const git_tree_entry *came, const char *prefix)
+{
+	const char *name = git_tree_entry_name(gone ? gone : came);
+	int gone_tree = gone && git_tree_entry_type(gone) == GIT_OBJECT_TREE;
+	int came_tree = came && git_tree_entry_type(came) == GIT_OBJECT_TREE;
+	char path[PATH_MAX];
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "/" : "", name);
+	if (name[0] == '.')
+		return 0; /* hidden files and folders are not evidence */
+	if (gone_tree || came_tree) {
+		git_tree *ta = NULL, *tb = NULL;
+		if ((gone_tree && git_tree_lookup(&ta, repo, git_tree_entry_id(gone)) < 0) ||
+		    (came_tree && git_tree_lookup(&tb, repo, git_tree_entry_id(came)) < 0))
+			rc = -1;
+		else
+			rc = diff_trees(l, repo, ta, tb, path);
+		git_tree_free(ta);
+		git_tree_free(tb);
+		if (rc < 0)
+			return rc;
+	}
+	/* a file that went away, or stopped being a file */
+	if (gone && !gone_tree && is_yaml(path) && !(came && !came_tree))
+		if (add_entry(l, GITSRC_DELETED, path, NULL) < 0)
+			return -1;
+	if (came && !came_tree && wanted(l, path, git_tree_entry_filemode(came)))
+		if (add_entry(l, gone && !gone_tree ? GITSRC_MODIFIED : GITSRC_ADDED, path,
+		              git_tree_entry_id(came)) < 0)
+			return -1;
 	return l->failed ? -1 : 0;
+}
+
+/* The tree at subpath, or NULL when the commit has no such folder. */
+static int subtree_or_none(git_tree **out, git_repository *repo, git_commit *commit,
+                           const char *subpath, struct err *e)
+{
+	int rc = subtree(out, repo, commit, subpath, e);
+	if (rc == WW_ENOTFOUND) {
+		err_clear(e);
+		*out = NULL;
+		return 0;
+	}
+	return rc;
 }
 
 static int list_changes(struct listing *l, git_repository *repo, git_commit *old, git_commit *new,
                         struct err *e)
 {
 	git_tree *a = NULL, *b = NULL;
-	git_diff *diff = NULL;
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
 	int rc;
 
-	if (git_commit_tree(&a, old) < 0 || git_commit_tree(&b, new) < 0) {
-		rc = git_fail(e, WW_EIO, "read the trees");
+	if ((rc = subtree_or_none(&a, repo, old, l->subpath, e)) < 0 ||
+	    (rc = subtree_or_none(&b, repo, new, l->subpath, e)) < 0)
 		goto cleanup;
-	}
-	if (git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0) {
-		rc = git_fail(e, WW_EIO, "compare the trees");
-		goto cleanup;
-	}
-	rc = git_diff_foreach(diff, diff_cb, NULL, NULL, NULL, l);
-	if (rc < 0)
-		rc = err_set(e, WW_ENOMEM, "out of memory listing the changes");
+	if (diff_trees(l, repo, a, b, l->subpath) < 0)
+		rc = l->s->n_entries >= MAX_ENTRIES
+		         ? err_set(e, WW_ENOMEM, "the change has more than %d YAML files",
+		                   MAX_ENTRIES)
+		         : git_fail(e, WW_EIO, "compare the trees");
 cleanup:
-	git_diff_free(diff);
 	git_tree_free(a);
 	git_tree_free(b);
 	return rc;
@@ -476,11 +534,14 @@ int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const ch
 
 	absolute_location(url, sizeof(url), location);
 	redact(shown, sizeof(shown), url);
+	double t0 = now_ms();
 	if ((rc = open_mirror(&repo, &remote, url, data_dir, e)) < 0)
 		goto fail;
 	s->priv = repo;
+	double t1 = now_ms();
 	if ((rc = fetch(remote, head, sizeof(head), shown, e)) < 0)
 		goto fail;
+	double t2 = now_ms();
 	if ((rc = resolve(&commit, repo, ref, head, e)) < 0)
 		goto fail;
 	git_oid_tostr(s->commit, sizeof(s->commit), git_commit_id(commit));
@@ -504,6 +565,8 @@ int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const ch
 		rc = list_changes(&l, repo, old, commit, e);
 	else if (s->mode != GITSRC_UNCHANGED)
 		rc = list_all(&l, repo, commit, e);
+	log_debug("git snapshot", "open_ms=%.1f fetch_ms=%.1f list_ms=%.1f", t1 - t0, t2 - t1,
+	          now_ms() - t2);
 	if (rc < 0)
 		goto fail;
 	for (size_t i = 0; i < s->n_warnings; i++)

@@ -442,3 +442,37 @@ Test(import_git, a_crashed_run_is_marked_failed_on_the_next_run)
 	cr_expect_eq(count("SELECT count(*) FROM import_runs WHERE status = 'running'"), 0);
 	cr_expect_eq(count("SELECT count(*) FROM import_runs WHERE status = 'failed'"), 1);
 }
+
+Test(import_git, incremental_folders_added_and_removed_under_the_path)
+{
+	char c1[41], c2[41];
+	struct import_result res;
+
+	write_doc("evidence/a/interventions/one.yaml", gitrepo_intervention("one", "One"));
+	write_doc("evidence/b/interventions/two.yaml", gitrepo_intervention("two", "Two"));
+	write_doc("outside/interventions/x.yaml", gitrepo_intervention("outside", "Outside"));
+	gitrepo_commit(&repo, "two folders", c1);
+	cr_assert_eq(import(&res, "partner", "evidence"), 0);
+	cr_expect_eq(res.n.added, 2);
+	import_result_free(&res);
+
+	/* folder b goes, folder c/d comes, a hidden folder and a file outside the
+	 * path change too: only b and c/d count */
+	gitrepo_git(&repo, "rm -rq evidence/b");
+	write_doc("evidence/c/d/three.yaml", gitrepo_intervention("three", "Three"));
+	gitrepo_write(&repo, "evidence/.drafts/four.yaml", "not: evidence\n");
+	write_doc("outside/interventions/x.yaml", gitrepo_intervention("outside", "Changed"));
+	gitrepo_commit(&repo, "move things", c2);
+	cr_assert_eq(import(&res, "partner", "evidence"), 0);
+	cr_expect_str_eq(res.mode, "incremental");
+	cr_expect_eq(res.n.added, 1);
+	cr_expect_eq(res.n.removed, 1);
+	cr_expect_eq(res.n.updated, 0);
+	import_result_free(&res);
+	char *ids = pgtest_value(&pg,
+	                         "SELECT string_agg(id, ',' ORDER BY id) FROM interventions"
+	                         " WHERE valid_to IS NULL",
+	                         0, NULL);
+	cr_expect_str_eq(ids, "one,three");
+	free(ids);
+}
