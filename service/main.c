@@ -17,7 +17,7 @@ struct command {
 static const struct command commands[] = {
     {"validate", cmd_validate, "check evidence files (no database needed)"},
     {"migrate", cmd_migrate, "apply the database migrations"},
-    {"import", cmd_import, "import evidence from a source (git, police-uk)"},
+    {"import", cmd_import, "import from a source (git, feed, police-uk)"},
     {"imports", cmd_imports, "list import runs and their errors"},
     {"serve", cmd_serve, "serve the evidence base over HTTP (REST, JSON and CSV)"},
     {"score", cmd_score, "value-for-money appraisals in plain words"},
