@@ -9,6 +9,7 @@
  * and current headline scores for alpha, beta, epsilon and gamma.
  */
 #include "api.h"
+#include "apitest.h"
 #include "pgtest.h"
 
 #include <criterion/criterion.h>
@@ -22,75 +23,6 @@
 
 static struct pgtest t;
 
-/* ---- request parameters from a NULL-terminated list of name, value ---- */
-
-struct kv {
-	const char *const *pairs;
-};
-
-static const char *kv_get(void *ctx, const char *name)
-{
-	const char *const *p = ((struct kv *)ctx)->pairs;
-	for (size_t i = 0; p[i] != NULL; i += 2)
-		if (strcmp(p[i], name) == 0)
-			return p[i + 1];
-	return NULL;
-}
-
-static const char *kv_name_at(void *ctx, size_t i)
-{
-	const char *const *p = ((struct kv *)ctx)->pairs;
-	for (size_t k = 0; k < i; k++)
-		if (p[2 * k] == NULL)
-			return NULL;
-	return p[2 * i];
-}
-
-#define PARAMS(...)                                                                                \
-	(&(struct api_params){kv_get, kv_name_at,                                                  \
-	                      &(struct kv){(const char *const[]){__VA_ARGS__, NULL}}})
-#define NOPARAMS                                                                                   \
-	(&(struct api_params){kv_get, kv_name_at, &(struct kv){(const char *const[]){NULL}}})
-
-typedef int (*list_fn)(struct api_result *, PGconn *, const struct api_params *, struct err *);
-
-/* The document and the CSV rows of a result, whether the endpoint built them
- * with jansson or passed PostgreSQL's text through. */
-static void ready(struct api_result *r)
-{
-	struct err e = {0};
-	cr_assert_eq(api_result_json(r, &e), 0, "%s", e.msg);
-	cr_assert_eq(api_result_rows(r, &e), 0, "%s", e.msg);
-}
-
-static json_t *data(struct api_result *r)
-{
-	ready(r);
-	return json_object_get(r->body, "data");
-}
-
-/* Runs a list endpoint that must succeed. */
-static void ok(list_fn fn, struct api_result *r, const struct api_params *p)
-{
-	struct err e = {0};
-	int rc = fn(r, t.conn, p, &e);
-	cr_assert_eq(rc, 0, "rc %d: %s", rc, e.msg);
-	ready(r);
-	cr_assert_not_null(r->body);
-}
-
-/* Runs a list endpoint that must fail with code and a message containing want. */
-static void fails(list_fn fn, const struct api_params *p, int code, const char *want)
-{
-	struct api_result r;
-	struct err e = {0};
-	int rc = fn(&r, t.conn, p, &e);
-	cr_assert_eq(rc, code, "rc %d (want %d): %s", rc, code, e.msg);
-	cr_assert(strstr(e.msg, want) != NULL, "message \"%s\" lacks \"%s\"", e.msg, want);
-	cr_assert_null(r.body);
-	api_result_free(&r);
-}
-
 /* "id1,id2,..." of the items of a list. */
 static void ids(struct api_result *r, char *out, size_t size)
 {
@@ -98,7 +30,7 @@ static void ids(struct api_result *r, char *out, size_t size)
 	json_t *it;
 
 	out[0] = '\0';
-	json_array_foreach(data(r), i, it)
+	json_array_foreach(apitest_data(r), i, it)
 	{
 		json_t *id = json_object_get(it, "id");
 		if (json_is_integer(id))
@@ -115,7 +47,7 @@ static void expect_ids(list_fn fn, const struct api_params *p, const char *want)
 	struct api_result r;
 	char got[4096];
 
-	ok(fn, &r, p);
+	apitest_ok(t.conn, fn, &r, p);
 	ids(&r, got, sizeof(got));
 	cr_expect_str_eq(got, want);
 	api_result_free(&r);
@@ -269,9 +201,9 @@ Test(api_empty, lists_are_empty_without_imports)
 {
 	struct api_result r;
 
-	ok(api_interventions_list, &r, NOPARAMS);
+	apitest_ok(t.conn, api_interventions_list, &r, NOPARAMS);
 	cr_expect_eq(r.total, 0);
-	cr_expect_eq(json_array_size(data(&r)), 0);
+	cr_expect_eq(json_array_size(apitest_data(&r)), 0);
 	cr_expect_str_eq(r.next_cursor, "");
 	cr_expect_str_eq(r.version.etag, "\"ev-0\"");
 	cr_expect(json_is_null(json_object_get(
@@ -297,13 +229,13 @@ Test(api, interventions_default_list)
 	struct api_result r;
 	json_t *alpha, *zeta, *meta;
 
-	ok(api_interventions_list, &r, NOPARAMS);
+	apitest_ok(t.conn, api_interventions_list, &r, NOPARAMS);
 	cr_expect_eq(r.total, 5);
 	cr_expect_eq(r.limit, 50);
 	cr_expect_eq(r.offset, 0);
 	cr_expect_str_eq(r.next_cursor, "");
 	cr_expect_eq(r.version.run_id, 3);
-	alpha = find(data(&r), "id", "i-alpha");
+	alpha = find(apitest_data(&r), "id", "i-alpha");
 	cr_assert_not_null(alpha);
 	cr_expect_str_eq(json_string_value(json_object_get(alpha, "name")), "Alpha mentoring two");
 	cr_expect_eq(json_integer_value(json_object_get(alpha, "evaluations")), 2);
@@ -321,7 +253,7 @@ Test(api, interventions_default_list)
 	    json_string_value(json_object_get(json_object_get(alpha, "provenance"), "path")),
 	    "interventions/i-alpha.yaml");
 	cr_expect_eq(json_array_size(json_object_get(alpha, "sectors")), 2);
-	zeta = find(data(&r), "id", "i-zeta");
+	zeta = find(apitest_data(&r), "id", "i-zeta");
 	cr_assert_not_null(zeta);
 	cr_expect(json_is_null(json_object_get(zeta, "band")), "no score: null band");
 	cr_expect(json_is_null(json_object_get(zeta, "bcr")));
@@ -344,7 +276,7 @@ Test(api, interventions_csv_rows_are_flat)
 	struct api_result r;
 	json_t *row;
 
-	ok(api_interventions_list, &r, PARAMS("theme", "vawg"));
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("theme", "vawg"));
 	cr_assert_not_null(r.rows);
 	cr_assert_not_null(r.columns);
 	cr_expect_str_eq(r.columns[0], "id");
@@ -416,31 +348,33 @@ Test(api, interventions_paging_edges)
 {
 	struct api_result r;
 
-	ok(api_interventions_list, &r, PARAMS("limit", "2"));
-	cr_expect_eq(json_array_size(data(&r)), 2);
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "2"));
+	cr_expect_eq(json_array_size(apitest_data(&r)), 2);
 	cr_expect_eq(r.total, 5);
 	cr_expect_neq(r.next_cursor[0], '\0');
 	api_result_free(&r);
-	ok(api_interventions_list, &r, PARAMS("limit", "2", "offset", "4"));
-	cr_expect_eq(json_array_size(data(&r)), 1);
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "2", "offset", "4"));
+	cr_expect_eq(json_array_size(apitest_data(&r)), 1);
 	cr_expect_str_eq(r.next_cursor, "");
 	api_result_free(&r);
-	ok(api_interventions_list, &r, PARAMS("offset", "1000"));
-	cr_expect_eq(json_array_size(data(&r)), 0);
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("offset", "1000"));
+	cr_expect_eq(json_array_size(apitest_data(&r)), 0);
 	cr_expect_eq(r.total, 5);
 	cr_expect_eq(r.offset, 1000);
 	cr_expect_str_eq(r.next_cursor, "");
 	api_result_free(&r);
-	ok(api_interventions_list, &r, PARAMS("limit", "500"));
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "500"));
 	cr_expect_eq(r.limit, 500);
-	cr_expect_eq(json_array_size(data(&r)), 5);
+	cr_expect_eq(json_array_size(apitest_data(&r)), 5);
 	api_result_free(&r);
-	fails(api_interventions_list, PARAMS("limit", "501"), WW_EINVALID,
-	      "parameter \"limit\" must be an integer from 1 to 500");
-	fails(api_interventions_list, PARAMS("limit", "0"), WW_EINVALID, "\"limit\"");
-	fails(api_interventions_list, PARAMS("limit", "ten"), WW_EINVALID, "\"limit\"");
-	fails(api_interventions_list, PARAMS("offset", "-1"), WW_EINVALID,
-	      "parameter \"offset\" must be an integer");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("limit", "501"), WW_EINVALID,
+	              "parameter \"limit\" must be an integer from 1 to 500");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("limit", "0"), WW_EINVALID,
+	              "\"limit\"");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("limit", "ten"), WW_EINVALID,
+	              "\"limit\"");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("offset", "-1"), WW_EINVALID,
+	              "parameter \"offset\" must be an integer");
 }
 
 /* Walks a list with the cursor and with offsets; both must give the same ids. */
@@ -455,11 +389,12 @@ static void walk_both(list_fn fn, const char *sort, const char *limit, size_t wa
 	for (int pages = 0;; pages++) {
 		cr_assert(pages < 1000);
 		if (cursor[0])
-			ok(fn, &r, PARAMS("sort", sort, "limit", limit, "cursor", cursor));
+			apitest_ok(t.conn, fn, &r,
+			           PARAMS("sort", sort, "limit", limit, "cursor", cursor));
 		else
-			ok(fn, &r, PARAMS("sort", sort, "limit", limit));
+			apitest_ok(t.conn, fn, &r, PARAMS("sort", sort, "limit", limit));
 		ids(&r, page, sizeof(page));
-		seen += json_array_size(data(&r));
+		seen += json_array_size(apitest_data(&r));
 		if (page[0])
 			strcat(strcat(by_cursor, by_cursor[0] ? "," : ""), page);
 		snprintf(cursor, sizeof(cursor), "%s", r.next_cursor);
@@ -470,13 +405,13 @@ static void walk_both(list_fn fn, const char *sort, const char *limit, size_t wa
 	cr_expect_eq(seen, want_total);
 	for (;;) {
 		snprintf(off, sizeof(off), "%lld", offset);
-		ok(fn, &r, PARAMS("sort", sort, "limit", limit, "offset", off));
+		apitest_ok(t.conn, fn, &r, PARAMS("sort", sort, "limit", limit, "offset", off));
 		ids(&r, page, sizeof(page));
-		if (json_array_size(data(&r)) == 0) {
+		if (json_array_size(apitest_data(&r)) == 0) {
 			api_result_free(&r);
 			break;
 		}
-		offset += (long long)json_array_size(data(&r));
+		offset += (long long)json_array_size(apitest_data(&r));
 		strcat(strcat(by_offset, by_offset[0] ? "," : ""), page);
 		api_result_free(&r);
 	}
@@ -498,14 +433,14 @@ Test(api, cursor_walk_equals_offset_walk)
 	walk_both(api_interventions_list, "-bcr,level", "50", 605);
 
 	struct api_result r;
-	ok(api_interventions_list, &r, PARAMS("limit", "500"));
-	cr_expect_eq(json_array_size(data(&r)), 500);
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "500"));
+	cr_expect_eq(json_array_size(apitest_data(&r)), 500);
 	cr_expect_eq(r.total, 605);
 	char cursor[128];
 	snprintf(cursor, sizeof(cursor), "%s", r.next_cursor);
 	api_result_free(&r);
-	ok(api_interventions_list, &r, PARAMS("limit", "500", "cursor", cursor));
-	cr_expect_eq(json_array_size(data(&r)), 105);
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "500", "cursor", cursor));
+	cr_expect_eq(json_array_size(apitest_data(&r)), 105);
 	cr_expect_eq(r.offset, 500);
 	api_result_free(&r);
 }
@@ -515,28 +450,32 @@ Test(api, cursor_misuse)
 	struct api_result r;
 	char cursor[128], bad[160];
 
-	ok(api_interventions_list, &r, PARAMS("limit", "2", "sort", "name"));
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "2", "sort", "name"));
 	snprintf(cursor, sizeof(cursor), "%s", r.next_cursor);
 	api_result_free(&r);
 	cr_assert_neq(cursor[0], '\0');
-	fails(api_interventions_list,
-	      PARAMS("limit", "2", "sort", "name", "cursor", cursor, "offset", "2"), WW_EINVALID,
-	      "parameters \"cursor\" and \"offset\" cannot be used together");
-	fails(api_interventions_list, PARAMS("limit", "2", "sort", "-name", "cursor", cursor),
-	      WW_EINVALID, "parameter \"cursor\"");
-	fails(api_interventions_list, PARAMS("cursor", "not-a-cursor!"), WW_EINVALID,
-	      "parameter \"cursor\"");
+	apitest_fails(t.conn, api_interventions_list,
+	              PARAMS("limit", "2", "sort", "name", "cursor", cursor, "offset", "2"),
+	              WW_EINVALID, "parameters \"cursor\" and \"offset\" cannot be used together");
+	apitest_fails(t.conn, api_interventions_list,
+	              PARAMS("limit", "2", "sort", "-name", "cursor", cursor), WW_EINVALID,
+	              "parameter \"cursor\"");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("cursor", "not-a-cursor!"),
+	              WW_EINVALID, "parameter \"cursor\"");
 	snprintf(bad, sizeof(bad), "%sA", cursor);
-	fails(api_interventions_list, PARAMS("limit", "2", "sort", "name", "cursor", bad),
-	      WW_EINVALID, "parameter \"cursor\"");
+	apitest_fails(t.conn, api_interventions_list,
+	              PARAMS("limit", "2", "sort", "name", "cursor", bad), WW_EINVALID,
+	              "parameter \"cursor\"");
 	/* another endpoint's cursor */
-	fails(api_evaluations_list, PARAMS("limit", "2", "sort", "name", "cursor", cursor),
-	      WW_EINVALID, "parameter \"sort\"");
-	fails(api_evaluations_list, PARAMS("limit", "2", "cursor", cursor), WW_EINVALID,
-	      "parameter \"cursor\"");
+	apitest_fails(t.conn, api_evaluations_list,
+	              PARAMS("limit", "2", "sort", "name", "cursor", cursor), WW_EINVALID,
+	              "parameter \"sort\"");
+	apitest_fails(t.conn, api_evaluations_list, PARAMS("limit", "2", "cursor", cursor),
+	              WW_EINVALID, "parameter \"cursor\"");
 	/* the limit may change between pages */
-	ok(api_interventions_list, &r, PARAMS("limit", "10", "sort", "name", "cursor", cursor));
-	cr_expect_eq(json_array_size(data(&r)), 3);
+	apitest_ok(t.conn, api_interventions_list, &r,
+	           PARAMS("limit", "10", "sort", "name", "cursor", cursor));
+	cr_expect_eq(json_array_size(apitest_data(&r)), 3);
 	cr_expect_eq(r.offset, 2);
 	api_result_free(&r);
 }
@@ -546,7 +485,7 @@ Test(api, cursor_pins_the_version)
 	struct api_result r;
 	char cursor[128];
 
-	ok(api_interventions_list, &r, PARAMS("limit", "2"));
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "2"));
 	snprintf(cursor, sizeof(cursor), "%s", r.next_cursor);
 	api_result_free(&r);
 	/* an import lands: run 4 removes i-epsilon */
@@ -554,7 +493,7 @@ Test(api, cursor_pins_the_version)
 	    " '4444444ddddddddddddddddddddddddddddddddd')");
 	sql("UPDATE interventions SET valid_to = 4 WHERE id = 'i-epsilon'");
 	expect_ids(api_interventions_list, PARAMS("offset", "2"), "i-gamma,i-zeta");
-	ok(api_interventions_list, &r, PARAMS("limit", "2", "cursor", cursor));
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "2", "cursor", cursor));
 	char got[256];
 	ids(&r, got, sizeof(got));
 	cr_expect_str_eq(got, "i-epsilon,i-gamma");
@@ -568,32 +507,37 @@ Test(api, interventions_as_of)
 	struct err e = {0};
 	json_t *alpha;
 
-	ok(api_interventions_list, &r, PARAMS("as_of", "1111111"));
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("as_of", "1111111"));
 	cr_expect_eq(r.version.run_id, 1);
 	cr_expect_str_eq(r.version.commit, C1);
 	cr_expect_str_eq(r.version.etag, "\"ev-1-1111111aaaaa\"");
 	char got[256];
 	ids(&r, got, sizeof(got));
 	cr_expect_str_eq(got, "i-alpha,i-beta,i-delta,i-epsilon,i-gamma");
-	alpha = find(data(&r), "id", "i-alpha");
+	alpha = find(apitest_data(&r), "id", "i-alpha");
 	cr_expect_str_eq(json_string_value(json_object_get(alpha, "name")), "Alpha mentoring");
 	cr_expect_eq(json_integer_value(json_object_get(alpha, "evaluations")), 2);
 	api_result_free(&r);
 	/* full id, upper case */
-	ok(api_interventions_list, &r, PARAMS("as_of", "3333333CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"));
+	apitest_ok(t.conn, api_interventions_list, &r,
+	           PARAMS("as_of", "3333333CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"));
 	cr_expect_eq(r.version.run_id, 3);
 	cr_expect_eq(r.total, 5);
 	api_result_free(&r);
 	/* a rejected run's commit was never imported */
-	fails(api_interventions_list, PARAMS("as_of", "2222222"), WW_ENOTFOUND,
-	      "commit \"2222222\" has not been imported");
-	fails(api_interventions_list, PARAMS("as_of", "deadbeef"), WW_ENOTFOUND, "\"deadbeef\"");
-	fails(api_interventions_list, PARAMS("as_of", "main"), WW_EINVALID, "parameter \"as_of\"");
-	fails(api_interventions_list, PARAMS("as_of", "abc12"), WW_EINVALID, "parameter \"as_of\"");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("as_of", "2222222"), WW_ENOTFOUND,
+	              "commit \"2222222\" has not been imported");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("as_of", "deadbeef"), WW_ENOTFOUND,
+	              "\"deadbeef\"");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("as_of", "main"), WW_EINVALID,
+	              "parameter \"as_of\"");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("as_of", "abc12"), WW_EINVALID,
+	              "parameter \"as_of\"");
 	/* the as_of run of the item endpoint */
 	cr_assert_eq(api_intervention_get(&r, t.conn, "i-delta", PARAMS("as_of", C1), &e), 0, "%s",
 	             e.msg);
-	cr_expect_str_eq(json_string_value(json_object_get(data(&r), "name")), "Delta treatment");
+	cr_expect_str_eq(json_string_value(json_object_get(apitest_data(&r), "name")),
+	                 "Delta treatment");
 	api_result_free(&r);
 }
 
@@ -601,7 +545,8 @@ Test(api, as_of_ambiguous_prefix)
 {
 	sql("INSERT INTO import_runs (id, source_id, status, commit) VALUES (4, 1, 'succeeded',"
 	    " '3333333ddddddddddddddddddddddddddddddddd')");
-	fails(api_interventions_list, PARAMS("as_of", "3333333"), WW_EINVALID, "ambiguous");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("as_of", "3333333"), WW_EINVALID,
+	              "ambiguous");
 	expect_ids(api_interventions_list, PARAMS("as_of", "3333333c"),
 	           "i-alpha,i-beta,i-epsilon,i-gamma,i-zeta");
 }
@@ -613,7 +558,7 @@ Test(api, intervention_get)
 	json_t *d, *evs, *scores, *first;
 
 	cr_assert_eq(api_intervention_get(&r, t.conn, "i-alpha", NOPARAMS, &e), 0, "%s", e.msg);
-	d = data(&r);
+	d = apitest_data(&r);
 	cr_expect_str_eq(json_string_value(json_object_get(d, "name")), "Alpha mentoring two");
 	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(d, "body"), "kind")),
 	                 "intervention");
@@ -648,10 +593,12 @@ Test(api, intervention_get)
 	/* as of run 1: the old name, the old evaluation */
 	cr_assert_eq(api_intervention_get(&r, t.conn, "i-alpha", PARAMS("as_of", "1111111"), &e), 0,
 	             "%s", e.msg);
-	cr_expect_str_eq(json_string_value(json_object_get(data(&r), "name")), "Alpha mentoring");
-	cr_expect_str_eq(json_string_value(json_object_get(
-	                     json_array_get(json_object_get(data(&r), "evaluations"), 0), "title")),
-	                 "Alpha trial");
+	cr_expect_str_eq(json_string_value(json_object_get(apitest_data(&r), "name")),
+	                 "Alpha mentoring");
+	cr_expect_str_eq(
+	    json_string_value(json_object_get(
+	        json_array_get(json_object_get(apitest_data(&r), "evaluations"), 0), "title")),
+	    "Alpha trial");
 	api_result_free(&r);
 }
 
@@ -681,9 +628,9 @@ Test(api, evaluations_filters_and_sort)
 	struct api_result r;
 	json_t *a1;
 
-	ok(api_evaluations_list, &r, NOPARAMS);
+	apitest_ok(t.conn, api_evaluations_list, &r, NOPARAMS);
 	cr_expect_eq(r.total, 4);
-	a1 = find(data(&r), "id", "ev-a1");
+	a1 = find(apitest_data(&r), "id", "ev-a1");
 	cr_assert_not_null(a1);
 	cr_expect_str_eq(json_string_value(json_object_get(a1, "title")),
 	                 "Alpha trial (corrected)");
@@ -723,22 +670,23 @@ Test(api, evaluation_get_and_history)
 	json_t *v0, *v1;
 
 	cr_assert_eq(api_evaluation_get(&r, t.conn, "ev-a1", NOPARAMS, &e), 0, "%s", e.msg);
-	cr_expect_str_eq(json_string_value(json_object_get(data(&r), "title")),
+	cr_expect_str_eq(json_string_value(json_object_get(apitest_data(&r), "title")),
 	                 "Alpha trial (corrected)");
-	cr_expect_str_eq(
-	    json_string_value(json_object_get(json_object_get(data(&r), "provenance"), "commit")),
-	    C3);
+	cr_expect_str_eq(json_string_value(json_object_get(
+	                     json_object_get(apitest_data(&r), "provenance"), "commit")),
+	                 C3);
 	api_result_free(&r);
 	cr_assert_eq(api_evaluation_get(&r, t.conn, "ev-a1", PARAMS("as_of", C1), &e), 0, "%s",
 	             e.msg);
-	cr_expect_str_eq(json_string_value(json_object_get(data(&r), "title")), "Alpha trial");
+	cr_expect_str_eq(json_string_value(json_object_get(apitest_data(&r), "title")),
+	                 "Alpha trial");
 	api_result_free(&r);
 
 	cr_assert_eq(api_evaluation_history(&r, t.conn, "ev-a1", NOPARAMS, &e), 0, "%s", e.msg);
-	cr_assert_eq(json_array_size(data(&r)), 2);
+	cr_assert_eq(json_array_size(apitest_data(&r)), 2);
 	cr_expect_eq(r.total, 2);
-	v0 = json_array_get(data(&r), 0);
-	v1 = json_array_get(data(&r), 1);
+	v0 = json_array_get(apitest_data(&r), 0);
+	v1 = json_array_get(apitest_data(&r), 1);
 	cr_expect_str_eq(json_string_value(json_object_get(v0, "commit")), C1);
 	cr_expect_eq(json_integer_value(json_object_get(v0, "valid_from")), 1);
 	cr_expect_eq(json_integer_value(json_object_get(v0, "valid_to")), 3);
@@ -755,7 +703,7 @@ Test(api, evaluation_get_and_history)
 	api_result_free(&r);
 	cr_assert_eq(api_evaluation_history(&r, t.conn, "ev-a1", PARAMS("as_of", C1), &e), 0, "%s",
 	             e.msg);
-	cr_expect_eq(json_array_size(data(&r)), 1);
+	cr_expect_eq(json_array_size(apitest_data(&r)), 1);
 	api_result_free(&r);
 
 	cr_expect_eq(api_evaluation_get(&r, t.conn, "ev-zz", NOPARAMS, &e), WW_ENOTFOUND);
@@ -771,11 +719,11 @@ Test(api, themes_with_counts)
 	struct api_result r;
 	json_t *kc, *sm, *vawg;
 
-	ok(api_themes, &r, NOPARAMS);
-	cr_assert_eq(json_array_size(data(&r)), 3);
-	kc = json_array_get(data(&r), 0);
-	sm = json_array_get(data(&r), 1);
-	vawg = json_array_get(data(&r), 2);
+	apitest_ok(t.conn, api_themes, &r, NOPARAMS);
+	cr_assert_eq(json_array_size(apitest_data(&r)), 3);
+	kc = json_array_get(apitest_data(&r), 0);
+	sm = json_array_get(apitest_data(&r), 1);
+	vawg = json_array_get(apitest_data(&r), 2);
 	cr_expect_str_eq(json_string_value(json_object_get(kc, "id")), "knife-crime");
 	cr_expect_eq(json_integer_value(json_object_get(kc, "interventions")), 4);
 	cr_expect_eq(json_integer_value(json_object_get(kc, "evaluations")), 3);
@@ -783,9 +731,10 @@ Test(api, themes_with_counts)
 	cr_expect_eq(json_integer_value(json_object_get(vawg, "interventions")), 2);
 	cr_expect_eq(json_integer_value(json_object_get(vawg, "evaluations")), 1);
 	api_result_free(&r);
-	ok(api_themes, &r, PARAMS("as_of", "1111111"));
-	cr_expect_eq(
-	    json_integer_value(json_object_get(json_array_get(data(&r), 1), "interventions")), 1);
+	apitest_ok(t.conn, api_themes, &r, PARAMS("as_of", "1111111"));
+	cr_expect_eq(json_integer_value(
+	                 json_object_get(json_array_get(apitest_data(&r), 1), "interventions")),
+	             1);
 	api_result_free(&r);
 }
 
@@ -794,10 +743,10 @@ Test(api, reference_data)
 	struct api_result r;
 	json_t *it;
 
-	ok(api_unit_costs, &r, NOPARAMS);
-	cr_assert_eq(json_array_size(data(&r)), 2);
+	apitest_ok(t.conn, api_unit_costs, &r, NOPARAMS);
+	cr_assert_eq(json_array_size(apitest_data(&r)), 2);
 	cr_expect_eq(r.total, 2);
-	it = json_array_get(data(&r), 1);
+	it = json_array_get(apitest_data(&r), 1);
 	cr_expect_str_eq(json_string_value(json_object_get(it, "document")), "home-office-2018");
 	cr_expect_str_eq(json_string_value(json_object_get(it, "crime_type")), "robbery");
 	cr_expect_eq(json_integer_value(json_object_get(it, "amount")), 11320);
@@ -808,9 +757,9 @@ Test(api, reference_data)
 	cr_expect_eq(json_array_size(r.rows), 2);
 	api_result_free(&r);
 
-	ok(api_deflators, &r, NOPARAMS);
-	cr_assert_eq(json_array_size(data(&r)), 2);
-	it = json_array_get(data(&r), 0);
+	apitest_ok(t.conn, api_deflators, &r, NOPARAMS);
+	cr_assert_eq(json_array_size(apitest_data(&r)), 2);
+	it = json_array_get(apitest_data(&r), 0);
 	cr_expect_eq(json_integer_value(json_object_get(it, "year")), 2016);
 	cr_expect_float_eq(json_real_value(json_object_get(it, "index")), 82.1, 1e-9);
 	cr_expect_eq(json_integer_value(json_object_get(it, "base")), 2023);
@@ -818,17 +767,17 @@ Test(api, reference_data)
 	cr_expect_str_eq(json_string_value(json_object_get(it, "source")), "HM Treasury");
 	api_result_free(&r);
 
-	ok(api_areas, &r, NOPARAMS);
-	cr_assert_eq(json_array_size(data(&r)), 2);
-	it = json_array_get(data(&r), 0);
+	apitest_ok(t.conn, api_areas, &r, NOPARAMS);
+	cr_assert_eq(json_array_size(apitest_data(&r)), 2);
+	it = json_array_get(apitest_data(&r), 0);
 	cr_expect_str_eq(json_string_value(json_object_get(it, "id")), "durham");
 	cr_expect_str_eq(json_string_value(json_object_get(it, "name")), "Durham");
 	cr_expect_str_eq(json_string_value(json_object_get(it, "country")), "england");
 	cr_expect_str_eq(json_string_value(json_object_get(it, "document")), "police-force-areas");
 	api_result_free(&r);
 
-	fails(api_areas, PARAMS("limit", "5"), WW_EINVALID,
-	      "unknown parameter \"limit\": allowed are as_of");
+	apitest_fails(t.conn, api_areas, PARAMS("limit", "5"), WW_EINVALID,
+	              "unknown parameter \"limit\": allowed are as_of");
 }
 
 /* ---- imports ---- */
@@ -840,28 +789,29 @@ Test(api, imports_list_and_get)
 	json_t *first, *errs;
 
 	expect_ids(api_imports_list, NOPARAMS, "3,2,1");
-	ok(api_imports_list, &r, NOPARAMS);
-	first = json_array_get(data(&r), 1);
+	apitest_ok(t.conn, api_imports_list, &r, NOPARAMS);
+	first = json_array_get(apitest_data(&r), 1);
 	cr_expect_str_eq(json_string_value(json_object_get(first, "status")), "rejected");
 	cr_expect_str_eq(json_string_value(json_object_get(first, "source")), "evidence");
 	cr_expect_eq(json_integer_value(json_object_get(first, "error_count")), 2);
-	cr_expect_eq(json_integer_value(json_object_get(json_array_get(data(&r), 2), "added")), 12);
+	cr_expect_eq(
+	    json_integer_value(json_object_get(json_array_get(apitest_data(&r), 2), "added")), 12);
 	api_result_free(&r);
 	expect_ids(api_imports_list, PARAMS("status", "succeeded"), "3,1");
 	expect_ids(api_imports_list, PARAMS("source", "nope"), "");
-	fails(api_imports_list, PARAMS("status", "done"), WW_EINVALID,
-	      "parameter \"status\" must be one of running, succeeded, rejected, failed");
+	apitest_fails(t.conn, api_imports_list, PARAMS("status", "done"), WW_EINVALID,
+	              "parameter \"status\" must be one of running, succeeded, rejected, failed");
 
 	/* keyset paging: a run started mid-walk does not shift the pages */
 	char cursor[128];
-	ok(api_imports_list, &r, PARAMS("limit", "2"));
+	apitest_ok(t.conn, api_imports_list, &r, PARAMS("limit", "2"));
 	snprintf(cursor, sizeof(cursor), "%s", r.next_cursor);
 	api_result_free(&r);
 	sql("INSERT INTO import_runs (source_id, status) VALUES (1, 'running')");
 	expect_ids(api_imports_list, PARAMS("limit", "2", "cursor", cursor), "1");
 
 	cr_assert_eq(api_import_get(&r, t.conn, "2", NOPARAMS, &e), 0, "%s", e.msg);
-	errs = json_object_get(data(&r), "errors");
+	errs = json_object_get(apitest_data(&r), "errors");
 	cr_assert_eq(json_array_size(errs), 2);
 	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(errs, 0), "path")),
 	                 "evaluations/x.yaml");
@@ -893,11 +843,11 @@ Test(api, export_pages_cover_everything_once)
 	for (int pages = 0;; pages++) {
 		cr_assert(pages < 100);
 		if (cursor[0])
-			ok(api_export, &r, PARAMS("limit", "3", "cursor", cursor));
+			apitest_ok(t.conn, api_export, &r, PARAMS("limit", "3", "cursor", cursor));
 		else
-			ok(api_export, &r, PARAMS("limit", "3"));
+			apitest_ok(t.conn, api_export, &r, PARAMS("limit", "3"));
 		cr_expect_eq(r.total, 12);
-		json_array_foreach(data(&r), i, it)
+		json_array_foreach(apitest_data(&r), i, it)
 		{
 			char key[200];
 			const char *kind = json_string_value(json_object_get(it, "kind"));
@@ -927,75 +877,83 @@ Test(api, export_pages_cover_everything_once)
 	cr_expect_eq(evaluations, 4);
 	cr_expect_eq(reference, 3);
 
-	ok(api_export, &r, NOPARAMS);
+	apitest_ok(t.conn, api_export, &r, NOPARAMS);
 	cr_expect_eq(r.limit, 500);
-	cr_expect_eq(json_array_size(data(&r)), 12);
+	cr_expect_eq(json_array_size(apitest_data(&r)), 12);
 	api_result_free(&r);
-	ok(api_export, &r, PARAMS("as_of", "1111111"));
+	apitest_ok(t.conn, api_export, &r, PARAMS("as_of", "1111111"));
 	cr_expect_eq(r.total, 12); /* delta instead of zeta, old alpha and ev-a1 */
-	cr_expect_not_null(find(data(&r), "id", "i-delta"));
+	cr_expect_not_null(find(apitest_data(&r), "id", "i-delta"));
 	api_result_free(&r);
-	ok(api_export, &r, PARAMS("limit", "1000"));
+	apitest_ok(t.conn, api_export, &r, PARAMS("limit", "1000"));
 	api_result_free(&r);
-	fails(api_export, PARAMS("limit", "1001"), WW_EINVALID,
-	      "parameter \"limit\" must be an integer from 1 to 1000");
+	apitest_fails(t.conn, api_export, PARAMS("limit", "1001"), WW_EINVALID,
+	              "parameter \"limit\" must be an integer from 1 to 1000");
 }
 
 /* ---- parameter messages ---- */
 
 Test(api, bad_parameters)
 {
-	fails(api_interventions_list, PARAMS("colour", "red"), WW_EINVALID,
-	      "unknown parameter \"colour\": allowed are theme, level, sector, tag, q, band, "
-	      "min_evidence, harmful, min_bcr, sort, limit, offset, cursor, as_of");
-	fails(api_interventions_list, PARAMS("theme", "burglary"), WW_EINVALID,
-	      "parameter \"theme\" must be one of knife-crime, substance-misuse, vawg");
-	fails(api_interventions_list, PARAMS("theme", "vawg,"), WW_EINVALID, "parameter \"theme\"");
-	fails(api_interventions_list, PARAMS("level", "street"), WW_EINVALID,
-	      "parameter \"level\" must be one of person, place");
-	fails(api_interventions_list, PARAMS("sector", "army"), WW_EINVALID,
-	      "parameter \"sector\" must be one of police, health");
-	fails(api_interventions_list, PARAMS("tag", "Bad Tag"), WW_EINVALID,
-	      "parameter \"tag\" must be an id");
-	fails(api_interventions_list, PARAMS("band", "great"), WW_EINVALID,
-	      "parameter \"band\" must be one of poor, low, medium, high, very-high, insufficient");
-	fails(api_interventions_list, PARAMS("min_evidence", "6"), WW_EINVALID,
-	      "parameter \"min_evidence\" must be an integer from 0 to 5");
-	fails(api_interventions_list, PARAMS("harmful", "yes"), WW_EINVALID,
-	      "parameter \"harmful\" must be true or false");
-	fails(api_interventions_list, PARAMS("min_bcr", "lots"), WW_EINVALID,
-	      "parameter \"min_bcr\" must be a number");
-	fails(api_interventions_list, PARAMS("min_bcr", "nan"), WW_EINVALID, "\"min_bcr\"");
-	fails(api_interventions_list, PARAMS("sort", "colour"), WW_EINVALID,
-	      "parameter \"sort\" must be a comma-separated list of columns, each optionally "
-	      "prefixed with \"-\" for descending order: id, name, level, band, bcr, p_bcr_gt1, "
-	      "evidence_rating, pct_change, evaluations");
-	fails(api_interventions_list, PARAMS("sort", "name,-name"), WW_EINVALID,
-	      "each column once");
-	fails(api_interventions_list, PARAMS("sort", "name,"), WW_EINVALID, "parameter \"sort\"");
+	apitest_fails(
+	    t.conn, api_interventions_list, PARAMS("colour", "red"), WW_EINVALID,
+	    "unknown parameter \"colour\": allowed are theme, level, sector, tag, q, band, "
+	    "min_evidence, harmful, min_bcr, sort, limit, offset, cursor, as_of");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("theme", "burglary"), WW_EINVALID,
+	              "parameter \"theme\" must be one of knife-crime, substance-misuse, vawg");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("theme", "vawg,"), WW_EINVALID,
+	              "parameter \"theme\"");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("level", "street"), WW_EINVALID,
+	              "parameter \"level\" must be one of person, place");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("sector", "army"), WW_EINVALID,
+	              "parameter \"sector\" must be one of police, health");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("tag", "Bad Tag"), WW_EINVALID,
+	              "parameter \"tag\" must be an id");
+	apitest_fails(
+	    t.conn, api_interventions_list, PARAMS("band", "great"), WW_EINVALID,
+	    "parameter \"band\" must be one of poor, low, medium, high, very-high, insufficient");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("min_evidence", "6"), WW_EINVALID,
+	              "parameter \"min_evidence\" must be an integer from 0 to 5");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("harmful", "yes"), WW_EINVALID,
+	              "parameter \"harmful\" must be true or false");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("min_bcr", "lots"), WW_EINVALID,
+	              "parameter \"min_bcr\" must be a number");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("min_bcr", "nan"), WW_EINVALID,
+	              "\"min_bcr\"");
+	apitest_fails(
+	    t.conn, api_interventions_list, PARAMS("sort", "colour"), WW_EINVALID,
+	    "parameter \"sort\" must be a comma-separated list of columns, each optionally "
+	    "prefixed with \"-\" for descending order: id, name, level, band, bcr, p_bcr_gt1, "
+	    "evidence_rating, pct_change, evaluations");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("sort", "name,-name"), WW_EINVALID,
+	              "each column once");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("sort", "name,"), WW_EINVALID,
+	              "parameter \"sort\"");
 	char longq[260];
 	memset(longq, 'x', 250);
 	longq[250] = '\0';
-	fails(api_interventions_list, PARAMS("q", longq), WW_EINVALID,
-	      "parameter \"q\" must be at most 200 characters");
-	fails(api_evaluations_list, PARAMS("design", "anecdote"), WW_EINVALID,
-	      "parameter \"design\" must be one of meta-analysis, systematic-review, rct");
-	fails(api_evaluations_list, PARAMS("min_quality", "0"), WW_EINVALID,
-	      "parameter \"min_quality\" must be an integer from 1 to 5");
-	fails(api_evaluations_list, PARAMS("country", "GBR"), WW_EINVALID,
-	      "parameter \"country\" must be a two-letter ISO 3166-1 country code");
-	fails(api_evaluations_list, PARAMS("area", "Durham!"), WW_EINVALID, "parameter \"area\"");
-	fails(api_evaluations_list, PARAMS("published_from", "2019-13"), WW_EINVALID,
-	      "parameter \"published_from\" must be a date as YYYY, YYYY-MM or YYYY-MM-DD");
-	fails(api_evaluations_list, PARAMS("published_to", "2019-02-30"), WW_EINVALID,
-	      "parameter \"published_to\"");
-	fails(api_evaluations_list, PARAMS("sort", "quality,bcr"), WW_EINVALID,
-	      "id, title, design, quality, published, intervention");
+	apitest_fails(t.conn, api_interventions_list, PARAMS("q", longq), WW_EINVALID,
+	              "parameter \"q\" must be at most 200 characters");
+	apitest_fails(t.conn, api_evaluations_list, PARAMS("design", "anecdote"), WW_EINVALID,
+	              "parameter \"design\" must be one of meta-analysis, systematic-review, rct");
+	apitest_fails(t.conn, api_evaluations_list, PARAMS("min_quality", "0"), WW_EINVALID,
+	              "parameter \"min_quality\" must be an integer from 1 to 5");
+	apitest_fails(t.conn, api_evaluations_list, PARAMS("country", "GBR"), WW_EINVALID,
+	              "parameter \"country\" must be a two-letter ISO 3166-1 country code");
+	apitest_fails(t.conn, api_evaluations_list, PARAMS("area", "Durham!"), WW_EINVALID,
+	              "parameter \"area\"");
+	apitest_fails(t.conn, api_evaluations_list, PARAMS("published_from", "2019-13"),
+	              WW_EINVALID,
+	              "parameter \"published_from\" must be a date as YYYY, YYYY-MM or YYYY-MM-DD");
+	apitest_fails(t.conn, api_evaluations_list, PARAMS("published_to", "2019-02-30"),
+	              WW_EINVALID, "parameter \"published_to\"");
+	apitest_fails(t.conn, api_evaluations_list, PARAMS("sort", "quality,bcr"), WW_EINVALID,
+	              "id, title, design, quality, published, intervention");
 	/* format is the HTTP layer's and always allowed */
 	struct api_result r;
-	ok(api_interventions_list, &r, PARAMS("format", "csv"));
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("format", "csv"));
 	api_result_free(&r);
-	ok(api_themes, &r, PARAMS("format", "csv"));
+	apitest_ok(t.conn, api_themes, &r, PARAMS("format", "csv"));
 	api_result_free(&r);
 }
 
@@ -1009,7 +967,7 @@ Test(api, messages_are_postgresql_style)
 	    (const char *const[]){"as_of", "zz", NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct api_params p = {kv_get, kv_name_at, &(struct kv){cases[i]}};
+		struct api_params p = {apitest_kv_get, apitest_kv_name_at, &(struct kv){cases[i]}};
 		struct api_result r;
 		struct err e = {0};
 		cr_assert_eq(api_interventions_list(&r, t.conn, &p, &e), WW_EINVALID);
@@ -1028,11 +986,13 @@ Test(api, evaluation_counts_follow_retractions)
 	sql("INSERT INTO evaluations (id, source_id, path, blob, commit, valid_from, body,"
 	    " intervention, title, design, quality) VALUES ('ev-z1', 1, 'e/z', 'b', '" C3 "', 3,"
 	    " '{}', 'i-zeta', 'Zeta', 'other', 1)");
-	ok(api_interventions_list, &r, PARAMS("sort", "-evaluations,id"));
-	cr_expect_eq(
-	    json_integer_value(json_object_get(find(data(&r), "id", "i-alpha"), "evaluations")), 1);
-	cr_expect_eq(
-	    json_integer_value(json_object_get(find(data(&r), "id", "i-zeta"), "evaluations")), 1);
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("sort", "-evaluations,id"));
+	cr_expect_eq(json_integer_value(
+	                 json_object_get(find(apitest_data(&r), "id", "i-alpha"), "evaluations")),
+	             1);
+	cr_expect_eq(json_integer_value(
+	                 json_object_get(find(apitest_data(&r), "id", "i-zeta"), "evaluations")),
+	             1);
 	api_result_free(&r);
 	sql("DELETE FROM evaluations WHERE id = 'ev-z1'");
 	expect_ids(api_interventions_list, PARAMS("sort", "-evaluations,id", "limit", "3"),

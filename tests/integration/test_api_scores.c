@@ -12,6 +12,7 @@
 #include "db_score.h"
 #include "gitrepo.h"
 #include "import.h"
+#include "apitest.h"
 #include "pgtest.h"
 
 #include <criterion/criterion.h>
@@ -24,73 +25,6 @@
 #define C3 "3333333ccccccccccccccccccccccccccccccccc"
 
 static struct pgtest t;
-
-/* ---- request parameters from a NULL-terminated list of name, value ---- */
-
-struct kv {
-	const char *const *pairs;
-};
-
-static const char *kv_get(void *ctx, const char *name)
-{
-	const char *const *p = ((struct kv *)ctx)->pairs;
-	for (size_t i = 0; p[i] != NULL; i += 2)
-		if (strcmp(p[i], name) == 0)
-			return p[i + 1];
-	return NULL;
-}
-
-static const char *kv_name_at(void *ctx, size_t i)
-{
-	const char *const *p = ((struct kv *)ctx)->pairs;
-	for (size_t k = 0; k < i; k++)
-		if (p[2 * k] == NULL)
-			return NULL;
-	return p[2 * i];
-}
-
-#define PARAMS(...)                                                                                \
-	(&(struct api_params){kv_get, kv_name_at,                                                  \
-	                      &(struct kv){(const char *const[]){__VA_ARGS__, NULL}}})
-#define NOPARAMS                                                                                   \
-	(&(struct api_params){kv_get, kv_name_at, &(struct kv){(const char *const[]){NULL}}})
-
-typedef int (*list_fn)(struct api_result *, PGconn *, const struct api_params *, struct err *);
-
-/* The document and the CSV rows, whether built with jansson or passed
- * through as PostgreSQL's text. */
-static void ready(struct api_result *r)
-{
-	struct err e = {0};
-	cr_assert_eq(api_result_json(r, &e), 0, "%s", e.msg);
-	cr_assert_eq(api_result_rows(r, &e), 0, "%s", e.msg);
-}
-
-static json_t *data(struct api_result *r)
-{
-	ready(r);
-	return json_object_get(r->body, "data");
-}
-
-static void ok(list_fn fn, struct api_result *r, const struct api_params *p)
-{
-	struct err e = {0};
-	int rc = fn(r, t.conn, p, &e);
-	cr_assert_eq(rc, 0, "rc %d: %s", rc, e.msg);
-	ready(r);
-	cr_assert_not_null(r->body);
-}
-
-static void fails(list_fn fn, const struct api_params *p, int code, const char *want)
-{
-	struct api_result r;
-	struct err e = {0};
-	int rc = fn(&r, t.conn, p, &e);
-	cr_assert_eq(rc, code, "rc %d (want %d): %s", rc, code, e.msg);
-	cr_assert(strstr(e.msg, want) != NULL, "message \"%s\" lacks \"%s\"", e.msg, want);
-	cr_assert_null(r.body);
-	api_result_free(&r);
-}
 
 /* "intervention/crime_type,..." of the rows of a score list. */
 static void keys(const json_t *rows, char *out, size_t size)
@@ -112,10 +46,10 @@ static void expect_keys(const struct api_params *p, const char *want)
 	struct api_result r;
 	char got[1024];
 
-	ok(api_scores_list, &r, p);
-	keys(data(&r), got, sizeof(got));
+	apitest_ok(t.conn, api_scores_list, &r, p);
+	keys(apitest_data(&r), got, sizeof(got));
 	cr_expect_str_eq(got, want);
-	cr_expect_eq(r.total, (long long)json_array_size(data(&r)));
+	cr_expect_eq(r.total, (long long)json_array_size(apitest_data(&r)));
 	api_result_free(&r);
 }
 
@@ -198,16 +132,16 @@ Test(api_scores, default_list_has_every_column)
 	struct api_result r;
 	json_t *row;
 
-	ok(api_scores_list, &r, NOPARAMS);
+	apitest_ok(t.conn, api_scores_list, &r, NOPARAMS);
 	cr_expect_eq(r.total, 5);
 	cr_expect_eq(r.limit, 100);
 	cr_expect_str_eq(r.next_cursor, "");
 	cr_expect_eq(r.version.run_id, 1);
 	cr_expect_str_eq(r.version.etag, "\"ev-1-1111111aaaaa\"");
 	char got[1024];
-	keys(data(&r), got, sizeof(got));
+	keys(apitest_data(&r), got, sizeof(got));
 	cr_expect_str_eq(got, ALL);
-	row = json_array_get(data(&r), 1);
+	row = json_array_get(apitest_data(&r), 1);
 	cr_expect_str_eq(json_string_value(json_object_get(row, "intervention_name")), "Alpha");
 	cr_expect_str_eq(json_string_value(json_object_get(row, "level")), "person");
 	cr_expect_str_eq(json_string_value(json_array_get(json_object_get(row, "themes"), 0)),
@@ -232,13 +166,13 @@ Test(api_scores, default_list_has_every_column)
 	cr_expect_eq(json_integer_value(json_object_get(row, "run_id")), 1);
 	cr_expect_not_null(json_object_get(row, "computed_at"));
 	/* every documented column is a key of every row */
-	for (size_t i = 0; i < json_array_size(data(&r)); i++)
+	for (size_t i = 0; i < json_array_size(apitest_data(&r)); i++)
 		for (size_t c = 0; r.columns[c] != NULL; c++)
 			cr_expect_not_null(
-			    json_object_get(json_array_get(data(&r), i), r.columns[c]),
+			    json_object_get(json_array_get(apitest_data(&r), i), r.columns[c]),
 			    "row %zu lacks %s", i, r.columns[c]);
 	/* the insufficient one: nulls and its reason */
-	row = json_array_get(data(&r), 3);
+	row = json_array_get(apitest_data(&r), 3);
 	cr_expect(json_is_null(json_object_get(row, "bcr")));
 	cr_expect(json_is_null(json_object_get(row, "pv_benefits")));
 	cr_expect_str_eq(json_string_value(json_object_get(row, "insufficient_reason")), "no-cost");
@@ -315,31 +249,36 @@ Test(api_scores, sorting)
 
 Test(api_scores, bad_parameters)
 {
-	fails(api_scores_list, PARAMS("sort", "name"), WW_EINVALID, "parameter \"sort\"");
-	fails(api_scores_list, PARAMS("sort", "bcr,-bcr"), WW_EINVALID, "each column once");
-	fails(api_scores_list, PARAMS("headline", "yes"), WW_EINVALID,
-	      "parameter \"headline\" must be true or false");
-	fails(api_scores_list, PARAMS("min_evidence", "6"), WW_EINVALID,
-	      "parameter \"min_evidence\" must be an integer from 0 to 5");
-	fails(api_scores_list, PARAMS("band", "great"), WW_EINVALID, "parameter \"band\"");
-	fails(api_scores_list, PARAMS("crime_type", "Robbery"), WW_EINVALID,
-	      "parameter \"crime_type\" must be an id");
-	fails(api_scores_list, PARAMS("intervention", "a b"), WW_EINVALID,
-	      "parameter \"intervention\"");
-	fails(api_scores_list, PARAMS("min_bcr", "inf"), WW_EINVALID, "parameter \"min_bcr\"");
-	fails(api_scores_list, PARAMS("limit", "1001"), WW_EINVALID,
-	      "parameter \"limit\" must be an integer from 1 to 1000");
+	apitest_fails(t.conn, api_scores_list, PARAMS("sort", "name"), WW_EINVALID,
+	              "parameter \"sort\"");
+	apitest_fails(t.conn, api_scores_list, PARAMS("sort", "bcr,-bcr"), WW_EINVALID,
+	              "each column once");
+	apitest_fails(t.conn, api_scores_list, PARAMS("headline", "yes"), WW_EINVALID,
+	              "parameter \"headline\" must be true or false");
+	apitest_fails(t.conn, api_scores_list, PARAMS("min_evidence", "6"), WW_EINVALID,
+	              "parameter \"min_evidence\" must be an integer from 0 to 5");
+	apitest_fails(t.conn, api_scores_list, PARAMS("band", "great"), WW_EINVALID,
+	              "parameter \"band\"");
+	apitest_fails(t.conn, api_scores_list, PARAMS("crime_type", "Robbery"), WW_EINVALID,
+	              "parameter \"crime_type\" must be an id");
+	apitest_fails(t.conn, api_scores_list, PARAMS("intervention", "a b"), WW_EINVALID,
+	              "parameter \"intervention\"");
+	apitest_fails(t.conn, api_scores_list, PARAMS("min_bcr", "inf"), WW_EINVALID,
+	              "parameter \"min_bcr\"");
+	apitest_fails(t.conn, api_scores_list, PARAMS("limit", "1001"), WW_EINVALID,
+	              "parameter \"limit\" must be an integer from 1 to 1000");
 	/* scores exist only for the current evidence */
-	fails(api_scores_list, PARAMS("as_of", C1), WW_EINVALID, "unknown parameter \"as_of\"");
-	fails(api_scoring_parameters, PARAMS("limit", "1"), WW_EINVALID,
-	      "unknown parameter \"limit\": this endpoint takes none");
+	apitest_fails(t.conn, api_scores_list, PARAMS("as_of", C1), WW_EINVALID,
+	              "unknown parameter \"as_of\"");
+	apitest_fails(t.conn, api_scoring_parameters, PARAMS("limit", "1"), WW_EINVALID,
+	              "unknown parameter \"limit\": this endpoint takes none");
 }
 
 Test(api_scores, csv_rows_are_flat)
 {
 	struct api_result r;
 
-	ok(api_scores_list, &r, PARAMS("intervention", "iv-c", "sort", "-bcr"));
+	apitest_ok(t.conn, api_scores_list, &r, PARAMS("intervention", "iv-c", "sort", "-bcr"));
 	cr_assert_not_null(r.rows);
 	cr_expect_str_eq(r.columns[0], "intervention");
 	cr_assert_eq(json_array_size(r.rows), 2);
@@ -364,42 +303,44 @@ Test(api_scores, paging_and_cursors)
 	char got[1024], cursor[128], all[1024] = "";
 	size_t len = 0;
 
-	ok(api_scores_list, &r, PARAMS("limit", "2", "offset", "4"));
-	cr_expect_eq(json_array_size(data(&r)), 1);
+	apitest_ok(t.conn, api_scores_list, &r, PARAMS("limit", "2", "offset", "4"));
+	cr_expect_eq(json_array_size(apitest_data(&r)), 1);
 	cr_expect_eq(r.total, 5);
 	cr_expect_str_eq(r.next_cursor, "");
 	api_result_free(&r);
 	/* a cursor walk sees every row once, in order */
-	ok(api_scores_list, &r, PARAMS("limit", "2", "sort", "-bcr"));
+	apitest_ok(t.conn, api_scores_list, &r, PARAMS("limit", "2", "sort", "-bcr"));
 	for (;;) {
-		keys(data(&r), got, sizeof(got));
+		keys(apitest_data(&r), got, sizeof(got));
 		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s%s", len ? "," : "", got);
 		snprintf(cursor, sizeof(cursor), "%s", r.next_cursor);
 		api_result_free(&r);
 		if (cursor[0] == '\0')
 			break;
-		ok(api_scores_list, &r, PARAMS("limit", "2", "sort", "-bcr", "cursor", cursor));
+		apitest_ok(t.conn, api_scores_list, &r,
+		           PARAMS("limit", "2", "sort", "-bcr", "cursor", cursor));
 	}
 	cr_expect_str_eq(all, "iv-c/violence-with-injury,iv-a/violence-with-injury,iv-a/robbery,"
 	                      "iv-b/sexual-offences,iv-c/domestic-abuse");
 	/* a cursor is for the same sort and filters */
-	ok(api_scores_list, &r, PARAMS("limit", "2"));
+	apitest_ok(t.conn, api_scores_list, &r, PARAMS("limit", "2"));
 	snprintf(cursor, sizeof(cursor), "%s", r.next_cursor);
 	api_result_free(&r);
-	fails(api_scores_list, PARAMS("limit", "2", "sort", "-bcr", "cursor", cursor), WW_EINVALID,
-	      "parameter \"cursor\"");
+	apitest_fails(t.conn, api_scores_list,
+	              PARAMS("limit", "2", "sort", "-bcr", "cursor", cursor), WW_EINVALID,
+	              "parameter \"cursor\"");
 	/* a re-import of the same commit is no new version: the walk goes on */
 	sql("INSERT INTO import_runs (source_id, status, commit, mode) VALUES (1, 'succeeded', "
 	    "'" C1 "', 'unchanged')");
-	ok(api_scores_list, &r, PARAMS("limit", "2", "cursor", cursor));
-	keys(data(&r), got, sizeof(got));
+	apitest_ok(t.conn, api_scores_list, &r, PARAMS("limit", "2", "cursor", cursor));
+	keys(apitest_data(&r), got, sizeof(got));
 	cr_expect_str_eq(got, "iv-b/sexual-offences,iv-c/domestic-abuse");
 	api_result_free(&r);
 	/* a new version: scores are not versioned, so the walk must start again */
 	sql("INSERT INTO import_runs (source_id, status, commit, mode) VALUES (1, 'succeeded', "
 	    "'" C3 "', 'incremental')");
-	fails(api_scores_list, PARAMS("limit", "2", "cursor", cursor), WW_ECONFLICT,
-	      "start again without \"cursor\"");
+	apitest_fails(t.conn, api_scores_list, PARAMS("limit", "2", "cursor", cursor), WW_ECONFLICT,
+	              "start again without \"cursor\"");
 }
 
 /* ---- the evidence version ---- */
@@ -417,11 +358,11 @@ Test(api_scores, unchanged_run_is_no_new_version)
 	cr_expect_eq(v2.run_id, 1);
 	cr_expect_str_eq(v2.etag, v1.etag);
 	/* as_of the commit is the run that imported it */
-	ok(api_interventions_list, &r, PARAMS("as_of", "1111111"));
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("as_of", "1111111"));
 	cr_expect_eq(r.version.run_id, 1);
 	cr_expect_str_eq(r.version.etag, v1.etag);
 	api_result_free(&r);
-	ok(api_scores_list, &r, NOPARAMS);
+	apitest_ok(t.conn, api_scores_list, &r, NOPARAMS);
 	cr_expect_str_eq(r.version.etag, v1.etag);
 	api_result_free(&r);
 	/* a run that changed something is a new version */
@@ -453,8 +394,8 @@ Test(api_scores, scoring_parameters_in_force_and_stored)
 
 	/* four scores with the parameters in force, one with others */
 	pgtest_exec(&t, "UPDATE scores SET params = $1::jsonb WHERE crime_type <> 'robbery'", 1, p);
-	ok(api_scoring_parameters, &r, NOPARAMS);
-	json_t *d = data(&r), *stored = json_object_get(d, "stored");
+	apitest_ok(t.conn, api_scoring_parameters, &r, NOPARAMS);
+	json_t *d = apitest_data(&r), *stored = json_object_get(d, "stored");
 	json_t *want = json_loads(now, 0, NULL);
 	cr_expect(json_equal(json_object_get(d, "in_force"), want), "in_force differs");
 	cr_expect(json_is_null(json_object_get(d, "in_force_error")));
@@ -485,15 +426,15 @@ Test(api_scores, scoring_parameters_in_force_and_stored)
 
 	/* other parameters in force: every stored score is stale */
 	setenv("WHATWORKS_VFM_DISCOUNT", "0.05", 1);
-	ok(api_scoring_parameters, &r, NOPARAMS);
-	d = data(&r);
+	apitest_ok(t.conn, api_scoring_parameters, &r, NOPARAMS);
+	d = apitest_data(&r);
 	cr_expect_float_eq(num(json_object_get(d, "in_force"), "discount"), 0.05, 1e-15);
 	cr_expect_eq(json_integer_value(json_object_get(d, "stale_scores")), 5);
 	api_result_free(&r);
 	/* a bad environment is reported, not a failure of the request */
 	setenv("WHATWORKS_VFM_DISCOUNT", "lots", 1);
-	ok(api_scoring_parameters, &r, NOPARAMS);
-	d = data(&r);
+	apitest_ok(t.conn, api_scoring_parameters, &r, NOPARAMS);
+	d = apitest_data(&r);
 	cr_expect(json_is_null(json_object_get(d, "in_force")));
 	cr_expect(strstr(json_string_value(json_object_get(d, "in_force_error")),
 	                 "WHATWORKS_VFM_DISCOUNT") != NULL);
@@ -506,11 +447,11 @@ Test(api_scores, scoring_parameters_without_scores)
 	struct api_result r;
 
 	sql("DELETE FROM scores");
-	ok(api_scoring_parameters, &r, NOPARAMS);
-	cr_expect_eq(json_array_size(json_object_get(data(&r), "stored")), 0);
-	cr_expect_eq(json_integer_value(json_object_get(data(&r), "scores")), 0);
-	cr_expect_eq(json_integer_value(json_object_get(data(&r), "stale_scores")), 0);
-	cr_expect(json_is_object(json_object_get(data(&r), "in_force")));
+	apitest_ok(t.conn, api_scoring_parameters, &r, NOPARAMS);
+	cr_expect_eq(json_array_size(json_object_get(apitest_data(&r), "stored")), 0);
+	cr_expect_eq(json_integer_value(json_object_get(apitest_data(&r), "scores")), 0);
+	cr_expect_eq(json_integer_value(json_object_get(apitest_data(&r), "stale_scores")), 0);
+	cr_expect(json_is_object(json_object_get(apitest_data(&r), "in_force")));
 	api_result_free(&r);
 }
 
@@ -597,8 +538,8 @@ Test(api_scores_import, importing_a_commit_twice_keeps_the_version)
 
 	seed(c1);
 	cr_assert_eq(api_version_current(&v1, t.conn, &e), 0, "%s", e.msg);
-	ok(api_scores_list, &r, NOPARAMS);
-	char *before = json_dumps(data(&r), JSON_COMPACT);
+	apitest_ok(t.conn, api_scores_list, &r, NOPARAMS);
+	char *before = json_dumps(apitest_data(&r), JSON_COMPACT);
 	api_result_free(&r);
 
 	import_ok(mode, sizeof(mode));
@@ -611,9 +552,9 @@ Test(api_scores_import, importing_a_commit_twice_keeps_the_version)
 	cr_assert_eq(api_version_current(&v2, t.conn, &e), 0, "%s", e.msg);
 	cr_expect_eq(v2.run_id, v1.run_id);
 	cr_expect_str_eq(v2.etag, v1.etag);
-	ok(api_scores_list, &r, NOPARAMS);
+	apitest_ok(t.conn, api_scores_list, &r, NOPARAMS);
 	cr_expect_str_eq(r.version.etag, v1.etag);
-	char *after = json_dumps(data(&r), JSON_COMPACT);
+	char *after = json_dumps(apitest_data(&r), JSON_COMPACT);
 	cr_expect_str_eq(after, before, "the scores changed on a re-import");
 	api_result_free(&r);
 	free(before);
@@ -646,7 +587,7 @@ Test(api_scores_import, an_analyst_can_rederive_the_result)
 
 	seed(c1);
 	cr_assert_eq(api_intervention_get(&item, t.conn, "iv-a", NOPARAMS, &e), 0, "%s", e.msg);
-	json_t *scores = json_object_get(data(&item), "scores");
+	json_t *scores = json_object_get(apitest_data(&item), "scores");
 	cr_assert_eq(json_array_size(scores), 1);
 	json_t *s = json_array_get(scores, 0), *f = json_object_get(s, "figures");
 	cr_assert(json_is_object(f), "no figures");
@@ -674,9 +615,9 @@ Test(api_scores_import, an_analyst_can_rederive_the_result)
 	cr_expect_eq(json_integer_value(json_object_get(f, "base_year")), 2024);
 
 	/* the flat table carries the same figures */
-	ok(api_scores_list, &flat, PARAMS("intervention", "iv-a"));
-	cr_assert_eq(json_array_size(data(&flat)), 1);
-	json_t *row = json_array_get(data(&flat), 0);
+	apitest_ok(t.conn, api_scores_list, &flat, PARAMS("intervention", "iv-a"));
+	cr_assert_eq(json_array_size(apitest_data(&flat)), 1);
+	json_t *row = json_array_get(apitest_data(&flat), 0);
 	static const char *const same[] = {
 	    "bcr",    "pct_change", "pv_benefits", "pv_costs",    "mu",      "se",
 	    "mu_adj", "se_adj",     "r",           "unit_cost_b", "cost_b",  "discount",
@@ -700,8 +641,8 @@ Test(api_scores_import, parameters_after_an_import)
 	struct api_result r;
 
 	seed(c1);
-	ok(api_scoring_parameters, &r, NOPARAMS);
-	json_t *d = data(&r);
+	apitest_ok(t.conn, api_scoring_parameters, &r, NOPARAMS);
+	json_t *d = apitest_data(&r);
 	cr_expect_eq(json_integer_value(json_object_get(d, "scores")), 2);
 	cr_expect_eq(json_integer_value(json_object_get(d, "stale_scores")), 0);
 	cr_assert_eq(json_array_size(json_object_get(d, "stored")), 1);
