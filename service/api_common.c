@@ -689,3 +689,34 @@ void api_result_free(struct api_result *r)
 	free(r->text);
 	memset(r, 0, sizeof(*r));
 }
+
+const char *const api_theme_ids[] = {"knife-crime", "substance-misuse", "vawg", NULL};
+const char *const api_level_ids[] = {"person", "place", NULL};
+const char *const api_band_ids[] = {"poor",      "low",          "medium", "high",
+                                    "very-high", "insufficient", NULL};
+
+int api_score_filters(struct qb *q, const struct api_params *p, struct err *e)
+{
+	char arr[QB_VALUE_MAX], num[40];
+	long long n;
+	int b, rc;
+
+	if ((rc = api_param_list(p, "band", API_LIST_ENUM, api_band_ids, arr, sizeof(arr), e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND s.band = ANY($%d::text[])", qb_param(q, arr));
+	if ((rc = api_param_int(p, "min_evidence", 0, 5, &n, e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND coalesce(s.evidence_rating, 0) >= $%d::int", qb_param_ll(q, n));
+	if ((rc = api_param_bool(p, "harmful", &b, e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND coalesce(s.harmful, false) = $%d::boolean",
+		       qb_param(q, b ? "true" : "false"));
+	if ((rc = api_param_number(p, "min_bcr", num, sizeof(num), e)) < 0)
+		return rc;
+	if (rc)
+		qb_sql(q, " AND s.bcr >= $%d::float8", qb_param(q, num));
+	return 0;
+}

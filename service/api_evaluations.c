@@ -14,7 +14,6 @@
 static const char *const designs[] = {
     "meta-analysis",           "systematic-review", "rct",   "quasi-experimental",
     "before-after-controlled", "before-after",      "other", NULL};
-static const char *const themes[] = {"knife-crime", "substance-misuse", "vawg", NULL};
 
 static const char *const list_allowed[] = {
     "intervention", "theme", "design", "min_quality", "country", "area",  "published_from",
@@ -68,7 +67,8 @@ static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND e.intervention = ANY($%d::text[])", qb_param(q, arr));
-	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, themes, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, api_theme_ids, arr, sizeof(arr), e)) <
+	    0)
 		return rc;
 	if (rc)
 		qb_sql(q,

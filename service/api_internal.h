@@ -186,4 +186,16 @@ json_t *api_flatten_rows(const json_t *items, const char *const *columns);
 /* True when s is an evidence id. */
 int api_is_id(const char *s);
 
+/* The allowed values of the enum parameters, NULL-terminated. */
+extern const char *const api_theme_ids[];
+extern const char *const api_level_ids[];
+extern const char *const api_band_ids[];
+
+/*
+ * Appends " AND <cond>" for the value-for-money filters band, min_evidence,
+ * harmful and min_bcr, on a scores row aliased s (which may be missing: a
+ * left join, where no score counts as rating 0 and not harmful).
+ */
+int api_score_filters(struct qb *q, const struct api_params *p, struct err *e);
+
 #endif

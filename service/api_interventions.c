@@ -12,13 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const themes[] = {"knife-crime", "substance-misuse", "vawg", NULL};
-static const char *const levels[] = {"person", "place", NULL};
 static const char *const sectors[] = {"police",  "health",    "education", "local-government",
                                       "charity", "probation", "housing",   "youth-justice",
                                       "other",   NULL};
-static const char *const bands[] = {"poor",      "low",          "medium", "high",
-                                    "very-high", "insufficient", NULL};
 
 static const char *const list_allowed[] = {"theme", "level",        "sector",  "tag",     "q",
                                            "band",  "min_evidence", "harmful", "min_bcr", "sort",
@@ -84,15 +80,16 @@ static const char *const score_columns[] = {"intervention",
 /* Appends " AND <cond>" for each filter given; values are bound. */
 static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 {
-	char arr[QB_VALUE_MAX], num[40];
-	long long n;
-	int b, rc;
+	char arr[QB_VALUE_MAX];
+	int rc;
 
-	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, themes, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, api_theme_ids, arr, sizeof(arr), e)) <
+	    0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND i.themes && $%d::text[]", qb_param(q, arr));
-	if ((rc = api_param_list(p, "level", API_LIST_ENUM, levels, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_param_list(p, "level", API_LIST_ENUM, api_level_ids, arr, sizeof(arr), e)) <
+	    0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND i.level = ANY($%d::text[])", qb_param(q, arr));
@@ -110,23 +107,8 @@ static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 		int k = qb_param(q, arr);
 		qb_sql(q, " AND (i.name ILIKE $%d OR i.body->>'summary' ILIKE $%d)", k, k);
 	}
-	if ((rc = api_param_list(p, "band", API_LIST_ENUM, bands, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_score_filters(q, p, e)) < 0)
 		return rc;
-	if (rc)
-		qb_sql(q, " AND s.band = ANY($%d::text[])", qb_param(q, arr));
-	if ((rc = api_param_int(p, "min_evidence", 0, 5, &n, e)) < 0)
-		return rc;
-	if (rc)
-		qb_sql(q, " AND coalesce(s.evidence_rating, 0) >= $%d::int", qb_param_ll(q, n));
-	if ((rc = api_param_bool(p, "harmful", &b, e)) < 0)
-		return rc;
-	if (rc)
-		qb_sql(q, " AND coalesce(s.harmful, false) = $%d::boolean",
-		       qb_param(q, b ? "true" : "false"));
-	if ((rc = api_param_number(p, "min_bcr", num, sizeof(num), e)) < 0)
-		return rc;
-	if (rc)
-		qb_sql(q, " AND s.bcr >= $%d::float8", qb_param(q, num));
 	return 0;
 }
 

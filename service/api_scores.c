@@ -25,11 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const themes[] = {"knife-crime", "substance-misuse", "vawg", NULL};
-static const char *const levels[] = {"person", "place", NULL};
-static const char *const bands[] = {"poor",      "low",          "medium", "high",
-                                    "very-high", "insufficient", NULL};
-
 static const char *const list_allowed[] = {
     "intervention", "theme",    "level", "crime_type", "band",   "min_evidence", "harmful",
     "min_bcr",      "headline", "sort",  "limit",      "offset", "cursor",       NULL};
@@ -102,19 +97,20 @@ static const char *const list_columns[] = {"intervention",
 /* Appends " AND <cond>" for each filter given; values are bound. */
 static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 {
-	char arr[QB_VALUE_MAX], num[40];
-	long long n;
+	char arr[QB_VALUE_MAX];
 	int b, rc;
 
 	if ((rc = api_param_list(p, "intervention", API_LIST_ID, NULL, arr, sizeof(arr), e)) < 0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND s.intervention = ANY($%d::text[])", qb_param(q, arr));
-	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, themes, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, api_theme_ids, arr, sizeof(arr), e)) <
+	    0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND i.themes && $%d::text[]", qb_param(q, arr));
-	if ((rc = api_param_list(p, "level", API_LIST_ENUM, levels, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_param_list(p, "level", API_LIST_ENUM, api_level_ids, arr, sizeof(arr), e)) <
+	    0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND i.level = ANY($%d::text[])", qb_param(q, arr));
@@ -122,22 +118,8 @@ static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND s.crime_type = ANY($%d::text[])", qb_param(q, arr));
-	if ((rc = api_param_list(p, "band", API_LIST_ENUM, bands, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_score_filters(q, p, e)) < 0)
 		return rc;
-	if (rc)
-		qb_sql(q, " AND s.band = ANY($%d::text[])", qb_param(q, arr));
-	if ((rc = api_param_int(p, "min_evidence", 0, 5, &n, e)) < 0)
-		return rc;
-	if (rc)
-		qb_sql(q, " AND s.evidence_rating >= $%d::int", qb_param_ll(q, n));
-	if ((rc = api_param_bool(p, "harmful", &b, e)) < 0)
-		return rc;
-	if (rc)
-		qb_sql(q, " AND s.harmful = $%d::boolean", qb_param(q, b ? "true" : "false"));
-	if ((rc = api_param_number(p, "min_bcr", num, sizeof(num), e)) < 0)
-		return rc;
-	if (rc)
-		qb_sql(q, " AND s.bcr >= $%d::float8", qb_param(q, num));
 	if ((rc = api_param_bool(p, "headline", &b, e)) < 0)
 		return rc;
 	if (rc)
