@@ -405,7 +405,7 @@ cleanup:
 static int write_all(struct run *r, struct err *e)
 {
 	struct db_commit_meta m = {r->ch->commit, r->ch->author, r->ch->committed_at};
-	json_t *docs = json_array();
+	struct db_doc *docs = calloc(r->n_docs + 1, sizeof(*docs));
 	struct strset old_keys = {0};
 	int rc = 0;
 
@@ -428,16 +428,14 @@ static int write_all(struct run *r, struct err *e)
 		else
 			r->res->n.added++;
 		free(k);
-		json_array_append_new(docs,
-		                      json_pack("{s:s, s:s, s:s, s:s, s:O}", "kind",
-		                                ev_kind_name(d->kind), "id", d->id, "path", d->path,
-		                                "blob", r->blobs[i], "body", d->body));
+		docs[i] = (struct db_doc){ev_kind_name(d->kind), d->id, d->path, r->blobs[i], d->body};
 	}
 	r->res->n.removed = (int)json_array_size(r->retract);
 	if (rc < 0 || (rc = db_begin(r->c, e)) < 0)
 		goto cleanup;
 	if ((rc = db_records_retract(r->c, r->res->run_id, r->ch->commit, r->retract, e)) < 0 ||
-	    (rc = db_records_write(r->c, r->res->run_id, r->src->id, &m, docs, e)) < 0 ||
+	    (rc = db_records_write(r->c, r->res->run_id, r->src->id, &m, docs, r->n_docs, e)) <
+	        0 ||
 	    (rc = db_source_advance(r->c, r->src->id,
 	                            r->ch->position ? r->ch->position : r->ch->commit,
 	                            r->res->run_id, e)) < 0)
@@ -457,7 +455,7 @@ cleanup:
 	for (size_t i = 0; i < old_keys.n; i++)
 		free((char *)old_keys.v[i]);
 	free(old_keys.v);
-	json_decref(docs);
+	free(docs);
 	return rc;
 }
 

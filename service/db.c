@@ -259,3 +259,156 @@ int db_migrations_current(PGconn *conn, struct err *e)
 	PQclear(res);
 	return count >= db_migration_count ? 1 : 0;
 }
+
+/* COPY text format: tab between fields, newline after a row, \N for NULL. */
+static int copy_grow(struct db_copy *b, size_t more)
+{
+	if (b->oom)
+		return -1;
+	if (b->len + more <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 64 * 1024;
+	while (cap < b->len + more)
+		cap *= 2;
+	char *p = realloc(b->buf, cap);
+	if (p == NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	b->buf = p;
+	b->cap = cap;
+	return 0;
+}
+
+void db_copy_raw(struct db_copy *b, const char *s, size_t n)
+{
+	if (copy_grow(b, n) == 0) {
+		memcpy(b->buf + b->len, s, n);
+		b->len += n;
+	}
+}
+
+void db_copy_begin_field(struct db_copy *b)
+{
+	if (b->fields++ > 0)
+		db_copy_raw(b, "\t", 1);
+}
+
+void db_copy_escaped(struct db_copy *b, const char *s, size_t n)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *rep;
+		switch (s[i]) {
+		case '\\': rep = "\\\\"; break;
+		case '\n': rep = "\\n"; break;
+		case '\r': rep = "\\r"; break;
+		case '\t': rep = "\\t"; break;
+		default: continue;
+		}
+		db_copy_raw(b, s + start, i - start);
+		db_copy_raw(b, rep, 2);
+		start = i + 1;
+	}
+	db_copy_raw(b, s + start, n - start);
+}
+
+void db_copy_text(struct db_copy *b, const char *s)
+{
+	db_copy_begin_field(b);
+	if (s == NULL)
+		db_copy_raw(b, "\\N", 2);
+	else
+		db_copy_escaped(b, s, strlen(s));
+}
+
+void db_copy_int(struct db_copy *b, long long v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%lld", v);
+
+	db_copy_begin_field(b);
+	db_copy_raw(b, num, (size_t)n);
+}
+
+/* An array literal: every element quoted, '"' and '\' escaped inside quotes. */
+void db_copy_array(struct db_copy *b, const char *const *v, size_t n)
+{
+	db_copy_begin_field(b);
+	db_copy_raw(b, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = v[i], *start = s;
+		db_copy_raw(b, i ? ",\"" : "\"", i ? 2 : 1);
+		for (; *s; s++)
+			if (*s == '"' || *s == '\\') {
+				db_copy_escaped(b, start, (size_t)(s - start));
+				db_copy_escaped(b, "\\", 1);
+				start = s;
+			}
+		db_copy_escaped(b, start, (size_t)(s - start));
+		db_copy_raw(b, "\"", 1);
+	}
+	db_copy_raw(b, "}", 1);
+}
+
+void db_copy_end_row(struct db_copy *b)
+{
+	db_copy_raw(b, "\n", 1);
+	b->fields = 0;
+	b->rows++;
+}
+
+int db_copy_send(PGconn *c, struct err *e, const char *what, const char *copy_sql,
+                 struct db_copy *b)
+{
+	double t0 = now_ms();
+	PGresult *r;
+	int rc = 0;
+
+	if (b->oom) {
+		rc = err_set(e, WW_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (b->rows == 0)
+		goto done;
+	r = PQexecParams(c, copy_sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN) {
+		rc = result_error(c, r, e, what);
+		goto done;
+	}
+	PQclear(r);
+	/* in pieces: PQputCopyData takes an int; blocking, it never answers 0 */
+	for (size_t off = 0; off < b->len && rc == 0;) {
+		size_t n = b->len - off < (1u << 20) ? b->len - off : (1u << 20);
+		if (PQputCopyData(c, b->buf + off, (int)n) != 1)
+			rc = -1;
+		off += n;
+	}
+	if (rc < 0 || PQputCopyEnd(c, NULL) != 1) {
+		rc = result_error(c, NULL, e, what);
+		while ((r = PQgetResult(c)) != NULL)
+			PQclear(r);
+		goto done;
+	}
+	while ((r = PQgetResult(c)) != NULL) {
+		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK) {
+			rc = result_error(c, r, e, what);
+			continue;
+		}
+		PQclear(r);
+	}
+	log_debug("statement", "what=\"%s\" rows=%zu ms=%.1f", what, b->rows, now_ms() - t0);
+done:
+	b->len = 0;
+	b->rows = 0;
+	b->fields = 0;
+	b->oom = 0;
+	return rc;
+}
+
+void db_copy_free(struct db_copy *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}

@@ -52,6 +52,40 @@ int db_open(PGconn **out, struct err *e);
 /* Runs a statement with text parameters and no result rows; WW_EDB on error. */
 int db_exec(PGconn *conn, struct err *e, const char *sql, int nparams, const char *const *params);
 
+/*
+ * Rows for COPY ... FROM STDIN (text format), built in memory and sent in
+ * one go: the bulk write of an import, where one INSERT per row or one big
+ * JSON parameter costs several times more. A failed allocation is remembered
+ * and reported by db_copy_send.
+ */
+struct db_copy {
+	char *buf;
+	size_t len, cap;
+	int oom;
+	int fields; /* fields written in the current row */
+	size_t rows;
+};
+
+/* A text field; NULL writes SQL NULL. */
+void db_copy_text(struct db_copy *b, const char *s);
+void db_copy_int(struct db_copy *b, long long v);
+/* A text[] field of n elements (none: an empty array). */
+void db_copy_array(struct db_copy *b, const char *const *v, size_t n);
+/* Starts a field the caller fills with db_copy_raw (already escaped for COPY). */
+void db_copy_begin_field(struct db_copy *b);
+void db_copy_raw(struct db_copy *b, const char *s, size_t n);
+/* Appends s, n bytes, escaped for COPY, to the current field. */
+void db_copy_escaped(struct db_copy *b, const char *s, size_t n);
+void db_copy_end_row(struct db_copy *b);
+/*
+ * Runs copy_sql (a COPY ... FROM STDIN statement without parameters) with
+ * the rows of b, then empties b for reuse. Nothing is sent when b has no rows.
+ * Returns 0, WW_ENOMEM, or WW_EDB with e saying "could not <what>: ...".
+ */
+int db_copy_send(PGconn *c, struct err *e, const char *what, const char *copy_sql,
+                 struct db_copy *b);
+void db_copy_free(struct db_copy *b);
+
 /* BEGIN / COMMIT / ROLLBACK helpers. */
 int db_begin(PGconn *conn, struct err *e);
 int db_commit(PGconn *conn, struct err *e);

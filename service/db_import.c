@@ -396,95 +396,143 @@ int db_records_retract(PGconn *c, long long run_id, const char *commit, const js
 	return rc;
 }
 
-int db_records_write(PGconn *c, long long run_id, long long source_id,
-                     const struct db_commit_meta *m, const json_t *docs, struct err *e)
+/* The text ->> gives of a scalar member: a string's value, a number's digits. */
+static const char *member_text(const json_t *obj, const char *key, char *buf, size_t size)
 {
-	static const char *const sql[3] = {
-	    "INSERT INTO interventions (id, source_id, path, blob, commit, author, committed_at,"
-	    " valid_from, body, name, themes, level, sectors, tags)"
-	    " SELECT d->>'id', $1, d->>'path', d->>'blob', $2, $3, to_timestamp($4::double "
-	    "precision),"
-	    " $5, d->'body', d->'body'->>'name',"
-	    " ARRAY(SELECT jsonb_array_elements_text(d->'body'->'themes')),"
-	    " d->'body'->>'level',"
-	    " ARRAY(SELECT jsonb_array_elements_text(coalesce(d->'body'->'sectors', '[]'))),"
-	    " ARRAY(SELECT jsonb_array_elements_text(coalesce(d->'body'->'tags', '[]')))"
-	    " FROM jsonb_array_elements($6::jsonb) d WHERE d->>'kind' = 'intervention'",
-	    "INSERT INTO evaluations (id, source_id, path, blob, commit, author, committed_at,"
-	    " valid_from, body, intervention, title, design, quality, country, areas, published)"
-	    " SELECT d->>'id', $1, d->>'path', d->>'blob', $2, $3, to_timestamp($4::double "
-	    "precision),"
-	    " $5, d->'body', d->'body'->>'intervention', d->'body'->>'title',"
-	    " d->'body'->>'design', (d->'body'->>'quality')::int, d->'body'->>'country',"
-	    " ARRAY(SELECT jsonb_array_elements_text(coalesce(d->'body'->'areas', '[]'))),"
-	    " d->'body'->'source'->>'published'"
-	    " FROM jsonb_array_elements($6::jsonb) d WHERE d->>'kind' = 'evaluation'",
-	    "INSERT INTO reference_data (kind, id, source_id, path, blob, commit, author,"
-	    " committed_at, valid_from, body)"
-	    " SELECT d->>'kind', d->>'id', $1, d->>'path', d->>'blob', $2, $3,"
-	    " to_timestamp($4::double precision), $5, d->'body'"
-	    " FROM jsonb_array_elements($6::jsonb) d"
-	    " WHERE d->>'kind' NOT IN ('intervention', 'evaluation')",
+	const json_t *v = json_object_get(obj, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, size, "%.15g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, size, "%s", json_is_true(v) ? "true" : "false");
+	else
+		return NULL;
+	return buf;
+}
+
+/* A list of strings as a text[] field. */
+static void copy_list(struct db_copy *b, const json_t *obj, const char *key)
+{
+	const json_t *list = json_object_get(obj, key);
+	size_t size = json_array_size(list), n = 0;
+	const char *few[16], **v = size <= 16 ? few : malloc(size * sizeof(*v));
+
+	if (v == NULL) {
+		b->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < size; i++) {
+		const char *s = json_string_value(json_array_get(list, i));
+		if (s != NULL)
+			v[n++] = s;
+	}
+	db_copy_array(b, v, n);
+	if (v != few)
+		free(v);
+}
+
+static int copy_json_chunk(const char *buf, size_t size, void *data)
+{
+	db_copy_escaped(data, buf, size);
+	return 0;
+}
+
+/* The columns every versioned record has, up to and including body. */
+static void copy_common(struct db_copy *b, const struct db_doc *d, const char *const *meta)
+{
+	db_copy_text(b, d->id);
+	for (int i = 0; i < 5; i++) /* source_id, commit, author, committed_at, valid_from */
+		db_copy_text(b, meta[i]);
+	db_copy_text(b, d->path);
+	db_copy_text(b, d->blob);
+	db_copy_begin_field(b);
+	/* 15 significant digits: what a partner wrote (0.8) is what is stored */
+	if (json_dump_callback(d->body, copy_json_chunk, b,
+	                       JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0)
+		b->oom = 1;
+}
+
+int db_records_write(PGconn *c, long long run_id, long long source_id,
+                     const struct db_commit_meta *m, const struct db_doc *docs, size_t n,
+                     struct err *e)
+{
+#define COMMON "id, source_id, commit, author, committed_at, valid_from, path, blob, body"
+	static const char *const copy_sql[3] = {
+	    "COPY interventions (" COMMON ", name, themes, level, sectors, tags) FROM STDIN",
+	    "COPY evaluations (" COMMON ", intervention, title, design, quality, country, areas,"
+	    " published) FROM STDIN",
+	    "COPY reference_data (" COMMON ", kind) FROM STDIN",
 	};
+#undef COMMON
 	static const char outcomes_sql[] =
 	    "INSERT INTO outcomes (evaluation_version, ordinal, crime_type, measure, body)"
 	    " SELECT e.version_id, o.n - 1, o.x->>'crime_type', o.x->'effect'->>'measure', o.x"
 	    " FROM evaluations e, jsonb_array_elements(e.body->'outcomes') WITH ORDINALITY o(x, n)"
 	    " WHERE e.valid_from = $2 AND e.source_id = $1 AND e.valid_to IS NULL"
 	    " AND NOT EXISTS (SELECT 1 FROM outcomes x WHERE x.evaluation_version = e.version_id)";
-	char src[24], run[24], ts[32], *text;
+	char src[24], run[24], ts[48], buf[64];
+	struct db_copy b = {0};
 	json_t *keys;
-	size_t i;
 	int rc;
 
-	if (json_array_size(docs) == 0)
+	if (n == 0)
 		return 0;
 	/* close the versions these replace */
 	if ((keys = json_array()) == NULL)
 		return err_set(e, WW_ENOMEM, "out of memory");
-	for (i = 0; i < json_array_size(docs); i++) {
-		const json_t *d = json_array_get(docs, i);
-		json_array_append_new(
-		    keys, json_pack("[OO]", json_object_get(d, "kind"), json_object_get(d, "id")));
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(keys, json_pack("[ss]", docs[i].kind, docs[i].id));
 	rc = db_records_retract(c, run_id, m->commit, keys, e);
 	json_decref(keys);
 	if (rc < 0)
 		return rc;
 	snprintf(src, sizeof(src), "%lld", source_id);
 	snprintf(run, sizeof(run), "%lld", run_id);
-	snprintf(ts, sizeof(ts), "%lld", (long long)m->committed_at);
-	/* one array per table, so each statement parses only its own documents */
-	for (int t = 0; t < 3 && rc == 0; t++) {
-		json_t *part = json_array();
-		if (part == NULL)
-			return err_set(e, WW_ENOMEM, "out of memory");
-		for (i = 0; i < json_array_size(docs); i++) {
-			const json_t *d = json_array_get(docs, i);
-			const char *kind = json_string_value(json_object_get(d, "kind"));
-			int table = strcmp(kind, "intervention") == 0 ? 0
-			            : strcmp(kind, "evaluation") == 0 ? 1
-			                                              : 2;
-			if (table == t)
-				json_array_append(part, (json_t *)d);
-		}
-		if (json_array_size(part) == 0) {
-			json_decref(part);
-			continue;
-		}
-		/* 15 significant digits: what a partner wrote (0.8) is what is stored */
-		text = json_dumps(part, JSON_COMPACT | JSON_REAL_PRECISION(15));
-		json_decref(part);
-		if (text == NULL)
-			return err_set(e, WW_ENOMEM, "out of memory");
-		const char *p[6] = {src, m->commit, m->author, m->committed_at ? ts : NULL,
-		                    run, text};
-		PGresult *r = db_query(c, e, "write records", sql[t], 6, p);
-		if (r == NULL)
-			rc = WW_EDB;
-		PQclear(r);
-		free(text);
+	/* committed_at as COPY reads a timestamptz: ISO 8601 in UTC */
+	if (m->committed_at) {
+		struct tm tm;
+		gmtime_r(&m->committed_at, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S+00", &tm);
 	}
+	const char *meta[5] = {src, m->commit, m->author, m->committed_at ? ts : NULL, run};
+	/* one COPY per table */
+	for (int t = 0; t < 3 && rc == 0; t++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct db_doc *d = &docs[i];
+			const json_t *body = d->body;
+			int table = strcmp(d->kind, "intervention") == 0 ? 0
+			            : strcmp(d->kind, "evaluation") == 0 ? 1
+			                                                 : 2;
+			if (table != t)
+				continue;
+			copy_common(&b, d, meta);
+			if (t == 0) {
+				db_copy_text(&b, member_text(body, "name", buf, sizeof(buf)));
+				copy_list(&b, body, "themes");
+				db_copy_text(&b, member_text(body, "level", buf, sizeof(buf)));
+				copy_list(&b, body, "sectors");
+				copy_list(&b, body, "tags");
+			} else if (t == 1) {
+				db_copy_text(&b, member_text(body, "intervention", buf, sizeof(buf)));
+				db_copy_text(&b, member_text(body, "title", buf, sizeof(buf)));
+				db_copy_text(&b, member_text(body, "design", buf, sizeof(buf)));
+				db_copy_text(&b, member_text(body, "quality", buf, sizeof(buf)));
+				db_copy_text(&b, member_text(body, "country", buf, sizeof(buf)));
+				copy_list(&b, body, "areas");
+				db_copy_text(&b, member_text(json_object_get(body, "source"),
+				                             "published", buf, sizeof(buf)));
+			} else {
+				db_copy_text(&b, d->kind);
+			}
+			db_copy_end_row(&b);
+		}
+		rc = db_copy_send(c, e, "write records", copy_sql[t], &b);
+	}
+	db_copy_free(&b);
 	if (rc == 0) {
 		const char *op[2] = {src, run};
 		PGresult *r = db_query(c, e, "write outcomes", outcomes_sql, 2, op);
@@ -547,8 +595,16 @@ int db_imports(json_t **out, PGconn *c, int limit, long long run_id, struct err 
 int db_analyze_evidence(PGconn *c, struct err *e)
 {
 	PGresult *r = db_query(c, e, "refresh the planner statistics",
-	                       "ANALYZE interventions, evaluations, outcomes, reference_data,"
-	                       " evaluation_counts, scores",
+	                       /* the columns queries filter, join and sort on: the
+	                        * bodies would take most of the time and help no plan */
+	                       "ANALYZE interventions (id, source_id, path, valid_from,"
+	                       " valid_to, name, themes, level, sectors, tags),"
+	                       " evaluations (id, source_id, path, valid_from, valid_to,"
+	                       " intervention, design, quality, country, published),"
+	                       " outcomes (evaluation_version, ordinal, crime_type, measure),"
+	                       " reference_data, evaluation_counts,"
+	                       " scores (intervention, crime_type, run_id, band, bcr,"
+	                       " p_bcr_gt1, evidence_rating, headline)",
 	                       0, NULL);
 	if (r == NULL)
 		return WW_EDB;

@@ -94,13 +94,24 @@ struct db_commit_meta {
 	time_t committed_at; /* 0 when unknown */
 };
 
+/* One document to store: its kind ("intervention", "evaluation", a reference
+ * kind), id, path, blob and canonical body, all borrowed. */
+struct db_doc {
+	const char *kind;
+	const char *id;
+	const char *path;
+	const char *blob;
+	const json_t *body;
+};
+
 /*
- * Writes new versions: docs is [{kind, id, path, blob, body}, ...]. Each
- * current version with the same kind and id is closed first (valid_to =
- * run_id, removed_in = commit). Evaluations get their outcome rows.
+ * Writes new versions of the n docs. Each current version with the same kind
+ * and id is closed first (valid_to = run_id, removed_in = commit).
+ * Evaluations get their outcome rows.
  */
 int db_records_write(PGconn *c, long long run_id, long long source_id,
-                     const struct db_commit_meta *m, const json_t *docs, struct err *e);
+                     const struct db_commit_meta *m, const struct db_doc *docs, size_t n,
+                     struct err *e);
 
 /* Retracts the current versions with the given keys ([[kind, id], ...]). */
 int db_records_retract(PGconn *c, long long run_id, const char *commit, const json_t *keys,
