@@ -272,6 +272,36 @@ static bool is_float(const char *s)
 	return s[i] == '\0';
 }
 
+/*
+ * A number as the evidence base stores it: at most 15 significant digits
+ * (what PostgreSQL gets and gives back), so a document scored before it is
+ * stored and after it is read back gives the same figures.
+ */
+static double stored_double(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	return strtod(buf, NULL);
+}
+
+/* Significant digits of a decimal number's text, up to its exponent. */
+static size_t significant_digits(const char *s)
+{
+	size_t n = 0;
+	bool leading = true;
+
+	for (; *s && *s != 'e' && *s != 'E'; s++) {
+		if (*s < '0' || *s > '9')
+			continue;
+		if (leading && *s == '0')
+			continue;
+		leading = false;
+		n++;
+	}
+	return n;
+}
+
 static void set_int(struct yamldoc_node *n, const char *digits, int base, bool neg)
 {
 	errno = 0;
@@ -282,6 +312,7 @@ static void set_int(struct yamldoc_node *n, const char *digits, int base, bool n
 		n->d = strtod(n->text, NULL);
 		if (base != 10)
 			n->d = neg ? -(double)u : (double)u;
+		n->d = stored_double(n->d);
 		return;
 	}
 	n->scalar = YAMLDOC_INT;
@@ -312,6 +343,8 @@ static void resolve_plain(struct yamldoc_node *n)
 	} else if (is_float(s)) {
 		n->scalar = YAMLDOC_FLOAT;
 		n->d = strtod(s, NULL);
+		if (significant_digits(s) > 15)
+			n->d = stored_double(n->d);
 	} else {
 		const char *t = s + (s[0] == '-' || s[0] == '+');
 
@@ -666,14 +699,14 @@ int yamldoc_parse(struct yamldoc **out, const char *buf, size_t len,
 static struct yamldoc_node *json_node(struct yamldoc *d, const json_t *j, int depth, int max_depth,
                                       int *rc);
 
-/* Text for a real that reads back as the same double. */
-static void real_text(double v, char *buf, size_t size)
+/* A real rounded as it is stored (see stored_double), and its text. */
+static double real_text(double v, char *buf, size_t size)
 {
 	snprintf(buf, size, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, size, "%.17g", v);
+	v = strtod(buf, NULL);
 	if (strpbrk(buf, ".eEn") == NULL && strlen(buf) + 2 < size)
 		strcat(buf, ".0");
+	return v;
 }
 
 static int json_kids(struct yamldoc *d, struct yamldoc_node *n, const json_t *j, int depth,
@@ -750,8 +783,7 @@ static struct yamldoc_node *json_node(struct yamldoc *d, const json_t *j, int de
 		break;
 	case JSON_REAL:
 		n->scalar = YAMLDOC_FLOAT;
-		n->d = json_real_value(j);
-		real_text(n->d, num, sizeof(num));
+		n->d = real_text(json_real_value(j), num, sizeof(num));
 		n->text = arena_strndup(d, num, n->len = strlen(num));
 		break;
 	case JSON_TRUE:

@@ -90,6 +90,10 @@ Test(yamldoc, core_schema_scalars)
 	    {"-1e3", YAMLDOC_FLOAT, 0, -1000},
 	    {"2.", YAMLDOC_FLOAT, 0, 2},
 	    {"99999999999999999999", YAMLDOC_FLOAT, 0, 1e20},
+	    /* more than 15 significant digits: rounded to what PostgreSQL stores */
+	    {"0.12345678901234567", YAMLDOC_FLOAT, 0, 0.123456789012346},
+	    {"-123456.78901234567e-3", YAMLDOC_FLOAT, 0, -123.456789012346},
+	    {"0.000123456789012345", YAMLDOC_FLOAT, 0, 0.000123456789012345},
 	    {"yes", YAMLDOC_STR},
 	    {"NO", YAMLDOC_STR},
 	    {"2021-05", YAMLDOC_STR},
@@ -351,6 +355,14 @@ Test(yamldoc, from_json)
 	json_t *back = yamldoc_to_json(r);
 	cr_assert(json_equal(j, back));
 	json_decref(back);
+	yamldoc_free(doc);
+	json_decref(j);
+
+	/* a real with more digits than are stored is rounded as YAML's are */
+	j = json_loads("{\"r\":0.12345678901234567}", 0, NULL);
+	cr_assert_eq(yamldoc_from_json(&doc, j, 32), 0);
+	cr_assert_eq(yamldoc_get(yamldoc_root(doc), "r")->d, 0.123456789012346);
+	cr_assert_str_eq(yamldoc_get(yamldoc_root(doc), "r")->text, "0.123456789012346");
 	yamldoc_free(doc);
 	json_decref(j);
 
