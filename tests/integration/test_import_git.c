@@ -476,3 +476,39 @@ Test(import_git, incremental_folders_added_and_removed_under_the_path)
 	cr_expect_str_eq(ids, "one,three");
 	free(ids);
 }
+
+Test(import_git, awkward_text_is_stored_exactly)
+{
+	char c1[41];
+	struct import_result res;
+
+	/* tab, backslash, quotes, braces, commas and non-ASCII in a name; a
+	 * title over several lines: what the columns hold is what the body says */
+	write_doc("interventions/odd.yaml",
+	          gitrepo_intervention("odd", "\"Tab\\there \\\\ {a,b} \\\"q\\\" naïve\""));
+	char *ev = gitrepo_evaluation("odd-rct", "odd", 0.8);
+	char *title = strstr(ev, "title: A test evaluation\n");
+	cr_assert_not_null(title);
+	char *doc = NULL;
+	cr_assert(asprintf(&doc, "%.*stitle: |\n  line one \\N\n  \tline two\n%s",
+	                   (int)(title - ev), ev, title + strlen("title: A test evaluation\n")) > 0);
+	free(ev);
+	write_doc("evaluations/odd-rct.yaml", doc);
+	gitrepo_commit(&repo, "odd text", c1);
+	cr_assert_eq(import(&res, "partner", NULL), 0);
+	import_result_free(&res);
+
+	char *name = pgtest_value(&pg, "SELECT name FROM interventions WHERE id = 'odd'", 0, NULL);
+	cr_expect_str_eq(name, "Tab\there \\ {a,b} \"q\" naïve");
+	free(name);
+	char *t = pgtest_value(&pg, "SELECT title FROM evaluations WHERE id = 'odd-rct'", 0, NULL);
+	cr_expect_str_eq(t, "line one \\N\n\tline two\n");
+	free(t);
+	cr_expect_eq(count("SELECT count(*) FROM interventions WHERE name = body->>'name'"
+	                   " AND themes = '{knife-crime}' AND level = 'person'"),
+	             1);
+	cr_expect_eq(count("SELECT count(*) FROM evaluations WHERE title = body->>'title'"
+	                   " AND quality = 5 AND design = 'rct' AND published = '2020'"
+	                   " AND areas = '{}' AND intervention = 'odd'"),
+	             1);
+}
