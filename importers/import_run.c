@@ -428,14 +428,14 @@ static int write_all(struct run *r, struct err *e)
 		else
 			r->res->n.added++;
 		free(k);
-		docs[i] = (struct db_doc){ev_kind_name(d->kind), d->id, d->path, r->blobs[i], d->body};
+		docs[i] =
+		    (struct db_doc){ev_kind_name(d->kind), d->id, d->path, r->blobs[i], d->body};
 	}
 	r->res->n.removed = (int)json_array_size(r->retract);
 	if (rc < 0 || (rc = db_begin(r->c, e)) < 0)
 		goto cleanup;
 	if ((rc = db_records_retract(r->c, r->res->run_id, r->ch->commit, r->retract, e)) < 0 ||
-	    (rc = db_records_write(r->c, r->res->run_id, r->src->id, &m, docs, r->n_docs, e)) <
-	        0 ||
+	    (rc = db_records_write(r->c, r->res->run_id, r->src->id, &m, docs, r->n_docs, e)) < 0 ||
 	    (rc = db_source_advance(r->c, r->src->id,
 	                            r->ch->position ? r->ch->position : r->ch->commit,
 	                            r->res->run_id, e)) < 0)

@@ -517,7 +517,8 @@ int db_records_write(PGconn *c, long long run_id, long long source_id,
 				copy_list(&b, body, "sectors");
 				copy_list(&b, body, "tags");
 			} else if (t == 1) {
-				db_copy_text(&b, member_text(body, "intervention", buf, sizeof(buf)));
+				db_copy_text(&b,
+				             member_text(body, "intervention", buf, sizeof(buf)));
 				db_copy_text(&b, member_text(body, "title", buf, sizeof(buf)));
 				db_copy_text(&b, member_text(body, "design", buf, sizeof(buf)));
 				db_copy_text(&b, member_text(body, "quality", buf, sizeof(buf)));

@@ -491,7 +491,8 @@ Test(import_git, awkward_text_is_stored_exactly)
 	cr_assert_not_null(title);
 	char *doc = NULL;
 	cr_assert(asprintf(&doc, "%.*stitle: |\n  line one \\N\n  \tline two\n%s",
-	                   (int)(title - ev), ev, title + strlen("title: A test evaluation\n")) > 0);
+	                   (int)(title - ev), ev,
+	                   title + strlen("title: A test evaluation\n")) > 0);
 	free(ev);
 	write_doc("evaluations/odd-rct.yaml", doc);
 	gitrepo_commit(&repo, "odd text", c1);
