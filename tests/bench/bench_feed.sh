@@ -25,11 +25,12 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && 
 docs=$(psql "$base dbname=bench_feed_a" -Atc "SELECT (SELECT count(*) FROM evaluations) + (SELECT count(*) FROM interventions)")
 export WHATWORKS_DATABASE_URL="$base dbname=bench_feed_b"
 t0=$(date +%s.%N)
-out=$("$bin" import feed --url "http://127.0.0.1:$port" 2>/dev/null)
+out=$("$bin" import feed --url "http://127.0.0.1:$port" 2>"$tmp/feed.err")
 t1=$(date +%s.%N)
 out2=$("$bin" import feed --url "http://127.0.0.1:$port" 2>/dev/null)
 t2=$(date +%s.%N)
 echo "feed of $docs documents ($n evaluations requested):"
 echo "  first import:     $(echo "$t1 - $t0" | bc) s, $(echo "$out" | grep -o 'requests: [0-9]*')"
+grep -h "import timing\|scored\|feed fetched" "$tmp/feed.err" | sed "s/^.*msg=/      /" || true
 echo "  unchanged import: $(echo "$t2 - $t1" | bc) s, $(echo "$out2" | grep -o 'requests: [0-9]*'), mode $(echo "$out2" | grep -o '(unchanged)')"
 psql "$pg" -qc "DROP DATABASE bench_feed_b" >/dev/null 2>&1 || true
