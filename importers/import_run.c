@@ -407,6 +407,7 @@ static int write_all(struct run *r, struct err *e)
 	struct db_commit_meta m = {r->ch->commit, r->ch->author, r->ch->committed_at};
 	struct db_doc *docs = calloc(r->n_docs + 1, sizeof(*docs));
 	struct strset old_keys = {0};
+	json_t *closing = NULL;
 	int rc = 0;
 
 	if (docs == NULL)
@@ -432,9 +433,15 @@ static int write_all(struct run *r, struct err *e)
 		    (struct db_doc){ev_kind_name(d->kind), d->id, d->path, r->blobs[i], d->body};
 	}
 	r->res->n.removed = (int)json_array_size(r->retract);
+	/* what this run retracts, then what it replaces: closed in one go */
+	if (rc == 0 && (closing = json_deep_copy(r->retract)) == NULL)
+		rc = nomem(e);
+	for (size_t i = 0; i < r->n_docs && rc == 0; i++)
+		if (json_array_append_new(closing, json_pack("[ss]", docs[i].kind, docs[i].id)) < 0)
+			rc = nomem(e);
 	if (rc < 0 || (rc = db_begin(r->c, e)) < 0)
 		goto cleanup;
-	if ((rc = db_records_retract(r->c, r->res->run_id, r->ch->commit, r->retract, e)) < 0 ||
+	if ((rc = db_records_retract(r->c, r->res->run_id, r->ch->commit, closing, e)) < 0 ||
 	    (rc = db_records_write(r->c, r->res->run_id, r->src->id, &m, docs, r->n_docs, e)) < 0 ||
 	    (rc = db_source_advance(r->c, r->src->id,
 	                            r->ch->position ? r->ch->position : r->ch->commit,
@@ -456,6 +463,7 @@ cleanup:
 		free((char *)old_keys.v[i]);
 	free(old_keys.v);
 	free(docs);
+	json_decref(closing);
 	return rc;
 }
 

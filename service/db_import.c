@@ -476,20 +476,11 @@ int db_records_write(PGconn *c, long long run_id, long long source_id,
 	    " AND NOT EXISTS (SELECT 1 FROM outcomes x WHERE x.evaluation_version = e.version_id)";
 	char src[24], run[24], ts[48], buf[64];
 	struct db_copy b = {0};
-	json_t *keys;
-	int rc;
+	size_t evaluations = 0;
+	int rc = 0;
 
 	if (n == 0)
 		return 0;
-	/* close the versions these replace */
-	if ((keys = json_array()) == NULL)
-		return err_set(e, WW_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(keys, json_pack("[ss]", docs[i].kind, docs[i].id));
-	rc = db_records_retract(c, run_id, m->commit, keys, e);
-	json_decref(keys);
-	if (rc < 0)
-		return rc;
 	snprintf(src, sizeof(src), "%lld", source_id);
 	snprintf(run, sizeof(run), "%lld", run_id);
 	/* committed_at as COPY reads a timestamptz: ISO 8601 in UTC */
@@ -531,10 +522,12 @@ int db_records_write(PGconn *c, long long run_id, long long source_id,
 			}
 			db_copy_end_row(&b);
 		}
+		if (t == 1)
+			evaluations = b.rows;
 		rc = db_copy_send(c, e, "write records", copy_sql[t], &b);
 	}
 	db_copy_free(&b);
-	if (rc == 0) {
+	if (rc == 0 && evaluations > 0) {
 		const char *op[2] = {src, run};
 		PGresult *r = db_query(c, e, "write outcomes", outcomes_sql, 2, op);
 		if (r == NULL)

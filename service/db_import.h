@@ -105,9 +105,8 @@ struct db_doc {
 };
 
 /*
- * Writes new versions of the n docs. Each current version with the same kind
- * and id is closed first (valid_to = run_id, removed_in = commit).
- * Evaluations get their outcome rows.
+ * Writes new versions of the n docs; the caller has closed the versions they
+ * replace (db_records_retract). Evaluations get their outcome rows.
  */
 int db_records_write(PGconn *c, long long run_id, long long source_id,
                      const struct db_commit_meta *m, const struct db_doc *docs, size_t n,
