@@ -3,7 +3,11 @@
  *
  * The fetch walks /v1/export with libcurl: the first page with If-None-Match
  * (304: nothing to do), then each next_cursor until the last page, keeping
- * every document's body and a SHA-256 of it. import_run compares the hashes
+ * every document's body and a SHA-256 of it. A page's Link header names the
+ * next page's cursor before its body is parsed, so that request goes out on
+ * a second thread while this page is parsed (the origin prepares one page
+ * while the other is read); meta.next_cursor must then name the same cursor,
+ * else that page is dropped and fetched again. import_run compares the hashes
  * with what the source last imported, so only documents that changed are
  * validated and written, and documents gone from the export are retracted.
  * Bounds: documents per feed, bytes per page, time per request, the run's
@@ -16,17 +20,22 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+/* One transfer: its body, headers of interest and how to stop it. */
 struct page {
 	char *data;
 	size_t len, cap, max;
 	int too_big;
 	char etag[128];
+	char next[256]; /* the cursor of the Link header's rel="next", "" when none */
+	const struct import_control *ctl;
+	int abandon; /* set (atomically) to stop the transfer: its page is not wanted */
 };
 
 struct feed_ctx {
@@ -102,11 +111,43 @@ static size_t on_body(char *p, size_t size, size_t n, void *cls)
 	return add;
 }
 
+/* The cursor of the rel="next" link of a Link header value (s, n bytes) into
+ * out; "" when there is none or it is not a plain base64url cursor. */
+static void link_next_cursor(const char *s, size_t n, char *out, size_t size)
+{
+	const char *end = s + n, *lt, *gt, *next_lt;
+
+	out[0] = '\0';
+	for (; (lt = memchr(s, '<', (size_t)(end - s))) != NULL; s = gt + 1) {
+		if ((gt = memchr(lt, '>', (size_t)(end - lt))) == NULL)
+			return;
+		next_lt = memchr(gt, '<', (size_t)(end - gt));
+		if (next_lt == NULL)
+			next_lt = end;
+		if (memmem(gt, (size_t)(next_lt - gt), "rel=\"next\"", 10) == NULL)
+			continue;
+		for (const char *c = lt + 1; c + 8 <= gt; c++) {
+			size_t k;
+			if ((c[0] != '?' && c[0] != '&') || strncmp(c + 1, "cursor=", 7) != 0)
+				continue;
+			c += 8;
+			k = strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			              "0123456789-_");
+			if (k > 0 && k < size && (c + k == gt || c[k] == '&'))
+				snprintf(out, size, "%.*s", (int)k, c);
+			return;
+		}
+		return;
+	}
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *cls)
 {
 	struct page *pg = cls;
 	size_t len = size * n;
 
+	if (len > 5 && strncasecmp(p, "Link:", 5) == 0)
+		link_next_cursor(p + 5, len - 5, pg->next, sizeof(pg->next));
 	if (len > 5 && strncasecmp(p, "ETag:", 5) == 0) {
 		const char *v = p + 5;
 		size_t vl = len - 5;
@@ -120,12 +161,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *cls)
 	return len;
 }
 
-/* Stops a transfer when the run's deadline passes or the daemon stops. */
+/* Stops a transfer when the run's deadline passes, the daemon stops or its
+ * page is no longer wanted. */
 static int on_progress(void *cls, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-	const struct import_control *ctl = cls;
+	struct page *pg = cls;
+	const struct import_control *ctl = pg->ctl;
 	(void)dt, (void)dn, (void)ut, (void)un;
 
+	if (__atomic_load_n(&pg->abandon, __ATOMIC_ACQUIRE))
+		return 1;
 	if (ctl == NULL)
 		return 0;
 	if (ctl->stop != NULL && __atomic_load_n(ctl->stop, __ATOMIC_ACQUIRE))
@@ -146,6 +191,8 @@ static int get(struct feed_ctx *f, const char *url, const char *inm, long *statu
 	pg->len = 0;
 	pg->too_big = 0;
 	pg->etag[0] = '\0';
+	pg->next[0] = '\0';
+	pg->ctl = ctl;
 	pg->max = o->max_page_bytes ? o->max_page_bytes : (size_t)FEED_MAX_PAGE_BYTES;
 	curl_easy_reset(f->curl);
 	curl_easy_setopt(f->curl, CURLOPT_URL, url);
@@ -163,7 +210,7 @@ static int get(struct feed_ctx *f, const char *url, const char *inm, long *statu
 	curl_easy_setopt(f->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(f->curl, CURLOPT_HEADERDATA, pg);
 	curl_easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFODATA, (void *)ctl);
+	curl_easy_setopt(f->curl, CURLOPT_XFERINFODATA, pg);
 	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
 	h = curl_slist_append(h, "Accept: application/json");
 	if (inm != NULL && inm[0] != '\0') {
@@ -179,6 +226,8 @@ static int get(struct feed_ctx *f, const char *url, const char *inm, long *statu
 	cc = curl_easy_perform(f->curl);
 	curl_slist_free_all(h);
 	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+		if (__atomic_load_n(&pg->abandon, __ATOMIC_ACQUIRE))
+			return err_set(e, WW_EUPSTREAM, "feed %s: request abandoned", f->origin);
 		if (ctl && ctl->stop && __atomic_load_n(ctl->stop, __ATOMIC_ACQUIRE))
 			return err_set(e, WW_EUPSTREAM,
 			               "feed %s: stopped (the daemon is shutting down)", f->origin);
@@ -258,6 +307,80 @@ static int grow(struct feed_ctx *f, size_t want, struct err *e)
 	return 0;
 }
 
+/* The URL of the page at cursor ("": the first page). */
+static int page_url(struct feed_ctx *f, size_t limit, const char *cursor, char *url, size_t size,
+                    struct err *e)
+{
+	char *esc;
+
+	if (cursor[0] == '\0') {
+		snprintf(url, size, "%s?limit=%zu", f->export_url, limit);
+		return 0;
+	}
+	if ((esc = curl_easy_escape(f->curl, cursor, 0)) == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	snprintf(url, size, "%s?limit=%zu&cursor=%s", f->export_url, limit, esc);
+	curl_free(esc);
+	return 0;
+}
+
+/* The request of the next page, made on a thread of its own while the main
+ * thread parses the page before it. Only one transfer runs at a time, so the
+ * two threads share the curl handle, handing it over at create and join. */
+struct prefetch {
+	struct feed_ctx *f;
+	pthread_t thread;
+	int running;
+	char cursor[256];
+	char url[4096];
+	struct page pg;
+	long status;
+	int rc;
+	struct err e;
+};
+
+static void *prefetch_main(void *cls)
+{
+	struct prefetch *p = cls;
+
+	p->rc = get(p->f, p->url, NULL, &p->status, &p->pg, &p->e);
+	return NULL;
+}
+
+/* Requests the page at cursor in the background; nothing happens (the page
+ * is fetched when it is needed) when that cannot start. */
+static void prefetch_start(struct prefetch *p, struct feed_ctx *f, size_t limit, const char *cursor)
+{
+	struct err e = {0};
+
+	if (p->running || page_url(f, limit, cursor, p->url, sizeof(p->url), &e) < 0)
+		return;
+	p->f = f;
+	snprintf(p->cursor, sizeof(p->cursor), "%s", cursor);
+	p->pg.abandon = 0;
+	p->status = 0;
+	p->rc = 0;
+	err_clear(&p->e);
+	p->running = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
+}
+
+/* Waits for the background request; returns 1 when it was for cursor (its
+ * page is then ready in p), 0 when there was none or it was for another page
+ * (stopped and dropped). */
+static int prefetch_finish(struct prefetch *p, const char *cursor)
+{
+	int wanted;
+
+	if (!p->running)
+		return 0;
+	wanted = cursor != NULL && strcmp(p->cursor, cursor) == 0;
+	if (!wanted)
+		__atomic_store_n(&p->pg.abandon, 1, __ATOMIC_RELEASE);
+	pthread_join(p->thread, NULL);
+	p->running = 0;
+	return wanted;
+}
+
 static int feed_fetch(void *ctx, const struct db_source *src, struct import_changes *ch,
                       struct err *e)
 {
@@ -267,6 +390,7 @@ static int feed_fetch(void *ctx, const struct db_source *src, struct import_chan
 	size_t limit = o->page_limit ? o->page_limit : FEED_PAGE_LIMIT;
 	size_t cap = 0, page = 0;
 	struct page pg = {0};
+	struct prefetch pf = {0};
 	char url[4096], cursor[256] = "";
 	long status = 0;
 	int rc;
@@ -280,20 +404,19 @@ static int feed_fetch(void *ctx, const struct db_source *src, struct import_chan
 		json_error_t je;
 		json_t *doc, *data, *meta;
 		page++;
-		if (cursor[0] == '\0') {
-			snprintf(url, sizeof(url), "%s?limit=%zu", f->export_url, limit);
-		} else {
-			char *esc = curl_easy_escape(f->curl, cursor, 0);
-			if (esc == NULL) {
-				rc = err_set(e, WW_ENOMEM, "out of memory");
-				break;
-			}
-			snprintf(url, sizeof(url), "%s?limit=%zu&cursor=%s", f->export_url, limit,
-			         esc);
-			curl_free(esc);
+		if (prefetch_finish(&pf, cursor)) {
+			struct page t = pg;
+			pg = pf.pg;
+			pf.pg = t;
+			snprintf(url, sizeof(url), "%s", pf.url);
+			status = pf.status;
+			if ((rc = pf.rc) < 0)
+				err_set(e, rc, "%s", pf.e.msg);
+		} else if ((rc = page_url(f, limit, cursor, url, sizeof(url), e)) == 0) {
+			/* only the first page is conditional: later ones follow its version */
+			pg.abandon = 0;
+			rc = get(f, url, page == 1 ? src->last_commit : NULL, &status, &pg, e);
 		}
-		/* only the first page is conditional: later ones follow its version */
-		rc = get(f, url, page == 1 ? src->last_commit : NULL, &status, &pg, e);
 		if (rc < 0)
 			break;
 		if (status == 304 && page == 1 && src->last_commit[0] != '\0') {
@@ -310,6 +433,8 @@ static int feed_fetch(void *ctx, const struct db_source *src, struct import_chan
 		}
 		if (page == 1)
 			snprintf(f->etag, sizeof(f->etag), "%s", pg.etag);
+		if (pg.next[0] != '\0')
+			prefetch_start(&pf, f, limit, pg.next);
 		doc = json_loadb(pg.data ? pg.data : "", pg.len, 0, &je);
 		data = json_object_get(doc, "data");
 		meta = json_object_get(doc, "meta");
@@ -364,7 +489,9 @@ static int feed_fetch(void *ctx, const struct db_source *src, struct import_chan
 		if (rc < 0 || !more)
 			break;
 	}
+	prefetch_finish(&pf, NULL);
 	free(pg.data);
+	free(pf.pg.data);
 	if (rc < 0 || ch->mode != NULL)
 		return rc;
 	ch->mode = "full";

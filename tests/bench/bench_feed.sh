@@ -8,22 +8,31 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${WHATWORKS_BIN:?WHATWORKS_BIN is not set}
 n=${1:-10000}
 pg=${WHATWORKS_TEST_PG:?run under tests/with-postgres.sh}
+db=${BENCH_FEED_DB:-bench_feed} # databases ${db}_a (the origin) and ${db}_b (the feed)
 tmp=$(mktemp -d /tmp/ww-bench-feed.XXXXXX)
 port=$((20000 + RANDOM % 20000))
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+created=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	wait 2>/dev/null
+	[ -n "$created" ] && psql "$pg" -qc "DROP DATABASE IF EXISTS ${db}_a" \
+		-qc "DROP DATABASE IF EXISTS ${db}_b" >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
 trap cleanup EXIT
 base=$(echo "$pg" | sed 's/dbname=[^ ]*//')
-psql "$pg" -qc "CREATE DATABASE bench_feed_a" -c "CREATE DATABASE bench_feed_b" >/dev/null
+psql "$pg" -qc "CREATE DATABASE ${db}_a" -c "CREATE DATABASE ${db}_b" >/dev/null
+created=1
 python3 "$here/tests/bench/genrepo.py" "$tmp/repo" $((n / 10)) "$n" >/dev/null
 export WHATWORKS_DATA_DIR=$tmp
-WHATWORKS_DATABASE_URL="$base dbname=bench_feed_a" "$bin" import git --repo "$tmp/repo" --name origin >/dev/null 2>&1
-WHATWORKS_DATABASE_URL="$base dbname=bench_feed_a" "$bin" serve --listen 127.0.0.1:$port \
+WHATWORKS_DATABASE_URL="$base dbname=${db}_a" "$bin" import git --repo "$tmp/repo" --name origin >/dev/null 2>&1
+WHATWORKS_DATABASE_URL="$base dbname=${db}_a" "$bin" serve --listen 127.0.0.1:$port \
 	>"$tmp/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-docs=$(psql "$base dbname=bench_feed_a" -Atc "SELECT (SELECT count(*) FROM evaluations) + (SELECT count(*) FROM interventions)")
-export WHATWORKS_DATABASE_URL="$base dbname=bench_feed_b"
+docs=$(psql "$base dbname=${db}_a" -Atc "SELECT (SELECT count(*) FROM evaluations) + (SELECT count(*) FROM interventions)")
+export WHATWORKS_DATABASE_URL="$base dbname=${db}_b"
 t0=$(date +%s.%N)
 out=$("$bin" import feed --url "http://127.0.0.1:$port" 2>"$tmp/feed.err")
 t1=$(date +%s.%N)
@@ -33,4 +42,3 @@ echo "feed of $docs documents ($n evaluations requested):"
 echo "  first import:     $(echo "$t1 - $t0" | bc) s, $(echo "$out" | grep -o 'requests: [0-9]*')"
 grep -h "import timing\|scored\|feed fetched" "$tmp/feed.err" | sed "s/^.*msg=/      /" || true
 echo "  unchanged import: $(echo "$t2 - $t1" | bc) s, $(echo "$out2" | grep -o 'requests: [0-9]*'), mode $(echo "$out2" | grep -o '(unchanged)')"
-psql "$pg" -qc "DROP DATABASE bench_feed_b" >/dev/null 2>&1 || true

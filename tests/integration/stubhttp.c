@@ -102,6 +102,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	/* the path with its query, rebuilt from the one parameter tests use */
 	q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "date");
 	snprintf(path, sizeof(path), "%s%s%s", url, q ? "?date=" : "", q ? q : "");
+	if (q == NULL && (q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor")))
+		snprintf(path, sizeof(path), "%s?cursor=%s", url, q);
 	pthread_mutex_lock(&s->mu);
 	if (s->nhits < MAX_HITS) {
 		snprintf(s->hits[s->nhits].path, sizeof(s->hits[0].path), "%s", path);
@@ -132,6 +134,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	}
 	MHD_add_response_header(resp, "Content-Type", r.type ? r.type : "application/json");
+	if (r.link != NULL)
+		MHD_add_response_header(resp, "Link", r.link);
 	if (r.retry_after > 0) {
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%d", r.retry_after);

@@ -1,11 +1,12 @@
 /*
  * stubhttp.h - a local HTTP server for tests of HTTP clients (libmicrohttpd)
  *
- * Serves scripted responses per exact path (query included): each path has
+ * Serves scripted responses per exact path (query included: only "date" or,
+ * without it, "cursor", as "/p?date=..." or "/p?cursor=..."): each path has
  * a sequence, one response per request, the last repeating. A response can
- * carry a status, a body (copied), a Retry-After, a stall before the first
- * byte, or a truncation (the full Content-Length is announced, then the
- * connection drops after truncate_at bytes). Unknown paths get 404. Every
+ * carry a status, a body (copied), a Link header, a Retry-After, a stall
+ * before the first byte, or a truncation (the full Content-Length is
+ * announced, then the connection drops after truncate_at bytes). Unknown paths get 404. Every
  * request is counted with its arrival time (CLOCK_MONOTONIC), so a test can
  * check from the server's side how often and how fast a client asked.
  * One thread per connection: a stalled answer blocks nobody else.
@@ -23,6 +24,7 @@ struct stub_resp {
 	int stall_ms;     /* wait before answering */
 	long truncate_at; /* > 0: drop the connection after this many body bytes */
 	const char *type; /* Content-Type; NULL: application/json */
+	const char *link; /* Link header; NULL: none */
 };
 
 struct stubhttp;

@@ -891,6 +891,87 @@ Test(api, export_pages_cover_everything_once)
 	              "parameter \"limit\" must be an integer from 1 to 1000");
 }
 
+/* "kind/id,..." of the documents of an export page. */
+static void export_keys(struct api_result *r, char *out, size_t size)
+{
+	size_t i, len = 0;
+	json_t *it;
+
+	out[0] = '\0';
+	json_array_foreach(apitest_data(r), i, it)
+	{
+		len += (size_t)snprintf(out + len, size - len, "%s%s/%s", i ? "," : "",
+		                        json_string_value(json_object_get(it, "kind")),
+		                        json_string_value(json_object_get(it, "id")));
+	}
+}
+
+/* Walks the export on from a cursor of a walk with limit 4, appending
+ * ",kind/id" of each document to out; every page must read run 3. */
+static void export_walk(const char *first_cursor, char *out, size_t size)
+{
+	char cursor[128], page[1024];
+	struct api_result r;
+	json_t *beta;
+
+	snprintf(cursor, sizeof(cursor), "%s", first_cursor);
+	while (cursor[0]) {
+		apitest_ok(t.conn, api_export, &r, PARAMS("limit", "4", "cursor", cursor));
+		cr_expect_eq(r.version.run_id, 3, "a cursor page read the version of run %lld",
+		             r.version.run_id);
+		cr_expect_eq(r.total, 12);
+		export_keys(&r, page, sizeof(page));
+		snprintf(out + strlen(out), size - strlen(out), ",%s", page);
+		if ((beta = find(apitest_data(&r), "id", "i-beta")) != NULL)
+			cr_expect_str_eq(json_string_value(json_object_get(
+			                     json_object_get(beta, "body"), "name")),
+			                 "Beta hot spots");
+		snprintf(cursor, sizeof(cursor), "%s", r.next_cursor);
+		api_result_free(&r);
+	}
+}
+
+Test(api, export_cursor_pins_the_version)
+{
+	static const char run3[] =
+	    "areas/police-force-areas,deflators/gdp-deflators,evaluation/ev-a1,evaluation/ev-a2,"
+	    "evaluation/ev-b1,evaluation/ev-g1,intervention/i-alpha,intervention/i-beta,"
+	    "intervention/i-epsilon,intervention/i-gamma,intervention/i-zeta,"
+	    "unit-costs/home-office-2018";
+	struct api_result r;
+	char cursor[128], all[2048];
+
+	apitest_ok(t.conn, api_export, &r, PARAMS("limit", "4"));
+	export_keys(&r, all, sizeof(all));
+	snprintf(cursor, sizeof(cursor), "%s", r.next_cursor);
+	cr_expect_eq(r.version.run_id, 3);
+	api_result_free(&r);
+	/* an import lands: run 4 removes ev-b1 and i-epsilon, changes i-beta, adds ev-z1 */
+	sql("INSERT INTO import_runs (id, source_id, status, commit) VALUES (4, 1, 'succeeded',"
+	    " '4444444ddddddddddddddddddddddddddddddddd')");
+	sql("UPDATE evaluations SET valid_to = 4 WHERE id = 'ev-b1'");
+	sql("UPDATE interventions SET valid_to = 4 WHERE id IN ('i-epsilon', 'i-beta')"
+	    " AND valid_to IS NULL");
+	sql("INSERT INTO interventions (id, source_id, path, blob, commit, valid_from, body, name,"
+	    " themes, level) SELECT id, source_id, path, 'new', '4444444', 4, body || '{\"name\":"
+	    " \"Beta two\"}', 'Beta two', themes, level FROM interventions WHERE id = 'i-beta'");
+	sql("INSERT INTO evaluations (id, source_id, path, blob, commit, valid_from, body,"
+	    " intervention, title, design, quality) VALUES ('ev-z1', 1, 'evaluations/ev-z1.yaml',"
+	    " 'z', '4444444', 4, '{\"kind\": \"evaluation\", \"id\": \"ev-z1\"}', 'i-zeta',"
+	    " 'Zeta trial', 'rct', 3)");
+	/* the rest of the walk still reads run 3: each of its documents once, in order */
+	export_walk(cursor, all, sizeof(all));
+	cr_expect_str_eq(all, run3);
+	/* a new walk reads run 4 */
+	apitest_ok(t.conn, api_export, &r, PARAMS("limit", "2", "offset", "7"));
+	cr_expect_str_eq(json_string_value(json_object_get(
+	                     json_object_get(json_array_get(apitest_data(&r), 0), "body"), "name")),
+	                 "Beta two");
+	cr_expect_eq(r.total, 11);
+	cr_expect_eq(r.version.run_id, 4);
+	api_result_free(&r);
+}
+
 /* ---- parameter messages ---- */
 
 Test(api, bad_parameters)

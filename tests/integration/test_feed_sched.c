@@ -8,6 +8,7 @@
 #include "import.h"
 #include "pgtest.h"
 #include "scheduler.h"
+#include "stubhttp.h"
 #include "test_http_support.h"
 
 #include <criterion/criterion.h>
@@ -161,6 +162,108 @@ Test(feed, two_instances_documents_equal_unchanged_costs_one_request)
 	pgtest_teardown(&b);
 	pgtest_teardown(&c);
 	rmdata();
+}
+
+/* Each page names the next one in its Link header, so a page is requested
+ * while the one before it is parsed: a walk still costs one request a page. */
+Test(feed, a_walk_of_many_pages_asks_for_each_page_once)
+{
+	struct pgtest a, b;
+	struct gitrepo g;
+	struct ht_daemon d;
+	struct import_result res;
+	struct err e = {0};
+	char url[64], c[41];
+	int requests = 0;
+
+	mkdata();
+	pgtest_setup(&a, "feedpa");
+	pgtest_setup(&b, "feedpb");
+	seed(&g, "local");
+	for (int i = 0; i < 4; i++) {
+		char path[64], id[32];
+		snprintf(path, sizeof(path), "interventions/x%d.yaml", i);
+		snprintf(id, sizeof(id), "local-extra-%d", i);
+		char *doc = gitrepo_intervention(id, "Extra");
+		gitrepo_write(&g, path, doc);
+		free(doc);
+	}
+	gitrepo_commit(&g, "more", c);
+	cr_assert_eq(git_import(&a, &g, "local", &res), 0);
+	cr_assert_eq(res.n.added, 6);
+	import_result_free(&res);
+	const char *args[] = {"--version-ttl-ms", "0", NULL};
+	ht_start(&d, a.conninfo, args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", d.port);
+
+	struct feed_opts o = {.url = url, .name = "north", .page_limit = 1};
+	cr_assert_eq(feed_import(b.conn, &o, &res, &requests, &e), 0, "%s", e.msg);
+	cr_expect_eq(res.n.added, 6);
+	cr_expect_eq(requests, 6, "one request a page, got %d", requests);
+	import_result_free(&res);
+	char *ma = pgtest_value(&a, DOCS_MD5, 0, NULL), *mb = pgtest_value(&b, DOCS_MD5, 0, NULL);
+	cr_expect_str_eq(ma, mb, "the documents differ between the instances");
+	free(ma);
+	free(mb);
+
+	ht_stop(&d);
+	gitrepo_remove(&g);
+	pgtest_teardown(&a);
+	pgtest_teardown(&b);
+	rmdata();
+}
+
+#define STUB_DOC(id)                                                                               \
+	"{\"kind\": \"intervention\", \"id\": \"" id "\", \"body\": {\"kind\": \"intervention\","  \
+	" \"id\": \"" id "\", \"name\": \"Stub\", \"themes\": [\"knife-crime\"],"                  \
+	" \"level\": \"person\", \"summary\": \"A test intervention.\"}}"
+#define STUB_META(next)                                                                            \
+	"\"meta\": {\"total\": 3, \"limit\": 1, \"offset\": 0, \"next_cursor\": " next ","         \
+	" \"evidence_version\": {\"run_id\": 1, \"commit\": \"abc1234\"}}"
+
+/* A Link header is only a hint: when it names another page than
+ * meta.next_cursor, the page it named is dropped and the right one read. */
+Test(feed, a_link_header_naming_another_page_is_not_followed)
+{
+	struct stubhttp *s = stubhttp_start();
+	struct pgtest b;
+	struct import_result res;
+	struct err e = {0};
+	int requests = 0;
+	const struct stub_resp p1 = {
+	    .body = "{\"data\": [" STUB_DOC("s-one") "], " STUB_META("\"c2\"") "}",
+	    .link = "</v1/export?limit=1&cursor=zz>; rel=\"next\""};
+	const struct stub_resp wrong = {
+	    .body = "{\"data\": [" STUB_DOC("s-wrong") "], " STUB_META("null") "}"};
+	const struct stub_resp p2 = {
+	    .body = "{\"data\": [" STUB_DOC("s-two") "], " STUB_META("\"c3\"") "}",
+	    .link = "</v1/export?limit=1&offset=0>; rel=\"first\", "
+	            "</v1/export?limit=1&cursor=c3>; rel=\"next\""};
+	const struct stub_resp p3 = {
+	    .body = "{\"data\": [" STUB_DOC("s-three") "], " STUB_META("null") "}"};
+
+	stubhttp_on(s, "/v1/export", &p1, 1);
+	stubhttp_on(s, "/v1/export?cursor=zz", &wrong, 1);
+	stubhttp_on(s, "/v1/export?cursor=c2", &p2, 1);
+	stubhttp_on(s, "/v1/export?cursor=c3", &p3, 1);
+	pgtest_setup(&b, "feedlink");
+	struct feed_opts o = {.url = stubhttp_url(s), .name = "stub", .page_limit = 1};
+	cr_assert_eq(feed_import(b.conn, &o, &res, &requests, &e), 0, "%s", e.msg);
+	cr_expect_eq(res.n.added, 3);
+	import_result_free(&res);
+	cr_expect_eq(pgtest_int(&b,
+	                        "SELECT count(*) FROM interventions WHERE id IN ('s-one', 's-two',"
+	                        " 's-three') AND valid_to IS NULL",
+	                        0, NULL),
+	             3);
+	cr_expect_eq(pgtest_int(&b, "SELECT count(*) FROM interventions", 0, NULL), 3);
+	/* the page after c2 was asked for once, while c2 was parsed */
+	cr_expect_eq(stubhttp_count(s, "/v1/export?cursor=c2"), 1);
+	cr_expect_eq(stubhttp_count(s, "/v1/export?cursor=c3"), 1);
+	cr_expect_leq(stubhttp_count(s, "/v1/export?cursor=zz"), 1);
+	cr_expect_eq(requests, 4);
+	pgtest_teardown(&b);
+	stubhttp_stop(s);
 }
 
 Test(feed, a_bad_url_and_a_dead_origin)
