@@ -12,6 +12,7 @@
 #include "vfm.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
@@ -191,17 +192,24 @@ static inline uint64_t rotl(uint64_t x, int k)
 	return (x << k) | (x >> (64 - k));
 }
 
+/* xoshiro256** on a state in four scalars, which the hot loop keeps in
+ * registers (an array whose address goes to zig_slow would live in memory). */
+static inline uint64_t xoshiro4(uint64_t *s0, uint64_t *s1, uint64_t *s2, uint64_t *s3)
+{
+	uint64_t r = rotl(*s1 * 5, 7) * 9, t = *s1 << 17;
+
+	*s2 ^= *s0;
+	*s3 ^= *s1;
+	*s1 ^= *s2;
+	*s0 ^= *s3;
+	*s2 ^= t;
+	*s3 = rotl(*s3, 45);
+	return r;
+}
+
 static inline uint64_t xoshiro(uint64_t s[4])
 {
-	uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return r;
+	return xoshiro4(&s[0], &s[1], &s[2], &s[3]);
 }
 
 /*
@@ -278,24 +286,72 @@ static double zig_slow(uint64_t s[4], int i, double x)
 	}
 }
 
-/* n standard normals into out. */
-static void draw_normals(double *out, int n, uint64_t seed)
+/*
+ * Where the draws go. Every draw z is counted against thr; a draw inside the
+ * low window [lo_a, lo_b] is kept at the front of v, one inside the high
+ * window [hi_a, hi_b] at the back, and the draws below lo_a or above hi_b
+ * are only counted. Windows around the 5th and 95th percentiles keep a few
+ * hundred of 10,000 draws without a second pass over them; a low window of
+ * all reals and an empty high window keep every draw, in order.
+ */
+struct sink {
+	double thr, lo_a, lo_b, hi_a, hi_b; /* the windows must not overlap */
+	double *v;                          /* n slots */
+	size_t n;
+	size_t n_lo, n_hi;   /* kept: v[0..n_lo) and v[n - n_hi..n) */
+	size_t below, above; /* how many < lo_a and > hi_b */
+	long hits;           /* how many < thr */
+};
+
+/* n = k->n standard normals from seed into k (see struct sink). */
+static void draw(struct sink *k, uint64_t seed)
 {
-	uint64_t s[4], x = seed;
-	int j;
+	const double thr = k->thr, lo_a = k->lo_a, lo_b = k->lo_b, hi_a = k->hi_a, hi_b = k->hi_b;
+	double *v = k->v, *top = k->v + k->n - 1;
+	uint64_t s[4], x = seed, s0, s1, s2, s3;
+	size_t j, n = k->n, n_lo = 0, n_hi = 0, below = 0, above = 0;
+	long hits = 0;
 
 	call_once(&zig_once, zig_init);
-	for (j = 0; j < 4; j++)
-		s[j] = splitmix64(&x);
+	s0 = splitmix64(&x);
+	s1 = splitmix64(&x);
+	s2 = splitmix64(&x);
+	s3 = splitmix64(&x);
 	for (j = 0; j < n; j++) {
-		uint64_t u = xoshiro(s), m = u >> 11;
+		uint64_t u = xoshiro4(&s0, &s1, &s2, &s3), m = u >> 11, bits;
 		int i = (int)(u & (ZIG_N - 1));
 		double z = (double)(int64_t)m * zig.w[i];
 
-		if ((u >> 7) & 1)
-			z = -z;
-		out[j] = m < zig.k[i] ? z : zig_slow(s, i, z);
+		/* bit 7 is the sign: flipped without a branch, which would miss half
+		 * the time (-z exactly) */
+		memcpy(&bits, &z, sizeof(bits));
+		bits ^= (u & 0x80) << 56;
+		memcpy(&z, &bits, sizeof(z));
+		if (__builtin_expect(m >= zig.k[i], 0)) {
+			s[0] = s0;
+			s[1] = s1;
+			s[2] = s2;
+			s[3] = s3;
+			z = zig_slow(s, i, z);
+			s0 = s[0];
+			s1 = s[1];
+			s2 = s[2];
+			s3 = s[3];
+		}
+		hits += z < thr;
+		below += z < lo_a;
+		above += z > hi_b;
+		/* store always, keep by counting: no branch to mispredict */
+		v[n_lo] = z;
+		n_lo += (z >= lo_a) & (z <= lo_b);
+		top[-(ptrdiff_t)n_hi] = z;
+		n_hi += (z >= hi_a) & (z <= hi_b);
 	}
+	k->n_lo = n_lo;
+	k->n_hi = n_hi;
+	k->below = below;
+	k->above = above;
+	k->hits = hits;
 }
 
 /* ---- order statistics --------------------------------------------------- */
@@ -349,59 +405,69 @@ static void select_kth(double *v, size_t n, size_t k)
 	}
 }
 
-/* The type-7 value at fractional rank h (0-based) of v[0..n), reordering v. */
-static double at_rank(double *v, size_t n, double h)
+/*
+ * The type-7 value at fractional rank h (0-based, over all draws) from the
+ * kept draws v[0..n), whose smallest has rank first among all draws;
+ * reorders v. 0, or -1 when the ranks it needs (floor(h), and floor(h) + 1
+ * unless h is whole) were not kept.
+ */
+static int at_rank(double *out, double *v, size_t n, size_t first, double h)
 {
-	size_t lo = (size_t)floor(h), i;
-	double lo_v, hi_v;
+	size_t lo = (size_t)floor(h), k, i;
+	double frac = h - (double)lo, lo_v, hi_v;
 
-	select_kth(v, n, lo);
-	lo_v = v[lo];
-	if (lo + 1 >= n || h == (double)lo)
-		return lo_v;
-	hi_v = v[lo + 1];
-	for (i = lo + 2; i < n; i++)
+	if (lo < first || (k = lo - first) >= n || (frac != 0 && k + 1 >= n))
+		return -1;
+	select_kth(v, n, k);
+	lo_v = v[k];
+	if (frac == 0) {
+		*out = lo_v;
+		return 0;
+	}
+	hi_v = v[k + 1];
+	for (i = k + 2; i < n; i++)
 		if (v[i] < hi_v)
 			hi_v = v[i];
-	return lo_v + (h - (double)lo) * (hi_v - lo_v);
+	*out = lo_v + frac * (hi_v - lo_v);
+	return 0;
 }
 
 /*
- * The 5th and 95th percentiles (type 7, R's default) of the standard normal
- * draws z[0..n), and how many lie below threshold. One pass moves the draws
- * beyond -/+1.2 (about 11.5 % each side) to the ends; the percentiles are
- * selected within those, where ranks are global ranks. When too few draws
- * lie beyond (small n, or bad luck), the whole array is searched instead:
- * the result is the same, only slower.
+ * n standard normals from seed into v (n slots): how many lie below
+ * threshold, and their 5th and 95th percentiles (type 7, R's default).
+ * From 1,000 draws on, only the draws in a window of +/- 5 standard errors
+ * (of the sample quantile) around each normal quantile are kept; in the rare
+ * case a percentile falls outside its window, the same draws are made again
+ * and all kept. Either way the result is the same, only the time differs.
  */
-static void tails(double *z, size_t n, double threshold, long *hits, double *q05, double *q95)
+static void percentiles(double *v, size_t n, uint64_t seed, double threshold, long *hits,
+                        double *q05, double *q95)
 {
-	const double cut = 1.2;
+	const double zq = 1.6448536269514722, dens = 0.10313564037537128; /* z_0.95, phi(z) */
 	double h05 = (double)(n - 1) * 0.05, h95 = (double)(n - 1) * 0.95;
-	size_t a = 0, b = n, i = 0;
-	long c = 0;
+	struct sink k = {.thr = threshold, .v = v, .n = n};
 
-	while (i < b) { /* every draw passes through z[i] once */
-		double v = z[i];
+	if (n >= 1000) {
+		double w = (5 * sqrt(0.05 * 0.95 / (double)n) + 2.0 / (double)n) / dens;
 
-		c += v < threshold;
-		if (v < -cut) {
-			swap(&z[a++], &z[i++]);
-		} else if (v > cut) {
-			swap(&z[--b], &z[i]); /* z[i] is new: look again */
-		} else {
-			i++;
+		k.lo_a = -zq - w;
+		k.lo_b = -zq + w;
+		k.hi_a = zq - w;
+		k.hi_b = zq + w;
+		draw(&k, seed);
+		if (at_rank(q05, v, k.n_lo, k.below, h05) == 0 &&
+		    at_rank(q95, v + n - k.n_hi, k.n_hi, n - k.above - k.n_hi, h95) == 0) {
+			*hits = k.hits;
+			return;
 		}
 	}
-	*hits = c;
-	if ((size_t)floor(h05) + 1 < a)
-		*q05 = at_rank(z, a, h05);
-	else
-		*q05 = at_rank(z, n, h05);
-	if ((size_t)floor(h95) >= b)
-		*q95 = at_rank(z + b, n - b, h95 - (double)b);
-	else
-		*q95 = at_rank(z, n, h95);
+	k.lo_a = -INFINITY;
+	k.lo_b = INFINITY;
+	k.hi_a = k.hi_b = NAN; /* keeps nothing, counts nothing above */
+	draw(&k, seed);
+	*hits = k.hits;
+	at_rank(q05, v, n, 0, h05);
+	at_rank(q95, v, n, 0, h95);
 }
 
 /* ---- Monte Carlo -------------------------------------------------------- */
@@ -419,7 +485,6 @@ int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct 
 		return err_set(e, WW_EINVALID, "draws %d must be 1 to %d", draws, VFM_DRAWS_MAX);
 	if (z == NULL && (z = malloc((size_t)draws * sizeof(*z))) == NULL)
 		return err_set(e, WW_ENOMEM, "out of memory for %d draws", draws);
-	draw_normals(z, draws, seed);
 	/*
 	 * BCR(y) > 1 <=> y < ln(1 - k), and y = mu + se z, so the count runs on
 	 * the standard normals; k >= 1 (or no benefit at all) means never.
@@ -427,7 +492,7 @@ int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct 
 	threshold = -INFINITY;
 	if (m->has_breakeven && m->breakeven_k < 1)
 		threshold = (log1p(-m->breakeven_k) - in->mu_adj) / in->se_adj;
-	tails(z, (size_t)draws, threshold, &hits, &q05, &q95);
+	percentiles(z, (size_t)draws, seed, threshold, &hits, &q05, &q95);
 	out->draws = draws;
 	out->seed = seed;
 	out->p_bcr_gt_1 = (double)hits / draws;
