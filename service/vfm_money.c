@@ -287,71 +287,103 @@ static double zig_slow(uint64_t s[4], int i, double x)
 }
 
 /*
- * Where the draws go. Every draw z is counted against thr; a draw inside the
- * low window [lo_a, lo_b] is kept at the front of v, one inside the high
- * window [hi_a, hi_b] at the back, and the draws below lo_a or above hi_b
- * are only counted. Windows around the 5th and 95th percentiles keep a few
- * hundred of 10,000 draws without a second pass over them; a low window of
- * all reals and an empty high window keep every draw, in order.
+ * Where the draws go. Every draw z is counted against thr. A draw with |z|
+ * in [a_lo, a_hi] is kept: a negative one at the front of v, a positive one
+ * at the back; the draws below -a_hi and above a_hi are only counted. Two
+ * windows around the 5th and 95th percentiles keep a few hundred of 10,000
+ * draws without a second pass over them; a_lo = 0, a_hi = infinity keeps
+ * every draw. v has cap slots: draws beyond them are counted in n_lo or n_hi
+ * but not kept, so the caller checks n_lo + n_hi <= cap.
  */
 struct sink {
-	double thr, lo_a, lo_b, hi_a, hi_b; /* the windows must not overlap */
-	double *v;                          /* n slots */
-	size_t n;
-	size_t n_lo, n_hi;   /* kept: v[0..n_lo) and v[n - n_hi..n) */
-	size_t below, above; /* how many < lo_a and > hi_b */
+	double thr, a_lo, a_hi; /* 0 <= a_lo <= a_hi */
+	double *v;
+	size_t cap, n;
+	size_t n_lo, n_hi;   /* kept: v[0..n_lo) and v[cap - n_hi..cap) */
+	size_t below, above; /* how many < -a_hi and > a_hi */
 	long hits;           /* how many < thr */
 };
+
+/* Draws are made in blocks, then counted a block at a time, two at once
+ * (GCC vector extensions: SSE2 on x86-64, plain code elsewhere). */
+#define BLOCK 64
+#define SIGN 0x8000000000000000ULL
+typedef double vd2 __attribute__((vector_size(16)));
+typedef long long vl2 __attribute__((vector_size(16)));
 
 /* n = k->n standard normals from seed into k (see struct sink). */
 static void draw(struct sink *k, uint64_t seed)
 {
-	const double thr = k->thr, lo_a = k->lo_a, lo_b = k->lo_b, hi_a = k->hi_a, hi_b = k->hi_b;
-	double *v = k->v, *top = k->v + k->n - 1;
-	uint64_t s[4], x = seed, s0, s1, s2, s3;
-	size_t j, n = k->n, n_lo = 0, n_hi = 0, below = 0, above = 0;
-	long hits = 0;
+	const double thr = k->thr;
+	double blk[BLOCK], *top = k->v + k->cap - 1;
+	uint64_t s[4], x = seed, s0, s1, s2, s3, w_lo, w_span;
+	size_t j, b, len, n = k->n, cap = k->cap, n_lo = 0, n_hi = 0;
+	vd2 vthr = {thr, thr}, vlo = {-k->a_hi, -k->a_hi}, vhi = {k->a_hi, k->a_hi};
+	vl2 vhits = {0, 0}, vbelow = {0, 0}, vabove = {0, 0};
 
+	/* the bits of doubles >= 0 are ordered as the doubles are: one unsigned
+	 * comparison tests a_lo <= |z| <= a_hi */
+	memcpy(&w_lo, &k->a_lo, sizeof(w_lo));
+	memcpy(&w_span, &k->a_hi, sizeof(w_span));
+	w_span -= w_lo;
 	call_once(&zig_once, zig_init);
 	s0 = splitmix64(&x);
 	s1 = splitmix64(&x);
 	s2 = splitmix64(&x);
 	s3 = splitmix64(&x);
-	for (j = 0; j < n; j++) {
-		uint64_t u = xoshiro4(&s0, &s1, &s2, &s3), m = u >> 11, bits;
-		int i = (int)(u & (ZIG_N - 1));
-		double z = (double)(int64_t)m * zig.w[i];
+	for (j = 0; j < n; j += len) {
+		len = n - j < BLOCK ? n - j : BLOCK;
+		for (b = 0; b < len; b++) {
+			uint64_t u = xoshiro4(&s0, &s1, &s2, &s3), m = u >> 11, bits;
+			int i = (int)(u & (ZIG_N - 1));
+			double z = (double)(int64_t)m * zig.w[i];
 
-		/* bit 7 is the sign: flipped without a branch, which would miss half
-		 * the time (-z exactly) */
-		memcpy(&bits, &z, sizeof(bits));
-		bits ^= (u & 0x80) << 56;
-		memcpy(&z, &bits, sizeof(z));
-		if (__builtin_expect(m >= zig.k[i], 0)) {
-			s[0] = s0;
-			s[1] = s1;
-			s[2] = s2;
-			s[3] = s3;
-			z = zig_slow(s, i, z);
-			s0 = s[0];
-			s1 = s[1];
-			s2 = s[2];
-			s3 = s[3];
+			/* bit 7 is the sign: flipped without a branch, which would
+			 * miss half the time (-z exactly) */
+			memcpy(&bits, &z, sizeof(bits));
+			bits ^= (u & 0x80) << 56;
+			memcpy(&z, &bits, sizeof(z));
+			if (__builtin_expect(m >= zig.k[i], 0)) {
+				s[0] = s0;
+				s[1] = s1;
+				s[2] = s2;
+				s[3] = s3;
+				z = zig_slow(s, i, z);
+				s0 = s[0];
+				s1 = s[1];
+				s2 = s[2];
+				s3 = s[3];
+				memcpy(&bits, &z, sizeof(bits));
+			}
+			blk[b] = z;
+			if (__builtin_expect((bits & ~SIGN) - w_lo <= w_span, 0)) {
+				size_t neg = (size_t)(bits >> 63);
+
+				if (n_lo + n_hi < cap) { /* both slots are free */
+					k->v[n_lo] = z;
+					top[-(ptrdiff_t)n_hi] = z;
+				}
+				n_lo += neg;
+				n_hi += 1 - neg;
+			}
 		}
-		hits += z < thr;
-		below += z < lo_a;
-		above += z > hi_b;
-		/* store always, keep by counting: no branch to mispredict */
-		v[n_lo] = z;
-		n_lo += (z >= lo_a) & (z <= lo_b);
-		top[-(ptrdiff_t)n_hi] = z;
-		n_hi += (z >= hi_a) & (z <= hi_b);
+		for (; b < BLOCK; b++)
+			blk[b] = NAN; /* in no count */
+		for (b = 0; b < BLOCK; b += 2) {
+			vd2 z;
+
+			memcpy(&z, &blk[b], sizeof(z));
+			/* a true comparison is -1 in every bit */
+			vhits -= (vl2)(z < vthr);
+			vbelow -= (vl2)(z < vlo);
+			vabove -= (vl2)(z > vhi);
+		}
 	}
 	k->n_lo = n_lo;
 	k->n_hi = n_hi;
-	k->below = below;
-	k->above = above;
-	k->hits = hits;
+	k->below = (size_t)(vbelow[0] + vbelow[1]);
+	k->above = (size_t)(vabove[0] + vabove[1]);
+	k->hits = (long)(vhits[0] + vhits[1]);
 }
 
 /* ---- order statistics --------------------------------------------------- */
@@ -432,42 +464,60 @@ static int at_rank(double *out, double *v, size_t n, size_t first, double h)
 	return 0;
 }
 
+#define KEEP_CAP 1024 /* kept draws on the stack: a power of two */
+
 /*
- * n standard normals from seed into v (n slots): how many lie below
- * threshold, and their 5th and 95th percentiles (type 7, R's default).
+ * The Monte Carlo on the standard normals: n draws from seed, how many lie
+ * below threshold, and their 5th and 95th percentiles (type 7, R's default).
  * From 1,000 draws on, only the draws in a window of +/- 5 standard errors
- * (of the sample quantile) around each normal quantile are kept; in the rare
- * case a percentile falls outside its window, the same draws are made again
- * and all kept. Either way the result is the same, only the time differs.
+ * (of the sample quantile) around each normal quantile are kept, on the
+ * stack while they fit (n up to about 30,000). In the rare case a percentile
+ * falls outside its window, the same draws are made again and all kept, in
+ * scratch (n slots) or, when scratch is NULL, in memory allocated here.
+ * Either way the result is the same, only the time differs. 0 or WW_ENOMEM.
  */
-static void percentiles(double *v, size_t n, uint64_t seed, double threshold, long *hits,
-                        double *q05, double *q95)
+static int percentiles(double *scratch, size_t n, uint64_t seed, double threshold, long *hits,
+                       double *q05, double *q95)
 {
 	const double zq = 1.6448536269514722, dens = 0.10313564037537128; /* z_0.95, phi(z) */
-	double h05 = (double)(n - 1) * 0.05, h95 = (double)(n - 1) * 0.95;
-	struct sink k = {.thr = threshold, .v = v, .n = n};
+	double h05 = (double)(n - 1) * 0.05, h95 = (double)(n - 1) * 0.95, keep[KEEP_CAP];
+	double *v = scratch;
+	struct sink k = {.thr = threshold, .n = n};
 
 	if (n >= 1000) {
 		double w = (5 * sqrt(0.05 * 0.95 / (double)n) + 2.0 / (double)n) / dens;
+		double expect = 2 * (double)n * 2 * w * dens; /* kept, both windows */
 
-		k.lo_a = -zq - w;
-		k.lo_b = -zq + w;
-		k.hi_a = zq - w;
-		k.hi_b = zq + w;
-		draw(&k, seed);
-		if (at_rank(q05, v, k.n_lo, k.below, h05) == 0 &&
-		    at_rank(q95, v + n - k.n_hi, k.n_hi, n - k.above - k.n_hi, h95) == 0) {
-			*hits = k.hits;
-			return;
+		k.a_lo = zq - w;
+		k.a_hi = zq + w;
+		if (expect + 8 * sqrt(expect) < KEEP_CAP) {
+			k.v = keep;
+			k.cap = KEEP_CAP;
+		} else {
+			if (v == NULL && (v = malloc(n * sizeof(*v))) == NULL)
+				return WW_ENOMEM;
+			k.v = v;
+			k.cap = n;
 		}
+		draw(&k, seed);
+		if (k.n_lo + k.n_hi <= k.cap && at_rank(q05, k.v, k.n_lo, k.below, h05) == 0 &&
+		    at_rank(q95, k.v + k.cap - k.n_hi, k.n_hi, n - k.above - k.n_hi, h95) == 0)
+			goto done;
 	}
-	k.lo_a = -INFINITY;
-	k.lo_b = INFINITY;
-	k.hi_a = k.hi_b = NAN; /* keeps nothing, counts nothing above */
+	if (v == NULL && (v = malloc(n * sizeof(*v))) == NULL)
+		return WW_ENOMEM;
+	k.v = v;
+	k.cap = n;
+	k.a_lo = 0;
+	k.a_hi = INFINITY;
 	draw(&k, seed);
-	*hits = k.hits;
 	at_rank(q05, v, n, 0, h05);
 	at_rank(q95, v, n, 0, h95);
+done:
+	*hits = k.hits;
+	if (v != scratch)
+		free(v);
+	return 0;
 }
 
 /* ---- Monte Carlo -------------------------------------------------------- */
@@ -475,7 +525,7 @@ static void percentiles(double *v, size_t n, uint64_t seed, double threshold, lo
 int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct vfm_money_in *in,
                     int draws, uint64_t seed, double *scratch, struct err *e)
 {
-	double *z = scratch, threshold, q05, q95;
+	double threshold, q05, q95;
 	long hits = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -483,8 +533,6 @@ int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct 
 		return err_set(e, WW_EINVALID, "Monte Carlo needs a standard error and a BCR");
 	if (draws < 1 || draws > VFM_DRAWS_MAX)
 		return err_set(e, WW_EINVALID, "draws %d must be 1 to %d", draws, VFM_DRAWS_MAX);
-	if (z == NULL && (z = malloc((size_t)draws * sizeof(*z))) == NULL)
-		return err_set(e, WW_ENOMEM, "out of memory for %d draws", draws);
 	/*
 	 * BCR(y) > 1 <=> y < ln(1 - k), and y = mu + se z, so the count runs on
 	 * the standard normals; k >= 1 (or no benefit at all) means never.
@@ -492,7 +540,8 @@ int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct 
 	threshold = -INFINITY;
 	if (m->has_breakeven && m->breakeven_k < 1)
 		threshold = (log1p(-m->breakeven_k) - in->mu_adj) / in->se_adj;
-	percentiles(z, (size_t)draws, seed, threshold, &hits, &q05, &q95);
+	if (percentiles(scratch, (size_t)draws, seed, threshold, &hits, &q05, &q95) != 0)
+		return err_set(e, WW_ENOMEM, "out of memory for %d draws", draws);
 	out->draws = draws;
 	out->seed = seed;
 	out->p_bcr_gt_1 = (double)hits / draws;
@@ -501,8 +550,6 @@ int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct 
 	out->y_p95 = in->mu_adj + in->se_adj * q95;
 	out->bcr_p05 = vfm_bcr_at(m, out->y_p95);
 	out->bcr_p95 = vfm_bcr_at(m, out->y_p05);
-	if (z != scratch)
-		free(z);
 	return 0;
 }
 
