@@ -225,10 +225,11 @@ static inline uint64_t xoshiro(uint64_t s[4])
 #define ZIG_2P53 9007199254740992.0 /* 2^53 */
 
 static struct {
-	double x[ZIG_N + 1]; /* layer i spans [0, x[i]) between f(x[i]) and f(x[i+1]) */
-	double f[ZIG_N + 1]; /* f(x) = exp(-x^2/2) */
-	double w[ZIG_N];     /* x[i] / 2^53 */
-	uint64_t k[ZIG_N];   /* x[i+1] / x[i] * 2^53: below it, inside the next layer up */
+	double x[ZIG_N + 1];  /* layer i spans [0, x[i]) between f(x[i]) and f(x[i+1]) */
+	double f[ZIG_N + 1];  /* f(x) = exp(-x^2/2) */
+	double w[ZIG_N];      /* x[i] / 2^53 */
+	double ws[2 * ZIG_N]; /* w[i] at i, -w[i] at i + ZIG_N: bit 7 of a draw is the sign */
+	uint64_t k[ZIG_N];    /* x[i+1] / x[i] * 2^53: below it, inside the next layer up */
 } zig;
 static once_flag zig_once = ONCE_FLAG_INIT;
 
@@ -248,6 +249,8 @@ static void zig_init(void)
 	zig.f[ZIG_N] = 1;
 	for (i = 0; i < ZIG_N; i++) {
 		zig.w[i] = zig.x[i] / ZIG_2P53;
+		zig.ws[i] = zig.w[i];
+		zig.ws[i + ZIG_N] = -zig.w[i];
 		zig.k[i] = (uint64_t)(zig.x[i + 1] / zig.x[i] * ZIG_2P53);
 	}
 }
@@ -336,13 +339,10 @@ static void draw(struct sink *k, uint64_t seed)
 		for (b = 0; b < len; b++) {
 			uint64_t u = xoshiro4(&s0, &s1, &s2, &s3), m = u >> 11, bits;
 			int i = (int)(u & (ZIG_N - 1));
-			double z = (double)(int64_t)m * zig.w[i];
+			/* the sign from the table, not a branch that would miss half
+			 * the time: m * -w is -(m * w) exactly */
+			double z = (double)(int64_t)m * zig.ws[u & (2 * ZIG_N - 1)];
 
-			/* bit 7 is the sign: flipped without a branch, which would
-			 * miss half the time (-z exactly) */
-			memcpy(&bits, &z, sizeof(bits));
-			bits ^= (u & 0x80) << 56;
-			memcpy(&z, &bits, sizeof(z));
 			if (__builtin_expect(m >= zig.k[i], 0)) {
 				s[0] = s0;
 				s[1] = s1;
@@ -353,9 +353,9 @@ static void draw(struct sink *k, uint64_t seed)
 				s1 = s[1];
 				s2 = s[2];
 				s3 = s[3];
-				memcpy(&bits, &z, sizeof(bits));
 			}
 			blk[b] = z;
+			memcpy(&bits, &z, sizeof(bits));
 			if (__builtin_expect((bits & ~SIGN) - w_lo <= w_span, 0)) {
 				size_t neg = (size_t)(bits >> 63);
 
@@ -396,14 +396,19 @@ static inline void swap(double *a, double *b)
 	*b = t;
 }
 
-/* Rearranges v so that v[k] is the k-th smallest and nothing before it is
- * larger (Hoare's selection with a median of three). */
+/*
+ * Rearranges v so that v[k] is the k-th smallest, nothing before it larger
+ * and nothing after it smaller: quickselect with a median of three and
+ * Lomuto's partition written without a branch on the comparison (random
+ * draws would make such a branch miss half the time). Each draw is swapped
+ * forward when it is below the pivot, by moving the index, not by a jump.
+ */
 static void select_kth(double *v, size_t n, size_t k)
 {
-	size_t lo = 0, hi = n - 1;
+	size_t lo = 0, hi = n - 1; /* inclusive */
 
 	while (hi > lo) {
-		size_t mid = lo + (hi - lo) / 2, i, j;
+		size_t mid = lo + (hi - lo) / 2, i, store = lo;
 		double pivot;
 
 		if (v[mid] < v[lo])
@@ -412,28 +417,22 @@ static void select_kth(double *v, size_t n, size_t k)
 			swap(&v[hi], &v[lo]);
 		if (v[hi] < v[mid])
 			swap(&v[hi], &v[mid]);
-		pivot = v[mid];
-		i = lo;
-		j = hi;
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				swap(&v[i], &v[j]);
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
+		swap(&v[mid], &v[hi]); /* the median is the pivot, at the end */
+		pivot = v[hi];
+		for (i = lo; i < hi; i++) {
+			double x = v[i];
+
+			v[i] = v[store];
+			v[store] = x;
+			store += x < pivot;
 		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
+		swap(&v[store], &v[hi]); /* v[lo..store) < pivot <= v(store..hi] */
+		if (k == store)
 			return;
+		if (k < store)
+			hi = store - 1;
+		else
+			lo = store + 1;
 	}
 }
 
