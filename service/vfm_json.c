@@ -64,7 +64,8 @@ int vfm_put(json_t *o, const char *key, json_t *v)
 {
 	if (v == NULL)
 		return -1;
-	return json_object_set_new(o, key, v) ? -1 : 0;
+	/* every key is an ASCII literal: no UTF-8 check */
+	return json_object_set_new_nocheck(o, key, v) ? -1 : 0;
 }
 
 int vfm_push(json_t *a, json_t *v)
