@@ -230,6 +230,13 @@ static struct {
 	double w[ZIG_N];      /* x[i] / 2^53 */
 	double ws[2 * ZIG_N]; /* w[i] at i, -w[i] at i + ZIG_N: bit 7 of a draw is the sign */
 	uint64_t k[ZIG_N];    /* x[i+1] / x[i] * 2^53: below it, inside the next layer up */
+	/* In the wedge of layer i, q = -x^2/2 lies in [-x[i]^2/2, -x[i+1]^2/2]
+	 * where exp is convex: above the tangent at the middle, below the
+	 * chord. lo_a + lo_b q and hi_a + hi_b q are those lines moved by a
+	 * relative 1e-9, far more than the rounding of exp (one ulp) and of
+	 * the lines themselves, so y below the first is below exp(q) and y
+	 * above the second is not: exp is needed only in between. */
+	double lo_a[ZIG_N], lo_b[ZIG_N], hi_a[ZIG_N], hi_b[ZIG_N];
 } zig;
 static once_flag zig_once = ONCE_FLAG_INIT;
 
@@ -252,6 +259,16 @@ static void zig_init(void)
 		zig.ws[i] = zig.w[i];
 		zig.ws[i + ZIG_N] = -zig.w[i];
 		zig.k[i] = (uint64_t)(zig.x[i + 1] / zig.x[i] * ZIG_2P53);
+	}
+	for (i = 1; i < ZIG_N; i++) {
+		double q0 = -0.5 * zig.x[i] * zig.x[i], q1 = -0.5 * zig.x[i + 1] * zig.x[i + 1];
+		double qm = 0.5 * (q0 + q1), em = exp(qm), e0 = exp(q0), e1 = exp(q1);
+		double slope = (e1 - e0) / (q1 - q0);
+
+		zig.lo_a[i] = em * (1 - qm) * (1 - 1e-9);
+		zig.lo_b[i] = em * (1 - 1e-9);
+		zig.hi_a[i] = (e0 - slope * q0) * (1 + 1e-9);
+		zig.hi_b[i] = slope * (1 + 1e-9);
 	}
 }
 
@@ -276,8 +293,15 @@ static double zig_slow(uint64_t s[4], int i, double x)
 			} while (y + y < t * t);
 			return x < 0 ? -(ZIG_R + t) : ZIG_R + t;
 		}
-		if (zig.f[i] + unit(s) * (zig.f[i + 1] - zig.f[i]) < exp(-0.5 * x * x))
-			return x;
+		{
+			double y = zig.f[i] + unit(s) * (zig.f[i + 1] - zig.f[i]), q = -0.5 * x * x;
+
+			/* y < exp(q), with exp only when the lines cannot tell */
+			if (y < zig.lo_a[i] + zig.lo_b[i] * q)
+				return x;
+			if (!(y > zig.hi_a[i] + zig.hi_b[i] * q) && y < exp(q))
+				return x;
+		}
 		u = xoshiro(s);
 		i = (int)(u & (ZIG_N - 1));
 		neg = (int)(u >> 7) & 1;
