@@ -487,7 +487,7 @@ static int at_rank(double *out, double *v, size_t n, size_t first, double h)
 	return 0;
 }
 
-#define KEEP_CAP 1024 /* kept draws on the stack: a power of two */
+#define KEEP_CAP 1024 /* kept draws on the stack (8 KiB) */
 
 /*
  * The Monte Carlo on the standard normals: n draws from seed, how many lie
