@@ -212,8 +212,10 @@ struct vfm_mc {
 /*
  * Monte Carlo over the effect (section 7): y_j ~ N(mu_adj, se_adj^2), drawn
  * with xoshiro256** seeded by splitmix64(seed) and the ziggurat method.
- * scratch holds at least draws doubles (NULL: allocated here). Needs has_se
- * and has_bcr in the inputs (WW_EINVALID otherwise); WW_ENOMEM.
+ * scratch, when not NULL, holds at least draws doubles; it is used only for
+ * many draws (over about 30,000) or in the rare case the draws near the
+ * percentiles must all be kept, and NULL allocates then. Needs has_se and
+ * has_bcr in the inputs (WW_EINVALID otherwise); WW_ENOMEM.
  */
 int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct vfm_money_in *in,
                     int draws, uint64_t seed, double *scratch, struct err *e);

@@ -90,7 +90,8 @@ struct ct_score {
 const char *vfm_jstr(const json_t *o, const char *key);
 int vfm_jnum(double *out, const json_t *o, const char *key);
 json_t *vfm_num(double x);
-/* Steal v into o / a; -1 when v is NULL or the set fails (v is released). */
+/* Steal v into o / a; -1 when v is NULL or the set fails (v is released).
+ * key must be valid UTF-8 (it is not checked): the callers pass literals. */
 int vfm_put(json_t *o, const char *key, json_t *v);
 int vfm_push(json_t *a, json_t *v);
 

@@ -64,7 +64,8 @@ int vfm_put(json_t *o, const char *key, json_t *v)
 {
 	if (v == NULL)
 		return -1;
-	return json_object_set_new(o, key, v) ? -1 : 0;
+	/* every key is an ASCII literal: no UTF-8 check */
+	return json_object_set_new_nocheck(o, key, v) ? -1 : 0;
 }
 
 int vfm_push(json_t *a, json_t *v)
@@ -457,7 +458,7 @@ static uint64_t seed_for(const struct ct_score *s, const struct ctx *cx)
 }
 
 /* Sections 6-8 once the evidence is known. */
-static int money_step(struct ct_score *s, const struct ctx *cx, double *scratch, struct err *e)
+static int money_step(struct ct_score *s, const struct ctx *cx, struct err *e)
 {
 	int rc;
 
@@ -496,8 +497,8 @@ static int money_step(struct ct_score *s, const struct ctx *cx, double *scratch,
 	s->seed = seed_for(s, cx);
 	s->p_closed = vfm_p_closed(&s->money, &s->min);
 	if (s->has_se && s->se_adj > 0) {
-		if ((rc = vfm_monte_carlo(&s->mc, &s->money, &s->min, cx->p->draws, s->seed,
-		                          scratch, e)) != 0)
+		if ((rc = vfm_monte_carlo(&s->mc, &s->money, &s->min, cx->p->draws, s->seed, NULL,
+		                          e)) != 0)
 			return rc;
 		s->has_mc = 1;
 	}
@@ -548,7 +549,6 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 	struct ctx cx = {0};
 	const json_t **evs = NULL, *ev, *o;
 	const char **types = NULL;
-	double *scratch = NULL;
 	json_t *arr = NULL;
 	size_t i, j, n_ev = 0, n_types = 0, n_out = 0;
 	int rc = 0;
@@ -575,9 +575,8 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 		n_out +=
 		    json_array_size(json_object_get(json_array_get(evaluations, i), "outcomes"));
 	types = calloc(n_out + 1, sizeof(*types));
-	scratch = malloc((size_t)cx.p->draws * sizeof(*scratch));
 	arr = json_array();
-	if (evs == NULL || types == NULL || scratch == NULL || arr == NULL) {
+	if (evs == NULL || types == NULL || arr == NULL) {
 		rc = err_set(e, WW_ENOMEM, "out of memory scoring %s", cx.id);
 		goto cleanup;
 	}
@@ -608,7 +607,7 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 		s.crime_type = types[i];
 		rc = evidence_step(&s, evs, n_ev, cx.p, e);
 		if (rc == 0)
-			rc = money_step(&s, &cx, scratch, e);
+			rc = money_step(&s, &cx, e);
 		if (rc == 0 && ((obj = vfm_score_to_json(&s, &cx)) == NULL || vfm_push(arr, obj)))
 			rc = err_set(e, WW_ENOMEM, "out of memory writing the score of %s",
 			             s.crime_type);
@@ -620,7 +619,6 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 	arr = NULL;
 cleanup:
 	json_decref(arr);
-	free(scratch);
 	free(types);
 	free(evs);
 	vfm_deflators_free(&cx.defl);

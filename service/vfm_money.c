@@ -12,6 +12,7 @@
 #include "vfm.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
@@ -191,17 +192,24 @@ static inline uint64_t rotl(uint64_t x, int k)
 	return (x << k) | (x >> (64 - k));
 }
 
+/* xoshiro256** on a state in four scalars, which the hot loop keeps in
+ * registers (an array whose address goes to zig_slow would live in memory). */
+static inline uint64_t xoshiro4(uint64_t *s0, uint64_t *s1, uint64_t *s2, uint64_t *s3)
+{
+	uint64_t r = rotl(*s1 * 5, 7) * 9, t = *s1 << 17;
+
+	*s2 ^= *s0;
+	*s3 ^= *s1;
+	*s1 ^= *s2;
+	*s0 ^= *s3;
+	*s2 ^= t;
+	*s3 = rotl(*s3, 45);
+	return r;
+}
+
 static inline uint64_t xoshiro(uint64_t s[4])
 {
-	uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return r;
+	return xoshiro4(&s[0], &s[1], &s[2], &s[3]);
 }
 
 /*
@@ -217,10 +225,18 @@ static inline uint64_t xoshiro(uint64_t s[4])
 #define ZIG_2P53 9007199254740992.0 /* 2^53 */
 
 static struct {
-	double x[ZIG_N + 1]; /* layer i spans [0, x[i]) between f(x[i]) and f(x[i+1]) */
-	double f[ZIG_N + 1]; /* f(x) = exp(-x^2/2) */
-	double w[ZIG_N];     /* x[i] / 2^53 */
-	uint64_t k[ZIG_N];   /* x[i+1] / x[i] * 2^53: below it, inside the next layer up */
+	double x[ZIG_N + 1];  /* layer i spans [0, x[i]) between f(x[i]) and f(x[i+1]) */
+	double f[ZIG_N + 1];  /* f(x) = exp(-x^2/2) */
+	double w[ZIG_N];      /* x[i] / 2^53 */
+	double ws[2 * ZIG_N]; /* w[i] at i, -w[i] at i + ZIG_N: bit 7 of a draw is the sign */
+	uint64_t k[ZIG_N];    /* x[i+1] / x[i] * 2^53: below it, inside the next layer up */
+	/* In the wedge of layer i, q = -x^2/2 lies in [-x[i]^2/2, -x[i+1]^2/2]
+	 * where exp is convex: above the tangent at the middle, below the
+	 * chord. lo_a + lo_b q and hi_a + hi_b q are those lines moved by a
+	 * relative 1e-9, far more than the rounding of exp (one ulp) and of
+	 * the lines themselves, so y below the first is below exp(q) and y
+	 * above the second is not: exp is needed only in between. */
+	double lo_a[ZIG_N], lo_b[ZIG_N], hi_a[ZIG_N], hi_b[ZIG_N];
 } zig;
 static once_flag zig_once = ONCE_FLAG_INIT;
 
@@ -240,7 +256,19 @@ static void zig_init(void)
 	zig.f[ZIG_N] = 1;
 	for (i = 0; i < ZIG_N; i++) {
 		zig.w[i] = zig.x[i] / ZIG_2P53;
+		zig.ws[i] = zig.w[i];
+		zig.ws[i + ZIG_N] = -zig.w[i];
 		zig.k[i] = (uint64_t)(zig.x[i + 1] / zig.x[i] * ZIG_2P53);
+	}
+	for (i = 1; i < ZIG_N; i++) {
+		double q0 = -0.5 * zig.x[i] * zig.x[i], q1 = -0.5 * zig.x[i + 1] * zig.x[i + 1];
+		double qm = 0.5 * (q0 + q1), em = exp(qm), e0 = exp(q0), e1 = exp(q1);
+		double slope = (e1 - e0) / (q1 - q0);
+
+		zig.lo_a[i] = em * (1 - qm) * (1 - 1e-9);
+		zig.lo_b[i] = em * (1 - 1e-9);
+		zig.hi_a[i] = (e0 - slope * q0) * (1 + 1e-9);
+		zig.hi_b[i] = slope * (1 + 1e-9);
 	}
 }
 
@@ -265,8 +293,15 @@ static double zig_slow(uint64_t s[4], int i, double x)
 			} while (y + y < t * t);
 			return x < 0 ? -(ZIG_R + t) : ZIG_R + t;
 		}
-		if (zig.f[i] + unit(s) * (zig.f[i + 1] - zig.f[i]) < exp(-0.5 * x * x))
-			return x;
+		{
+			double y = zig.f[i] + unit(s) * (zig.f[i + 1] - zig.f[i]), q = -0.5 * x * x;
+
+			/* y < exp(q), with exp only when the lines cannot tell */
+			if (y < zig.lo_a[i] + zig.lo_b[i] * q)
+				return x;
+			if (!(y > zig.hi_a[i] + zig.hi_b[i] * q) && y < exp(q))
+				return x;
+		}
 		u = xoshiro(s);
 		i = (int)(u & (ZIG_N - 1));
 		neg = (int)(u >> 7) & 1;
@@ -278,24 +313,101 @@ static double zig_slow(uint64_t s[4], int i, double x)
 	}
 }
 
-/* n standard normals into out. */
-static void draw_normals(double *out, int n, uint64_t seed)
+/*
+ * Where the draws go. Every draw z is counted against thr. A draw with |z|
+ * in [a_lo, a_hi] is kept: a negative one at the front of v, a positive one
+ * at the back; the draws below -a_hi and above a_hi are only counted. Two
+ * windows around the 5th and 95th percentiles keep a few hundred of 10,000
+ * draws without a second pass over them; a_lo = 0, a_hi = infinity keeps
+ * every draw. v has cap slots: draws beyond them are counted in n_lo or n_hi
+ * but not kept, so the caller checks n_lo + n_hi <= cap.
+ */
+struct sink {
+	double thr, a_lo, a_hi; /* 0 <= a_lo <= a_hi */
+	double *v;
+	size_t cap, n;
+	size_t n_lo, n_hi;   /* kept: v[0..n_lo) and v[cap - n_hi..cap) */
+	size_t below, above; /* how many < -a_hi and > a_hi */
+	long hits;           /* how many < thr */
+};
+
+/* Draws are made in blocks, then counted a block at a time, two at once
+ * (GCC vector extensions: SSE2 on x86-64, plain code elsewhere). */
+#define BLOCK 64
+#define SIGN 0x8000000000000000ULL
+typedef double vd2 __attribute__((vector_size(16)));
+typedef long long vl2 __attribute__((vector_size(16)));
+
+/* n = k->n standard normals from seed into k (see struct sink). */
+static void draw(struct sink *k, uint64_t seed)
 {
-	uint64_t s[4], x = seed;
-	int j;
+	const double thr = k->thr;
+	double blk[BLOCK], *top = k->v + k->cap - 1;
+	uint64_t s[4], x = seed, s0, s1, s2, s3, w_lo, w_span;
+	size_t j, b, len, n = k->n, cap = k->cap, n_lo = 0, n_hi = 0;
+	vd2 vthr = {thr, thr}, vlo = {-k->a_hi, -k->a_hi}, vhi = {k->a_hi, k->a_hi};
+	vl2 vhits = {0, 0}, vbelow = {0, 0}, vabove = {0, 0};
 
+	/* the bits of doubles >= 0 are ordered as the doubles are: one unsigned
+	 * comparison tests a_lo <= |z| <= a_hi */
+	memcpy(&w_lo, &k->a_lo, sizeof(w_lo));
+	memcpy(&w_span, &k->a_hi, sizeof(w_span));
+	w_span -= w_lo;
 	call_once(&zig_once, zig_init);
-	for (j = 0; j < 4; j++)
-		s[j] = splitmix64(&x);
-	for (j = 0; j < n; j++) {
-		uint64_t u = xoshiro(s), m = u >> 11;
-		int i = (int)(u & (ZIG_N - 1));
-		double z = (double)(int64_t)m * zig.w[i];
+	s0 = splitmix64(&x);
+	s1 = splitmix64(&x);
+	s2 = splitmix64(&x);
+	s3 = splitmix64(&x);
+	for (j = 0; j < n; j += len) {
+		len = n - j < BLOCK ? n - j : BLOCK;
+		for (b = 0; b < len; b++) {
+			uint64_t u = xoshiro4(&s0, &s1, &s2, &s3), m = u >> 11, bits;
+			int i = (int)(u & (ZIG_N - 1));
+			/* the sign from the table, not a branch that would miss half
+			 * the time: m * -w is -(m * w) exactly */
+			double z = (double)(int64_t)m * zig.ws[u & (2 * ZIG_N - 1)];
 
-		if ((u >> 7) & 1)
-			z = -z;
-		out[j] = m < zig.k[i] ? z : zig_slow(s, i, z);
+			if (__builtin_expect(m >= zig.k[i], 0)) {
+				s[0] = s0;
+				s[1] = s1;
+				s[2] = s2;
+				s[3] = s3;
+				z = zig_slow(s, i, z);
+				s0 = s[0];
+				s1 = s[1];
+				s2 = s[2];
+				s3 = s[3];
+			}
+			blk[b] = z;
+			memcpy(&bits, &z, sizeof(bits));
+			if (__builtin_expect((bits & ~SIGN) - w_lo <= w_span, 0)) {
+				size_t neg = (size_t)(bits >> 63);
+
+				if (n_lo + n_hi < cap) { /* both slots are free */
+					k->v[n_lo] = z;
+					top[-(ptrdiff_t)n_hi] = z;
+				}
+				n_lo += neg;
+				n_hi += 1 - neg;
+			}
+		}
+		for (; b < BLOCK; b++)
+			blk[b] = NAN; /* in no count */
+		for (b = 0; b < BLOCK; b += 2) {
+			vd2 z;
+
+			memcpy(&z, &blk[b], sizeof(z));
+			/* a true comparison is -1 in every bit */
+			vhits -= (vl2)(z < vthr);
+			vbelow -= (vl2)(z < vlo);
+			vabove -= (vl2)(z > vhi);
+		}
 	}
+	k->n_lo = n_lo;
+	k->n_hi = n_hi;
+	k->below = (size_t)(vbelow[0] + vbelow[1]);
+	k->above = (size_t)(vabove[0] + vabove[1]);
+	k->hits = (long)(vhits[0] + vhits[1]);
 }
 
 /* ---- order statistics --------------------------------------------------- */
@@ -308,14 +420,19 @@ static inline void swap(double *a, double *b)
 	*b = t;
 }
 
-/* Rearranges v so that v[k] is the k-th smallest and nothing before it is
- * larger (Hoare's selection with a median of three). */
+/*
+ * Rearranges v so that v[k] is the k-th smallest, nothing before it larger
+ * and nothing after it smaller: quickselect with a median of three and
+ * Lomuto's partition written without a branch on the comparison (random
+ * draws would make such a branch miss half the time). Each draw is swapped
+ * forward when it is below the pivot, by moving the index, not by a jump.
+ */
 static void select_kth(double *v, size_t n, size_t k)
 {
-	size_t lo = 0, hi = n - 1;
+	size_t lo = 0, hi = n - 1; /* inclusive */
 
 	while (hi > lo) {
-		size_t mid = lo + (hi - lo) / 2, i, j;
+		size_t mid = lo + (hi - lo) / 2, i, store = lo;
 		double pivot;
 
 		if (v[mid] < v[lo])
@@ -324,84 +441,106 @@ static void select_kth(double *v, size_t n, size_t k)
 			swap(&v[hi], &v[lo]);
 		if (v[hi] < v[mid])
 			swap(&v[hi], &v[mid]);
-		pivot = v[mid];
-		i = lo;
-		j = hi;
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				swap(&v[i], &v[j]);
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
+		swap(&v[mid], &v[hi]); /* the median is the pivot, at the end */
+		pivot = v[hi];
+		for (i = lo; i < hi; i++) {
+			double x = v[i];
+
+			v[i] = v[store];
+			v[store] = x;
+			store += x < pivot;
 		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
+		swap(&v[store], &v[hi]); /* v[lo..store) < pivot <= v(store..hi] */
+		if (k == store)
 			return;
+		if (k < store)
+			hi = store - 1;
+		else
+			lo = store + 1;
 	}
-}
-
-/* The type-7 value at fractional rank h (0-based) of v[0..n), reordering v. */
-static double at_rank(double *v, size_t n, double h)
-{
-	size_t lo = (size_t)floor(h), i;
-	double lo_v, hi_v;
-
-	select_kth(v, n, lo);
-	lo_v = v[lo];
-	if (lo + 1 >= n || h == (double)lo)
-		return lo_v;
-	hi_v = v[lo + 1];
-	for (i = lo + 2; i < n; i++)
-		if (v[i] < hi_v)
-			hi_v = v[i];
-	return lo_v + (h - (double)lo) * (hi_v - lo_v);
 }
 
 /*
- * The 5th and 95th percentiles (type 7, R's default) of the standard normal
- * draws z[0..n), and how many lie below threshold. One pass moves the draws
- * beyond -/+1.2 (about 11.5 % each side) to the ends; the percentiles are
- * selected within those, where ranks are global ranks. When too few draws
- * lie beyond (small n, or bad luck), the whole array is searched instead:
- * the result is the same, only slower.
+ * The type-7 value at fractional rank h (0-based, over all draws) from the
+ * kept draws v[0..n), whose smallest has rank first among all draws;
+ * reorders v. 0, or -1 when the ranks it needs (floor(h), and floor(h) + 1
+ * unless h is whole) were not kept.
  */
-static void tails(double *z, size_t n, double threshold, long *hits, double *q05, double *q95)
+static int at_rank(double *out, double *v, size_t n, size_t first, double h)
 {
-	const double cut = 1.2;
-	double h05 = (double)(n - 1) * 0.05, h95 = (double)(n - 1) * 0.95;
-	size_t a = 0, b = n, i = 0;
-	long c = 0;
+	size_t lo = (size_t)floor(h), k, i;
+	double frac = h - (double)lo, lo_v, hi_v;
 
-	while (i < b) { /* every draw passes through z[i] once */
-		double v = z[i];
-
-		c += v < threshold;
-		if (v < -cut) {
-			swap(&z[a++], &z[i++]);
-		} else if (v > cut) {
-			swap(&z[--b], &z[i]); /* z[i] is new: look again */
-		} else {
-			i++;
-		}
+	if (lo < first || (k = lo - first) >= n || (frac != 0 && k + 1 >= n))
+		return -1;
+	select_kth(v, n, k);
+	lo_v = v[k];
+	if (frac == 0) {
+		*out = lo_v;
+		return 0;
 	}
-	*hits = c;
-	if ((size_t)floor(h05) + 1 < a)
-		*q05 = at_rank(z, a, h05);
-	else
-		*q05 = at_rank(z, n, h05);
-	if ((size_t)floor(h95) >= b)
-		*q95 = at_rank(z + b, n - b, h95 - (double)b);
-	else
-		*q95 = at_rank(z, n, h95);
+	hi_v = v[k + 1];
+	for (i = k + 2; i < n; i++)
+		if (v[i] < hi_v)
+			hi_v = v[i];
+	*out = lo_v + frac * (hi_v - lo_v);
+	return 0;
+}
+
+#define KEEP_CAP 1024 /* kept draws on the stack (8 KiB) */
+
+/*
+ * The Monte Carlo on the standard normals: n draws from seed, how many lie
+ * below threshold, and their 5th and 95th percentiles (type 7, R's default).
+ * From 1,000 draws on, only the draws in a window of +/- 5 standard errors
+ * (of the sample quantile) around each normal quantile are kept, on the
+ * stack while they fit (n up to about 30,000). In the rare case a percentile
+ * falls outside its window, the same draws are made again and all kept, in
+ * scratch (n slots) or, when scratch is NULL, in memory allocated here.
+ * Either way the result is the same, only the time differs. 0 or WW_ENOMEM.
+ */
+static int percentiles(double *scratch, size_t n, uint64_t seed, double threshold, long *hits,
+                       double *q05, double *q95)
+{
+	const double zq = 1.6448536269514722, dens = 0.10313564037537128; /* z_0.95, phi(z) */
+	double h05 = (double)(n - 1) * 0.05, h95 = (double)(n - 1) * 0.95, keep[KEEP_CAP];
+	double *v = scratch;
+	struct sink k = {.thr = threshold, .n = n};
+
+	if (n >= 1000) {
+		double w = (5 * sqrt(0.05 * 0.95 / (double)n) + 2.0 / (double)n) / dens;
+		double expect = 2 * (double)n * 2 * w * dens; /* kept, both windows */
+
+		k.a_lo = zq - w;
+		k.a_hi = zq + w;
+		if (expect + 8 * sqrt(expect) < KEEP_CAP) {
+			k.v = keep;
+			k.cap = KEEP_CAP;
+		} else {
+			if (v == NULL && (v = malloc(n * sizeof(*v))) == NULL)
+				return WW_ENOMEM;
+			k.v = v;
+			k.cap = n;
+		}
+		draw(&k, seed);
+		if (k.n_lo + k.n_hi <= k.cap && at_rank(q05, k.v, k.n_lo, k.below, h05) == 0 &&
+		    at_rank(q95, k.v + k.cap - k.n_hi, k.n_hi, n - k.above - k.n_hi, h95) == 0)
+			goto done;
+	}
+	if (v == NULL && (v = malloc(n * sizeof(*v))) == NULL)
+		return WW_ENOMEM;
+	k.v = v;
+	k.cap = n;
+	k.a_lo = 0;
+	k.a_hi = INFINITY;
+	draw(&k, seed);
+	at_rank(q05, v, n, 0, h05);
+	at_rank(q95, v, n, 0, h95);
+done:
+	*hits = k.hits;
+	if (v != scratch)
+		free(v);
+	return 0;
 }
 
 /* ---- Monte Carlo -------------------------------------------------------- */
@@ -409,7 +548,7 @@ static void tails(double *z, size_t n, double threshold, long *hits, double *q05
 int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct vfm_money_in *in,
                     int draws, uint64_t seed, double *scratch, struct err *e)
 {
-	double *z = scratch, threshold, q05, q95;
+	double threshold, q05, q95;
 	long hits = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -417,9 +556,6 @@ int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct 
 		return err_set(e, WW_EINVALID, "Monte Carlo needs a standard error and a BCR");
 	if (draws < 1 || draws > VFM_DRAWS_MAX)
 		return err_set(e, WW_EINVALID, "draws %d must be 1 to %d", draws, VFM_DRAWS_MAX);
-	if (z == NULL && (z = malloc((size_t)draws * sizeof(*z))) == NULL)
-		return err_set(e, WW_ENOMEM, "out of memory for %d draws", draws);
-	draw_normals(z, draws, seed);
 	/*
 	 * BCR(y) > 1 <=> y < ln(1 - k), and y = mu + se z, so the count runs on
 	 * the standard normals; k >= 1 (or no benefit at all) means never.
@@ -427,7 +563,8 @@ int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct 
 	threshold = -INFINITY;
 	if (m->has_breakeven && m->breakeven_k < 1)
 		threshold = (log1p(-m->breakeven_k) - in->mu_adj) / in->se_adj;
-	tails(z, (size_t)draws, threshold, &hits, &q05, &q95);
+	if (percentiles(scratch, (size_t)draws, seed, threshold, &hits, &q05, &q95) != 0)
+		return err_set(e, WW_ENOMEM, "out of memory for %d draws", draws);
 	out->draws = draws;
 	out->seed = seed;
 	out->p_bcr_gt_1 = (double)hits / draws;
@@ -436,8 +573,6 @@ int vfm_monte_carlo(struct vfm_mc *out, const struct vfm_money *m, const struct 
 	out->y_p95 = in->mu_adj + in->se_adj * q95;
 	out->bcr_p05 = vfm_bcr_at(m, out->y_p95);
 	out->bcr_p95 = vfm_bcr_at(m, out->y_p05);
-	if (z != scratch)
-		free(z);
 	return 0;
 }
 

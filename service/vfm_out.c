@@ -16,6 +16,16 @@
 
 #include "vfm_internal.h"
 
+/*
+ * A JSON string from text known to be valid UTF-8, skipping jansson's check:
+ * literals, the ASCII notes, and strings read from jansson values (which
+ * jansson keeps valid). Messages that embed truncated input keep the check.
+ */
+static json_t *str(const char *s)
+{
+	return json_string_nocheck(s);
+}
+
 static json_t *opt_long(long v)
 {
 	return v < 0 ? json_null() : json_integer(v);
@@ -28,18 +38,18 @@ static json_t *outcome_json(const struct cand *c)
 
 	if (o == NULL)
 		return NULL;
-	bad |= vfm_put(o, "evaluation", json_string(c->id));
+	bad |= vfm_put(o, "evaluation", str(c->id));
 	bad |= vfm_put(o, "outcome_index", json_integer(c->index));
-	bad |= vfm_put(o, "design", c->design ? json_string(c->design) : json_null());
+	bad |= vfm_put(o, "design", c->design ? str(c->design) : json_null());
 	bad |= vfm_put(o, "quality", json_integer(c->quality));
 	bad |= vfm_put(o, "studies", json_integer(c->studies));
 	bad |= vfm_put(o, "sample_size", opt_long(c->sample));
-	bad |= vfm_put(o, "measure", c->measure ? json_string(c->measure) : json_null());
+	bad |= vfm_put(o, "measure", c->measure ? str(c->measure) : json_null());
 	bad |= vfm_put(o, "y", c->ok ? vfm_num(c->eff.y) : json_null());
 	bad |= vfm_put(o, "s", c->ok && c->eff.has_s ? vfm_num(c->eff.s) : json_null());
 	bad |= vfm_put(o, "approximated", json_boolean(c->eff.approximated));
 	bad |= vfm_put(o, "zero_cell_corrected", json_boolean(c->eff.zero_cell));
-	bad |= vfm_put(o, "note", json_string(c->ok ? c->eff.note : ""));
+	bad |= vfm_put(o, "note", str(c->ok ? c->eff.note : ""));
 	bad |= vfm_put(o, "error", c->ok ? json_null() : json_string(c->error));
 	bad |= vfm_put(o, "in_basis", json_boolean(c->in_basis));
 	bad |= vfm_put(o, "pooled", json_boolean(c->used));
@@ -63,7 +73,7 @@ static json_t *cost_json(const struct cand *c)
 
 	if (o == NULL)
 		return NULL;
-	bad |= vfm_put(o, "evaluation", json_string(c->id));
+	bad |= vfm_put(o, "evaluation", str(c->id));
 	bad |= vfm_put(o, "amount", vfm_num(c->cost));
 	bad |= vfm_put(o, "per", json_deep_copy(json_object_get(co, "per")));
 	bad |= vfm_put(o, "price_year", json_deep_copy(json_object_get(co, "price_year")));
@@ -97,11 +107,11 @@ static int evidence_json(json_t *o, const struct ct_score *s)
 
 		bad |= vfm_push(outs, outcome_json(c));
 		if (c->in_basis)
-			bad |= vfm_push(basis, json_string(c->id));
+			bad |= vfm_push(basis, str(c->id));
 		if (c->used)
-			bad |= vfm_push(pooled, json_string(c->id));
+			bad |= vfm_push(pooled, str(c->id));
 	}
-	bad |= vfm_put(o, "basis_kind", json_string(s->basis_review ? "review" : "primary"));
+	bad |= vfm_put(o, "basis_kind", str(s->basis_review ? "review" : "primary"));
 	bad |= vfm_put(o, "k", json_integer(pl->k));
 	bad |= vfm_put(o, "no_uncertainty", json_boolean(est && pl->no_uncertainty));
 	bad |= vfm_put(o, "mu", est ? vfm_num(pl->mu) : json_null());
@@ -148,19 +158,19 @@ static int prices_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "deflator_base", cx->has_base ? vfm_num(cx->d_base) : json_null());
 	bad |= vfm_put(o, "base_year_interpolated", json_boolean(cx->base_interp));
 	bad |= vfm_put(o, "unit_cost", s->uc ? vfm_num(s->u) : json_null());
-	bad |= vfm_put(o, "unit_cost_unit", unit ? json_string(unit) : json_null());
+	bad |= vfm_put(o, "unit_cost_unit", unit ? str(unit) : json_null());
 	bad |= vfm_put(o, "unit_cost_price_year", s->uc ? json_integer(s->u_year) : json_null());
-	bad |= vfm_put(o, "unit_cost_flag", flag ? json_string(flag) : json_null());
+	bad |= vfm_put(o, "unit_cost_flag", flag ? str(flag) : json_null());
 	bad |= vfm_put(o, "unit_cost_deflator", s->has_u ? vfm_num(s->u_defl) : json_null());
 	bad |= vfm_put(o, "unit_cost_interpolated", json_boolean(s->u_interp));
 	bad |= vfm_put(o, "unit_cost_b", s->has_u ? vfm_num(s->u_b) : json_null());
 	bad |= vfm_put(o, "baseline_rate", s->has_r ? vfm_num(s->bl_rate) : json_null());
 	bad |= vfm_put(o, "baseline_years", s->has_r ? vfm_num(s->bl_years) : json_null());
 	bad |= vfm_put(o, "baseline_per",
-	               s->has_r ? json_string(cx->place ? "area" : "participant") : json_null());
+	               s->has_r ? str(cx->place ? "area" : "participant") : json_null());
 	bad |= vfm_put(o, "r", s->has_r ? vfm_num(s->r) : json_null());
-	bad |= vfm_put(o, "r_source", json_string(s->has_r ? "evaluation" : "none"));
-	bad |= vfm_put(o, "r_evaluation", s->has_r ? json_string(s->bl_from->id) : json_null());
+	bad |= vfm_put(o, "r_source", str(s->has_r ? "evaluation" : "none"));
+	bad |= vfm_put(o, "r_evaluation", s->has_r ? str(s->bl_from->id) : json_null());
 	bad |= vfm_put(o, "costs", costs);
 	if (bad)
 		return -1;
@@ -172,12 +182,12 @@ static int prices_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 		bad |= vfm_push(costs, cost_json(c));
 		any_interp |= c->cost_interp;
 	}
-	bad |= vfm_put(o, "cost_per", json_string(cx->place ? "area-year" : "participant"));
-	bad |= vfm_put(o, "cost_rule", json_string("mean of the basis costs in base-year prices"));
+	bad |= vfm_put(o, "cost_per", str(cx->place ? "area-year" : "participant"));
+	bad |= vfm_put(o, "cost_rule", str("mean of the basis costs in base-year prices"));
 	bad |= vfm_put(o, "cost_b", s->has_c ? vfm_num(s->c_b) : json_null());
 	bad |= vfm_put(o, "interpolated", json_boolean(any_interp));
 	bad |= vfm_put(o, "horizon_years", json_integer(s->horizon));
-	bad |= vfm_put(o, "horizon_source", json_string(s->horizon_source));
+	bad |= vfm_put(o, "horizon_source", str(s->horizon_source));
 	bad |= vfm_put(o, "follow_up_months", opt_long(s->follow_up_months));
 	bad |= vfm_put(o, "decay", vfm_num(cx->p->decay));
 	bad |= vfm_put(o, "discount", vfm_num(cx->p->discount));
@@ -213,19 +223,18 @@ static int result_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "bcr_p95", mc ? vfm_num(s->mc.bcr_p95) : json_null());
 	bad |= vfm_put(o, "draws", mc ? json_integer(s->mc.draws) : json_null());
 	snprintf(seed, sizeof(seed), "%016" PRIx64, s->seed);
-	bad |= vfm_put(o, "seed", mo ? json_string(seed) : json_null());
-	bad |= vfm_put(o, "band", json_string(vfm_band_name(s->band)));
+	bad |= vfm_put(o, "seed", mo ? str(seed) : json_null());
+	bad |= vfm_put(o, "band", str(vfm_band_name(s->band)));
 	bad |= vfm_put(o, "harmful", json_boolean(s->harmful));
-	bad |=
-	    vfm_put(o, "insufficient_reason",
-	            s->n_reasons ? json_string(vfm_reason_name(s->reasons[0].code)) : json_null());
+	bad |= vfm_put(o, "insufficient_reason",
+	               s->n_reasons ? str(vfm_reason_name(s->reasons[0].code)) : json_null());
 	for (t = 0; t < s->n_reasons; t++) {
 		json_t *r = json_object();
 
 		bad |= vfm_push(rs, r);
 		if (r == NULL)
 			break;
-		bad |= vfm_put(r, "code", json_string(vfm_reason_name(s->reasons[t].code)));
+		bad |= vfm_put(r, "code", str(vfm_reason_name(s->reasons[t].code)));
 		bad |= vfm_put(r, "message", json_string(s->reasons[t].msg));
 	}
 	(void)cx;
@@ -239,9 +248,9 @@ json_t *vfm_score_to_json(const struct ct_score *s, const struct ctx *cx)
 
 	if (o == NULL)
 		return NULL;
-	bad |= vfm_put(o, "intervention", json_string(cx->id));
-	bad |= vfm_put(o, "crime_type", json_string(s->crime_type));
-	bad |= vfm_put(o, "level", json_string(cx->level));
+	bad |= vfm_put(o, "intervention", str(cx->id));
+	bad |= vfm_put(o, "crime_type", str(s->crime_type));
+	bad |= vfm_put(o, "level", str(cx->level));
 	bad |= vfm_put(o, "model_version", json_integer(1));
 	if (bad || evidence_json(o, s) || prices_json(o, s, cx) || result_json(o, s, cx)) {
 		json_decref(o);

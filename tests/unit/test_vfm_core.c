@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vfm.h"
@@ -460,6 +461,226 @@ Test(vfm_mc, seeded_and_reproducible)
 	cr_expect(a.p_bcr_gt_1 == b.p_bcr_gt_1 && a.bcr_p05 == b.bcr_p05 && a.bcr_p95 == b.bcr_p95);
 	cr_expect(a.bcr_p05 != d.bcr_p05);
 	cr_expect_eq(vfm_monte_carlo(&a, &m, &c->in, 0, 7, NULL, &e), WW_EINVALID);
+}
+
+/*
+ * A plain transcription of VFM.md "Uncertainty": splitmix64 seeding,
+ * xoshiro256**, the 128-layer ziggurat; then every draw kept, a full sort
+ * and R's type 7. vfm_monte_carlo keeps only the draws near the percentiles
+ * and selects among them: it must give the same numbers bit for bit.
+ */
+struct ref_zig {
+	double x[129], f[129];
+};
+
+static uint64_t ref_splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t ref_rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t ref_next(uint64_t s[4])
+{
+	uint64_t r = ref_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = ref_rotl(s[3], 45);
+	return r;
+}
+
+static double ref_unit(uint64_t s[4])
+{
+	return (double)(int64_t)(ref_next(s) >> 11) * 0x1.0p-53;
+}
+
+static void ref_zig_init(struct ref_zig *z)
+{
+	const double r = 3.442619855899, v = 9.91256303526217e-3;
+	int i;
+
+	z->x[1] = r;
+	z->f[1] = exp(-0.5 * r * r);
+	z->x[0] = v / z->f[1];
+	z->f[0] = 0;
+	for (i = 1; i < 127; i++) {
+		z->x[i + 1] = sqrt(-2 * log(z->f[i] + v / z->x[i]));
+		z->f[i + 1] = exp(-0.5 * z->x[i + 1] * z->x[i + 1]);
+	}
+	z->x[128] = 0;
+	z->f[128] = 1;
+}
+
+static double ref_normal(const struct ref_zig *z, uint64_t s[4])
+{
+	const double r = 3.442619855899, two53 = 9007199254740992.0;
+
+	for (;;) {
+		uint64_t u = ref_next(s), m = u >> 11;
+		int i = (int)(u & 127), neg = (int)(u >> 7) & 1;
+		double x = (double)(int64_t)m * (z->x[i] / two53);
+
+		if (neg)
+			x = -x;
+		if (m < (uint64_t)(z->x[i + 1] / z->x[i] * two53))
+			return x;
+		if (i == 0) {
+			double t, y;
+
+			do {
+				t = -log1p(-ref_unit(s)) / r;
+				y = -log1p(-ref_unit(s));
+			} while (y + y < t * t);
+			return x < 0 ? -(r + t) : r + t;
+		}
+		if (z->f[i] + ref_unit(s) * (z->f[i + 1] - z->f[i]) < exp(-0.5 * x * x))
+			return x;
+	}
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double ref_type7(const double *sorted, size_t n, double p)
+{
+	double h = (double)(n - 1) * p;
+	size_t lo = (size_t)floor(h);
+
+	if (h == (double)lo)
+		return sorted[lo];
+	return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+Test(vfm_mc, equals_a_full_sort)
+{
+	static const int counts[] = {1, 2, 5, 99, 999, 1000, 1001, 2500, 10000, 10007, 200000};
+	struct vfm_money_in in = {
+	    .mu_adj = 0, .se_adj = 1, .has_se = 1, .r = 1, .u_b = 1, .c_b = 0.2, .horizon = 1};
+	struct ref_zig zt;
+	struct vfm_money m;
+	struct err e = {0};
+	double *z = malloc(200000 * sizeof(*z)), threshold;
+	size_t c;
+	int seed;
+
+	cr_assert_not_null(z);
+	ref_zig_init(&zt);
+	cr_assert_eq(vfm_money_compute(&m, &in, &e), 0);
+	threshold = (log1p(-m.breakeven_k) - in.mu_adj) / in.se_adj;
+	for (c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		for (seed = 0; seed < (counts[c] > 20000 ? 3 : 40); seed++) {
+			uint64_t s[4], x = (uint64_t)seed * 1000003u + 17;
+			size_t n = (size_t)counts[c], j;
+			long hits = 0;
+			struct vfm_mc mc;
+
+			for (j = 0; j < 4; j++)
+				s[j] = ref_splitmix(&x);
+			for (j = 0; j < n; j++) {
+				z[j] = ref_normal(&zt, s);
+				hits += z[j] < threshold;
+			}
+			qsort(z, n, sizeof(*z), ref_cmp);
+			cr_assert_eq(vfm_monte_carlo(&mc, &m, &in, counts[c],
+			                             (uint64_t)seed * 1000003u + 17, NULL, &e),
+			             0, "%s", e.msg);
+			/* mu 0, se 1: y is the standard normal draw itself */
+			cr_expect(mc.y_p05 == ref_type7(z, n, 0.05) &&
+			              mc.y_p95 == ref_type7(z, n, 0.95) &&
+			              mc.p_bcr_gt_1 == (double)hits / (double)n,
+			          "%zu draws, seed %d: %a %a %a, sort gives %a %a %a", n, seed,
+			          mc.y_p05, mc.y_p95, mc.p_bcr_gt_1, ref_type7(z, n, 0.05),
+			          ref_type7(z, n, 0.95), (double)hits / (double)n);
+		}
+	}
+	free(z);
+}
+
+Test(vfm_mc, draws_are_pinned)
+{
+	/*
+	 * Regression pins, not expected values from an independent source: the
+	 * figures the Monte Carlo gave at commit fe81c4f (before the percentile
+	 * windows), printed with %a. Stored scores and projections from a stored
+	 * seed rely on the same seed giving the same figures bit for bit. Draw
+	 * counts below 1,000, at the window threshold, odd and large.
+	 */
+	static const struct {
+		int draws;
+		uint64_t seed;
+		double mu, se, c_b;
+		double p, y_p05, y_p95, bcr_p05, bcr_p95;
+	} pins[] = {
+	    {1, 0x1ULL, -0.2, 0.1, 0.3, 0x0p+0, -0x1.364991b7768dep-2, -0x1.364991b7768dep-2,
+	     0x1.be24a4e575d69p-1, 0x1.be24a4e575d69p-1},
+	    {2, 0x2ULL, -0.2, 0.1, 0.3, 0x1p-1, -0x1.84705998d04cfp-2, -0x1.94b589ca5aacp-3,
+	     0x1.3206786afdcecp-1, 0x1.0d622008623b6p+0},
+	    {3, 0x3ULL, 0.1, 0.5, 0.05, 0x1.5555555555555p-1, -0x1.9da79c5700c74p-2,
+	     0x1.9ad169a3e5049p-3, -0x1.1c535b6be664dp+2, 0x1.a9618e8d2a35bp+2},
+	    {7, 0x4ULL, -0.3, 0.2, 0.2, 0x1.2492492492492p-1, -0x1.07045d1f3e6aep-1,
+	     0x1.360567913a554p-4, -0x1.9291b729f3bd7p-2, 0x1.011aa9dd53cd8p+1},
+	    {20, 0x5ULL, -0.2, 0.1, 0.15, 0x1.8p-1, -0x1.aabb86eb448fcp-2, -0x1.c54b6735408ffp-4,
+	     0x1.6597f2fd3bdf9p-1, 0x1.22d1484d3b0b7p+1},
+	    {100, 0x6ULL, -0.25, 0.12, 0.2, 0x1.28f5c28f5c28fp-1, -0x1.ce01346419e2ep-2,
+	     -0x1.2177181024afep-4, 0x1.5d57935bb01dbp-2, 0x1.d0cbac0ec1405p+0},
+	    {999, 0x7ULL, -0.2, 0.1, 0.18, 0x1.ee0fe34c9ee1p-2, -0x1.7545c4e8b25bp-2,
+	     -0x1.660d83e99f88p-6, 0x1.ebe6a8ec22742p-4, 0x1.b273411f5f6c7p+0},
+	    {1000, 0x8ULL, -0.2, 0.1, 0.18, 0x1.f4bc6a7ef9db2p-2, -0x1.7605d01a45591p-2,
+	     -0x1.f712cad637588p-6, 0x1.580c27ffc1c37p-3, 0x1.b32c6f9c1bf37p+0},
+	    {1001, 0x9ULL, -0.2, 0.1, 0.18, 0x1.fe772d4448a1ap-2, -0x1.76fbf4e0b0562p-2,
+	     -0x1.13db756816b9p-5, 0x1.78c18c25c4f1cp-3, 0x1.b419960ae472bp+0},
+	    {4321, 0xaULL, 0.05, 0.3, 0.1, 0x1.2d34505642f29p-2, -0x1.c415358e23788p-2,
+	     0x1.21fb29203b3bep-1, -0x1.e796edbb57824p+2, 0x1.c8dbc2363fb12p+1},
+	    {10000, 0xbULL, -0.205, 0.122, 0.05, 0x1.cdd2f1a9fbe77p-1, -0x1.9ed8739b4dd96p-2,
+	     -0x1.17124c76dbe2p-7, 0x1.5b5bac3f032b3p-3, 0x1.aa5fd364cac63p+2},
+	    {10000, 0xcULL, -0.1, 0.08, 0.1, 0x1.e4dd2f1a9fbe7p-2, -0x1.daca3f94b40c7p-3,
+	     0x1.02ebe9dc866f4p-5, -0x1.48d22dc136b68p-2, 0x1.08db846ac80bbp+1},
+	    {10000, 0xfeedfacecafebeefULL, -0.5, 0.3, 0.3, 0x1.5b22d0e560419p-1,
+	     -0x1.f97a833a96634p-1, -0x1.b2fec7fdb7f8p-8, 0x1.694bb01e0789cp-6,
+	     0x1.0bb156fc36108p+1},
+	    {65536, 0xdULL, -0.2, 0.1, 0.18, 0x1.031p-1, -0x1.76165cd37b269p-2,
+	     -0x1.182f7623a05bp-5, 0x1.7e9116e6d986bp-3, 0x1.b33c635226556p+0},
+	    {1000000, 0xeULL, 0, 1, 0.9, 0x1.625a682b62846p-7, -0x1.a5b0b4cd854aap+0,
+	     0x1.a5e3ec69ecd87p+0, -0x1.2a6d33014b694p+2, 0x1.cb549c29fbf1ep-1},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		struct vfm_money_in in = {.mu_adj = pins[i].mu,
+		                          .se_adj = pins[i].se,
+		                          .has_se = 1,
+		                          .r = 1,
+		                          .u_b = 1,
+		                          .c_b = pins[i].c_b,
+		                          .horizon = 1};
+		struct vfm_money m;
+		struct vfm_mc mc;
+		struct err e = {0};
+
+		cr_assert_eq(vfm_money_compute(&m, &in, &e), 0);
+		cr_assert_eq(vfm_monte_carlo(&mc, &m, &in, pins[i].draws, pins[i].seed, NULL, &e),
+		             0, "%s", e.msg);
+		cr_expect(mc.p_bcr_gt_1 == pins[i].p && mc.y_p05 == pins[i].y_p05 &&
+		              mc.y_p95 == pins[i].y_p95 && mc.bcr_p05 == pins[i].bcr_p05 &&
+		              mc.bcr_p95 == pins[i].bcr_p95,
+		          "pin %zu (%d draws): p %a y %a %a bcr %a %a", i, pins[i].draws,
+		          mc.p_bcr_gt_1, mc.y_p05, mc.y_p95, mc.bcr_p05, mc.bcr_p95);
+	}
 }
 
 Test(vfm_mc, draws_are_standard_normal)
