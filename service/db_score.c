@@ -1,14 +1,23 @@
 /*
  * db_score.c - reading scoring inputs, writing score rows
+ *
+ * A refresh reads the interventions to score with their evaluations in one
+ * query, scores them on several threads (the model is re-entrant; the
+ * reference data and the query result are only read) and streams the rows to
+ * the scores table with COPY, in the query's order, each as soon as it and
+ * those before it are ready. The rows are those one thread would write.
  */
 #include "db_score.h"
 #include "log.h"
 
 #include <libpq-fe.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int env_double(double *v, const char *name, struct err *e)
 {
@@ -91,130 +100,414 @@ int db_score_reference(json_t **out, PGconn *c, struct err *e)
 	return *out ? 0 : WW_EDB;
 }
 
-/* One score object to the row the scores table holds. */
-/* One score object to the scalar columns of its row; the figures travel apart. */
-static json_t *score_row(const json_t *s, const char *iv, int headline)
-{
-	static const char *const columns[] = {"band",
-	                                      "bcr",
-	                                      "npv",
-	                                      "p_bcr_gt1",
-	                                      "bcr_p05",
-	                                      "bcr_p95",
-	                                      "evidence_rating",
-	                                      "pct_change",
-	                                      "harmful",
-	                                      "insufficient_reason"};
-	json_t *row = json_object();
+/* ---- score rows as COPY text ---------------------------------------------- */
 
-	if (row == NULL)
-		return NULL;
-	json_object_set_new(row, "intervention", json_string(iv));
-	json_object_set(row, "crime_type", json_object_get(s, "crime_type"));
-	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++) {
-		json_t *v = json_object_get(s, columns[i]);
-		json_object_set(row, columns[i], v ? v : json_null());
+/* A growing byte buffer; after a failed allocation it stays as it was and
+ * failed is set. */
+struct obuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static int obuf_reserve(struct obuf *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 16384;
+	char *p;
+
+	if (b->failed)
+		return -1;
+	if (b->len + more <= b->cap)
+		return 0;
+	while (cap < b->len + more)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->failed = 1;
+		return -1;
 	}
-	json_object_set_new(row, "headline", json_boolean(headline));
-	return row;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void obuf_add(struct obuf *b, const char *s, size_t n)
+{
+	if (obuf_reserve(b, n) == 0) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	}
+}
+
+/* The letter that follows the backslash when c is written escaped in COPY's
+ * text format, or 0 when c stands for itself. */
+static char copy_escape(char c)
+{
+	switch (c) {
+	case '\\': return '\\';
+	case '\t': return 't';
+	case '\n': return 'n';
+	case '\r': return 'r';
+	default: return 0;
+	}
+}
+
+/* Appends n bytes as (part of) a field of COPY's text format: a backslash,
+ * tab, newline or carriage return would end or change the field, so each is
+ * written as its backslash escape. */
+static void obuf_field(struct obuf *b, const char *s, size_t n)
+{
+	char *o, x;
+
+	if (obuf_reserve(b, 2 * n) < 0)
+		return;
+	o = b->p + b->len;
+	for (size_t i = 0; i < n; i++) {
+		if ((x = copy_escape(s[i])) != 0) {
+			*o++ = '\\';
+			*o++ = x;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	b->len = (size_t)(o - b->p);
+}
+
+static int dump_field(const char *s, size_t n, void *b)
+{
+	obuf_field(b, s, n);
+	return 0;
+}
+
+#define COPY_NULL "\\N"
+#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* A text column, as x->>'key' of the row's JSON gave it before. */
+static void put_text(struct obuf *b, const json_t *v)
+{
+	if (json_is_string(v))
+		obuf_field(b, json_string_value(v), json_string_length(v));
+	else if (v == NULL || json_is_null(v))
+		obuf_add(b, COPY_NULL, 2);
+	else
+		json_dump_callback(v, dump_field, b, DUMP_FLAGS | JSON_ENCODE_ANY);
+}
+
+/* A number column: the number as the JSON text of the row had it, read by
+ * PostgreSQL's own float8 or int4 input. Zero is written "0": the row used to
+ * pass through numeric, which has no negative zero. */
+static void put_number(struct obuf *b, const json_t *v, const char *if_null)
+{
+	if (json_is_real(v) && json_real_value(v) == 0)
+		obuf_add(b, "0", 1);
+	else if (json_is_number(v))
+		json_dump_callback(v, dump_field, b, DUMP_FLAGS | JSON_ENCODE_ANY);
+	else
+		obuf_add(b, if_null, strlen(if_null));
+}
+
+static void put_bool(struct obuf *b, int v)
+{
+	obuf_add(b, v ? "t" : "f", 1);
+}
+
+/* What every row of one refresh shares, as COPY fields. */
+struct row_common {
+	const char *run; /* the run id, or \N */
+	struct obuf params;
+};
+
+/*
+ * One score object as a line of COPY scores (COPY_COLUMNS): the scalar columns
+ * from the score's keys, the figures the whole object as compact JSON.
+ */
+#define COPY_COLUMNS                                                                               \
+	"intervention, crime_type, run_id, params, figures, band, bcr, npv, p_bcr_gt1, bcr_p05,"   \
+	" bcr_p95, evidence_rating, pct_change, harmful, insufficient_reason, headline"
+
+static void put_row(struct obuf *b, const json_t *s, const char *iv, int headline,
+                    const struct row_common *rc)
+{
+	static const char *const reals[] = {"bcr", "npv", "p_bcr_gt1", "bcr_p05", "bcr_p95"};
+	const json_t *harmful = json_object_get(s, "harmful");
+
+	obuf_field(b, iv, strlen(iv));
+	obuf_add(b, "\t", 1);
+	put_text(b, json_object_get(s, "crime_type"));
+	obuf_add(b, "\t", 1);
+	obuf_add(b, rc->run, strlen(rc->run));
+	obuf_add(b, "\t", 1);
+	obuf_add(b, rc->params.p, rc->params.len);
+	obuf_add(b, "\t", 1);
+	json_dump_callback(s, dump_field, b, DUMP_FLAGS);
+	obuf_add(b, "\t", 1);
+	put_text(b, json_object_get(s, "band"));
+	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+		obuf_add(b, "\t", 1);
+		put_number(b, json_object_get(s, reals[i]), COPY_NULL);
+	}
+	obuf_add(b, "\t", 1);
+	put_number(b, json_object_get(s, "evidence_rating"), "0");
+	obuf_add(b, "\t", 1);
+	put_number(b, json_object_get(s, "pct_change"), COPY_NULL);
+	obuf_add(b, "\t", 1);
+	put_bool(b, json_is_true(harmful));
+	obuf_add(b, "\t", 1);
+	put_text(b, json_object_get(s, "insufficient_reason"));
+	obuf_add(b, "\t", 1);
+	put_bool(b, headline);
+	obuf_add(b, "\n", 1);
+}
+
+/* ---- scoring on several threads ------------------------------------------ */
+
+/* One intervention's result: its rows as COPY text, or why it failed. */
+struct slot {
+	struct obuf rows;
+	int n_rows;
+	int rc;
+	int done; /* under job.lock */
+	struct err e;
+};
+
+/*
+ * The interventions to score (the rows of r) and the slots their results go
+ * to. Workers take the next index from next and only read r, ref and p, so
+ * each intervention is scored exactly as a single thread would score it;
+ * the caller writes the slots in index order.
+ */
+struct job {
+	PGresult *r;
+	int n;
+	const json_t *ref;
+	const struct vfm_params *p;
+	const struct row_common *common;
+	struct slot *slots;
+	atomic_int next;
+	atomic_int stop; /* the caller gave up: take no more */
+	pthread_mutex_t lock;
+	pthread_cond_t ready; /* a slot is done */
+};
+
+/* Scores row i of the job into its slot. Can be called on any thread. */
+static void score_slot(struct job *j, int i)
+{
+	struct slot *sl = &j->slots[i];
+	const char *id = PQgetvalue(j->r, i, 0);
+	json_t *iv = NULL, *evs = NULL, *scores = NULL;
+	struct err se = {0};
+	int rc;
+
+	if ((iv = load_text(j->r, i, 1, &sl->e)) == NULL ||
+	    (evs = load_text(j->r, i, 2, &sl->e)) == NULL) {
+		sl->rc = WW_EDB;
+		goto cleanup;
+	}
+	if ((rc = vfm_score_intervention(&scores, iv, evs, j->ref, j->p, &se)) < 0) {
+		sl->rc = err_set(&sl->e, rc, "could not score intervention \"%s\": %s", id, se.msg);
+		goto cleanup;
+	}
+	const json_t *head = vfm_headline(scores);
+	for (size_t k = 0; k < json_array_size(scores); k++) {
+		const json_t *s = json_array_get(scores, k);
+		put_row(&sl->rows, s, id, s == head, j->common);
+		sl->n_rows++;
+	}
+	if (sl->rows.failed)
+		sl->rc =
+		    err_set(&sl->e, WW_ENOMEM, "out of memory writing the scores of \"%s\"", id);
+cleanup:
+	json_decref(iv);
+	json_decref(evs);
+	json_decref(scores);
+}
+
+static void *score_worker(void *arg)
+{
+	struct job *j = arg;
+	int i;
+
+	while (!atomic_load(&j->stop) && (i = atomic_fetch_add(&j->next, 1)) < j->n) {
+		score_slot(j, i);
+		pthread_mutex_lock(&j->lock);
+		j->slots[i].done = 1;
+		pthread_cond_signal(&j->ready);
+		pthread_mutex_unlock(&j->lock);
+	}
+	return NULL;
+}
+
+#define SCORE_THREADS_MAX 16
+#define SCORE_THREADS_MIN_WORK 32 /* fewer interventions are scored on one thread */
+
+/* How many threads score n interventions: WHATWORKS_SCORE_THREADS when set
+ * (for tests and tuning), else one per online CPU. */
+static int score_threads(int *out, int n, struct err *e)
+{
+	int t = 0, rc;
+	long cpus;
+
+	if ((rc = env_int(&t, "WHATWORKS_SCORE_THREADS", e)) < 0)
+		return rc;
+	if (t == 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		t = n < SCORE_THREADS_MIN_WORK || cpus < 1 ? 1 : (int)cpus;
+	}
+	if (t > SCORE_THREADS_MAX)
+		t = SCORE_THREADS_MAX;
+	*out = t < n ? t : (n > 0 ? n : 1);
+	return 0;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+static int copy_error(PGconn *c, PGresult *res, struct err *e)
+{
+	char msg[512];
+	size_t n;
+
+	snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	return err_set(e, WW_EDB, "could not write scores: %s", msg);
+}
+
+/* Ends the COPY in progress, with abort_msg to make the server drop it; reads
+ * its outcome. */
+static int copy_end(PGconn *c, const char *abort_msg, struct err *e)
+{
+	PGresult *res;
+	int rc = 0;
+
+	if (PQputCopyEnd(c, abort_msg) != 1)
+		rc = copy_error(c, NULL, e);
+	while ((res = PQgetResult(c)) != NULL) {
+		if (rc == 0 && abort_msg == NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = copy_error(c, res, e);
+		PQclear(res);
+	}
+	return rc;
 }
 
 /*
- * Writes the rows. The scalar columns travel as one jsonb array, the figures
- * as a json array in the same order (json, not jsonb: PostgreSQL only checks
- * its syntax instead of converting every number, which was most of the cost
- * of writing 3,000 scores), and the parameters once.
+ * Scores every row of the job and streams the lines to the COPY in progress on
+ * c in row order, each as soon as it and those before it are ready. On the
+ * first failure (in row order: the same one a single thread would meet) the
+ * COPY is aborted and e says why. *rows receives the lines written, *scored
+ * the time the last one was.
  */
-static int write_rows(PGconn *c, long long run_id, const json_t *rows, const json_t *figs,
-                      const char *params_text, const json_t *ids, int all, struct err *e)
+static int score_and_copy(PGconn *c, struct job *j, int threads, size_t *rows,
+                          struct timespec *scored, struct err *e)
 {
-	char run[24], *rows_text = NULL, *ids_text = NULL, *figs_text = NULL;
-	PGresult *r;
-	int rc = 0;
+	pthread_t tid[SCORE_THREADS_MAX];
+	int started = 0, rc = 0;
 
-	snprintf(run, sizeof(run), "%lld", run_id);
-	rows_text = json_dumps(rows, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	ids_text = json_dumps(ids, JSON_COMPACT);
-	figs_text = json_dumps(figs, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	if (rows_text == NULL || ids_text == NULL || figs_text == NULL) {
-		rc = err_set(e, WW_ENOMEM, "out of memory");
-		goto cleanup;
+	for (; threads > 1 && started < threads; started++)
+		if (pthread_create(&tid[started], NULL, score_worker, j) != 0)
+			break;
+	for (int i = 0; i < j->n && rc == 0; i++) {
+		struct slot *sl = &j->slots[i];
+
+		if (started == 0) {
+			score_slot(j, i);
+		} else {
+			pthread_mutex_lock(&j->lock);
+			while (!sl->done)
+				pthread_cond_wait(&j->ready, &j->lock);
+			pthread_mutex_unlock(&j->lock);
+		}
+		if (sl->rc < 0)
+			rc = err_set(e, sl->rc, "%s", sl->e.msg);
+		else if (sl->rows.len > 0 && PQputCopyData(c, sl->rows.p, (int)sl->rows.len) != 1)
+			rc = copy_error(c, NULL, e);
+		*rows += (size_t)sl->n_rows;
+		free(sl->rows.p);
+		sl->rows = (struct obuf){0};
 	}
-	const char *dp[2] = {all ? "t" : "f", ids_text};
+	clock_gettime(CLOCK_MONOTONIC, scored);
+	atomic_store(&j->stop, 1);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	if (rc < 0) {
+		copy_end(c, "scoring failed", e);
+		return rc;
+	}
+	return copy_end(c, NULL, e);
+}
+
+/*
+ * Deletes the scores to replace (every one, or those of the touched ids, which
+ * include every intervention about to be scored) and streams the new rows in.
+ */
+static int write_scores(PGconn *c, struct job *j, int threads, const char *touched_text, int all,
+                        size_t *rows, struct timespec *scored, struct err *e)
+{
+	const char *dp[2] = {all ? "t" : "f", touched_text};
+	PGresult *r;
+
 	/* two statements, not "$1 OR ...", so the partial case uses the index */
 	r = db_query(c, e, "delete old scores",
 	             all ? "DELETE FROM scores WHERE $1::bool AND $2::jsonb IS NOT NULL"
 	                 : "DELETE FROM scores WHERE NOT $1::bool AND intervention = ANY"
 	                   " (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
 	             2, dp);
-	if (r == NULL) {
-		rc = WW_EDB;
-		goto cleanup;
+	if (r == NULL)
+		return WW_EDB;
+	PQclear(r);
+	if (j->n == 0)
+		return 0;
+	r = PQexec(c, "COPY scores (" COPY_COLUMNS ") FROM STDIN");
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		int rc = copy_error(c, r, e);
+		PQclear(r);
+		return rc;
 	}
 	PQclear(r);
-	const char *ip[4] = {run, rows_text, figs_text, params_text};
-	r = db_query(
-	    c, e, "write scores",
-	    "INSERT INTO scores (intervention, crime_type, run_id, params, figures, band, bcr,"
-	    " npv, p_bcr_gt1, bcr_p05, bcr_p95, evidence_rating, pct_change, harmful,"
-	    " insufficient_reason, headline)"
-	    " SELECT x->>'intervention', x->>'crime_type',"
-	    " CASE WHEN $1::bigint > 0 THEN $1::bigint ELSE"
-	    "  (SELECT max(id) FROM import_runs WHERE status = 'succeeded'"
-	    "   AND mode IS DISTINCT FROM 'unchanged') END,"
-	    " $4::jsonb, f.figures,"
-	    " x->>'band', (x->>'bcr')::float8, (x->>'npv')::float8,"
-	    " (x->>'p_bcr_gt1')::float8, (x->>'bcr_p05')::float8, (x->>'bcr_p95')::float8,"
-	    " coalesce((x->>'evidence_rating')::int, 0), (x->>'pct_change')::float8,"
-	    " coalesce((x->>'harmful')::bool, false), x->>'insufficient_reason',"
-	    " (x->>'headline')::bool"
-	    " FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(x, n)"
-	    " JOIN json_array_elements($3::json) WITH ORDINALITY AS f(figures, n) USING (n)",
-	    4, ip);
-	if (r == NULL) {
-		rc = WW_EDB;
-		goto cleanup;
+	return score_and_copy(c, j, threads, rows, scored, e);
+}
+
+/* The run_id column: run_id, or for 0 the current evidence version. */
+static int run_field(char *out, size_t size, PGconn *c, long long run_id, struct err *e)
+{
+	PGresult *r;
+
+	if (run_id > 0) {
+		snprintf(out, size, "%lld", run_id);
+		return 0;
 	}
+	r = db_query(c, e, "find the evidence version",
+	             "SELECT max(id) FROM import_runs WHERE status = 'succeeded'"
+	             " AND mode IS DISTINCT FROM 'unchanged'",
+	             0, NULL);
+	if (r == NULL)
+		return WW_EDB;
+	/* none: the NOT NULL column refuses the rows, as it always did */
+	snprintf(out, size, "%s", PQgetisnull(r, 0, 0) ? COPY_NULL : PQgetvalue(r, 0, 0));
 	PQclear(r);
-	/* every stored score now uses these parameters (a change rescored them all) */
-	const char *pp[1] = {params_text};
-	r = db_query(c, e, "record the scoring parameters",
-	             "INSERT INTO score_params (id, params) VALUES (1, $1::jsonb)"
-	             " ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params",
-	             1, pp);
-	if (r == NULL) {
-		rc = WW_EDB;
-		goto cleanup;
-	}
-	PQclear(r);
-cleanup:
-	free(rows_text);
-	free(ids_text);
-	free(figs_text);
-	return rc;
+	return 0;
 }
 
 int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all, int *rescored,
                      struct err *e)
 {
 	struct vfm_params p;
-	json_t *params = NULL, *ref = NULL, *rows = NULL, *figs = NULL, *ids = NULL;
-	char *params_text = NULL, *touched_text = NULL;
+	struct row_common common = {0};
+	struct job j = {0};
+	json_t *params = NULL, *ref = NULL;
+	char *params_text = NULL, *touched_text = NULL, run[24];
 	PGresult *r = NULL;
-	struct timespec t0, t1, t2;
-	int rc;
+	struct timespec t0, t1, t2, t_scored;
+	size_t rows = 0;
+	int rc, threads = 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	t1 = t0;
 	if (rescored)
 		*rescored = 0;
 	if ((rc = score_params_load(&p, e)) < 0)
 		return rc;
 	if ((params = vfm_params_to_json(&p)) == NULL ||
-	    (params_text = json_dumps(params, JSON_COMPACT | JSON_REAL_PRECISION(15))) == NULL ||
-	    (touched_text = touched ? json_dumps(touched, JSON_COMPACT) : strdup("[]")) == NULL ||
-	    (rows = json_array()) == NULL || (figs = json_array()) == NULL ||
-	    (ids = json_array()) == NULL) {
+	    (params_text = json_dumps(params, DUMP_FLAGS)) == NULL ||
+	    (touched_text = touched ? json_dumps(touched, JSON_COMPACT) : strdup("[]")) == NULL) {
 		rc = err_set(e, WW_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -232,14 +525,17 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 		PQclear(r);
 		r = NULL;
 	}
-	if ((rc = db_score_reference(&ref, c, e)) < 0)
+	if ((rc = db_score_reference(&ref, c, e)) < 0 ||
+	    (rc = run_field(run, sizeof(run), c, run_id, e)) < 0)
 		goto cleanup;
 	const char *ip[2] = {all ? "t" : "f", touched_text};
+	/* the evaluations as one JSON array built from their text: jsonb_agg
+	 * would rebuild every body as jsonb first; the model sorts them itself */
 	r = db_query(
 	    c, e, "read the evidence to score",
-	    "SELECT i.id, i.body::text, coalesce((SELECT jsonb_agg(v.body ORDER BY v.id)"
-	    "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL),"
-	    "  '[]')::text"
+	    "SELECT i.id, i.body::text, (SELECT '[' || coalesce(string_agg(v.body::text, ','"
+	    "  ORDER BY v.id COLLATE \"C\"), '') || ']'"
+	    "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL)"
 	    " FROM interventions i WHERE i.valid_to IS NULL"
 	    " AND ($1::bool OR i.id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))))"
 	    " ORDER BY i.id",
@@ -249,55 +545,55 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 		goto cleanup;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *id = PQgetvalue(r, i, 0);
-		json_t *iv = load_text(r, i, 1, e), *evs = load_text(r, i, 2, e), *scores = NULL;
-		struct err se = {0};
-
-		if (iv == NULL || evs == NULL) {
-			json_decref(iv);
-			json_decref(evs);
-			rc = WW_EDB;
-			goto cleanup;
-		}
-		rc = vfm_score_intervention(&scores, iv, evs, ref, &p, &se);
-		json_decref(iv);
-		json_decref(evs);
-		if (rc < 0) {
-			rc = err_set(e, rc, "could not score intervention \"%s\": %s", id, se.msg);
-			goto cleanup;
-		}
-		const json_t *head = vfm_headline(scores);
-		for (size_t k = 0; k < json_array_size(scores); k++) {
-			const json_t *s = json_array_get(scores, k);
-			json_array_append_new(rows, score_row(s, id, s == head));
-			json_array_append(figs, (json_t *)s);
-		}
-		json_array_append_new(ids, json_string(id));
-		json_decref(scores);
+	common.run = run;
+	obuf_field(&common.params, params_text, strlen(params_text));
+	j.r = r;
+	j.n = PQntuples(r);
+	j.ref = ref;
+	j.p = &p;
+	j.common = &common;
+	if (common.params.failed || (j.slots = calloc((size_t)j.n + 1, sizeof(*j.slots))) == NULL) {
+		rc = err_set(e, WW_ENOMEM, "out of memory");
+		goto cleanup;
 	}
-	/* touched ids that no longer exist lose their scores too */
-	for (size_t k = 0; touched && k < json_array_size(touched); k++)
-		json_array_append(ids, json_array_get(touched, k));
-	struct timespec t_write;
-	clock_gettime(CLOCK_MONOTONIC, &t_write);
-	rc = write_rows(c, run_id, rows, figs, params_text, ids, all, e);
-	if (rc == 0 && rescored)
-		*rescored = PQntuples(r);
+	if ((rc = score_threads(&threads, j.n, e)) < 0)
+		goto cleanup;
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.ready, NULL);
+	t_scored = t1;
+	rc = write_scores(c, &j, threads, touched_text, all, &rows, &t_scored, e);
+	pthread_cond_destroy(&j.ready);
+	pthread_mutex_destroy(&j.lock);
+	if (rc < 0)
+		goto cleanup;
+	/* every stored score now uses these parameters (a change rescored them all) */
+	const char *pp[1] = {params_text};
+	PGresult *u = db_query(c, e, "record the scoring parameters",
+	                       "INSERT INTO score_params (id, params) VALUES (1, $1::jsonb)"
+	                       " ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params",
+	                       1, pp);
+	if (u == NULL) {
+		rc = WW_EDB;
+		goto cleanup;
+	}
+	PQclear(u);
+	if (rescored)
+		*rescored = j.n;
 	clock_gettime(CLOCK_MONOTONIC, &t2);
-	if (rc == 0)
-		log_info("scored",
-		         "run=%lld interventions=%d rows=%zu all=%d read_ms=%.1f score_ms=%.1f "
-		         "total_ms=%.1f",
-		         run_id, PQntuples(r), json_array_size(rows), all, ms_between(&t0, &t1),
-		         ms_between(&t1, &t_write), ms_between(&t0, &t2));
+	log_info("scored",
+	         "run=%lld interventions=%d rows=%zu all=%d threads=%d read_ms=%.1f score_ms=%.1f "
+	         "total_ms=%.1f",
+	         run_id, j.n, rows, all, threads, ms_between(&t0, &t1), ms_between(&t1, &t_scored),
+	         ms_between(&t0, &t2));
 cleanup:
+	if (j.slots != NULL)
+		for (int i = 0; i < j.n; i++)
+			free(j.slots[i].rows.p);
+	free(j.slots);
+	free(common.params.p);
 	PQclear(r);
 	json_decref(params);
 	json_decref(ref);
-	json_decref(rows);
-	json_decref(figs);
-	json_decref(ids);
 	free(params_text);
 	free(touched_text);
 	return rc;
