@@ -12,7 +12,6 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,8 +259,10 @@ static void put_row(struct obuf *b, const json_t *s, const char *iv, int headlin
 
 /* ---- scoring on several threads ------------------------------------------ */
 
-/* One intervention's result: its rows as COPY text, or why it failed. */
+/* One intervention: its row of the read query until it is scored, then its
+ * score rows as COPY text or why it failed. */
 struct slot {
+	PGresult *row;
 	struct obuf rows;
 	int n_rows;
 	int rc;
@@ -269,36 +270,64 @@ struct slot {
 	struct err e;
 };
 
+#define SLOT_BLOCK 256 /* slots are allocated in blocks so they never move */
+
 /*
- * The interventions to score (the rows of r) and the slots their results go
- * to. Workers take the next index from next and only read r, ref and p, so
- * each intervention is scored exactly as a single thread would score it;
- * the caller writes the slots in index order.
+ * The interventions of one refresh, read one row at a time while workers
+ * score those already read. Workers only read their row, ref and p, so each
+ * intervention is scored exactly as a single thread would score it; the
+ * caller writes the slots in row order.
  */
 struct job {
-	PGresult *r;
-	int n;
 	const json_t *ref;
 	const struct vfm_params *p;
 	const struct row_common *common;
-	struct slot *slots;
-	atomic_int next;
-	atomic_int stop; /* the caller gave up: take no more */
 	pthread_mutex_t lock;
+	pthread_cond_t more;  /* a row was read, the reading ended, or stop */
 	pthread_cond_t ready; /* a slot is done */
+	/* under lock: */
+	struct slot **blocks;
+	int n_blocks;
+	int n;        /* rows read */
+	int read_all; /* n is final */
+	int next;     /* the row the next worker takes */
+	int stop;     /* the caller gave up: take no more */
 };
 
-/* Scores row i of the job into its slot. Can be called on any thread. */
-static void score_slot(struct job *j, int i)
+/* Slot i (< n). The blocks array only changes while rows are read: lock. */
+static struct slot *slot_at(struct job *j, int i)
 {
-	struct slot *sl = &j->slots[i];
-	const char *id = PQgetvalue(j->r, i, 0);
+	return &j->blocks[i / SLOT_BLOCK][i % SLOT_BLOCK];
+}
+
+/* Appends a read row as slot n; WW_ENOMEM. Under lock. */
+static int slot_add(struct job *j, PGresult *row)
+{
+	if (j->n == j->n_blocks * SLOT_BLOCK) {
+		struct slot **b = realloc(j->blocks, (size_t)(j->n_blocks + 1) * sizeof(*b));
+
+		if (b == NULL)
+			return WW_ENOMEM;
+		j->blocks = b;
+		if ((b[j->n_blocks] = calloc(SLOT_BLOCK, sizeof(**b))) == NULL)
+			return WW_ENOMEM;
+		j->n_blocks++;
+	}
+	slot_at(j, j->n)->row = row;
+	j->n++;
+	return 0;
+}
+
+/* Scores a slot's row into its rows. Can be called on any thread. */
+static void score_slot(struct job *j, struct slot *sl)
+{
+	const char *id = PQgetvalue(sl->row, 0, 0);
 	json_t *iv = NULL, *evs = NULL, *scores = NULL;
 	struct err se = {0};
 	int rc;
 
-	if ((iv = load_text(j->r, i, 1, &sl->e)) == NULL ||
-	    (evs = load_text(j->r, i, 2, &sl->e)) == NULL) {
+	if ((iv = load_text(sl->row, 0, 1, &sl->e)) == NULL ||
+	    (evs = load_text(sl->row, 0, 2, &sl->e)) == NULL) {
 		sl->rc = WW_EDB;
 		goto cleanup;
 	}
@@ -319,48 +348,83 @@ cleanup:
 	json_decref(iv);
 	json_decref(evs);
 	json_decref(scores);
+	PQclear(sl->row);
+	sl->row = NULL;
 }
 
 static void *score_worker(void *arg)
 {
 	struct job *j = arg;
-	int i;
+	struct slot *sl;
 
-	while (!atomic_load(&j->stop) && (i = atomic_fetch_add(&j->next, 1)) < j->n) {
-		score_slot(j, i);
-		pthread_mutex_lock(&j->lock);
-		j->slots[i].done = 1;
-		pthread_cond_signal(&j->ready);
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		while (!j->stop && j->next >= j->n && !j->read_all)
+			pthread_cond_wait(&j->more, &j->lock);
+		if (j->stop || j->next >= j->n)
+			break;
+		sl = slot_at(j, j->next++);
 		pthread_mutex_unlock(&j->lock);
+		score_slot(j, sl);
+		pthread_mutex_lock(&j->lock);
+		sl->done = 1;
+		pthread_cond_signal(&j->ready);
 	}
+	pthread_mutex_unlock(&j->lock);
 	return NULL;
 }
 
 #define SCORE_THREADS_MAX 16
 #define SCORE_THREADS_MIN_WORK 32 /* fewer interventions are scored on one thread */
 
-/* How many threads score n interventions: WHATWORKS_SCORE_THREADS when set
- * (for tests and tuning), else one per online CPU. */
-static int score_threads(int *out, int n, struct err *e)
+/* The workers of a job: none while the calling thread scores alone. */
+struct crew {
+	int want;     /* threads to start */
+	int min_rows; /* once this many rows are read */
+	int started;
+	pthread_t tid[SCORE_THREADS_MAX];
+};
+
+/* How many threads score: WHATWORKS_SCORE_THREADS when set (for tests and
+ * tuning), else one per online CPU once there are enough interventions. */
+static int crew_init(struct crew *w, struct err *e)
 {
 	int t = 0, rc;
 	long cpus;
 
+	memset(w, 0, sizeof(*w));
 	if ((rc = env_int(&t, "WHATWORKS_SCORE_THREADS", e)) < 0)
 		return rc;
-	if (t == 0) {
-		cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		t = n < SCORE_THREADS_MIN_WORK || cpus < 1 ? 1 : (int)cpus;
-	}
-	if (t > SCORE_THREADS_MAX)
-		t = SCORE_THREADS_MAX;
-	*out = t < n ? t : (n > 0 ? n : 1);
+	w->min_rows = t > 0 ? 1 : SCORE_THREADS_MIN_WORK;
+	if (t == 0)
+		t = (cpus = sysconf(_SC_NPROCESSORS_ONLN)) > 1 ? (int)cpus : 1;
+	w->want = t > SCORE_THREADS_MAX ? SCORE_THREADS_MAX : t;
 	return 0;
 }
 
-/* ---- writing -------------------------------------------------------------- */
+static void crew_start(struct crew *w, struct job *j)
+{
+	while (w->want > 1 && w->started < w->want &&
+	       pthread_create(&w->tid[w->started], NULL, score_worker, j) == 0)
+		w->started++;
+	w->want = 0; /* started what could be: a thread that would not start is not retried */
+}
 
-static int copy_error(PGconn *c, PGresult *res, struct err *e)
+/* Makes the workers take no more rows and waits for them. */
+static void crew_stop(struct crew *w, struct job *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->stop = 1;
+	pthread_cond_broadcast(&j->more);
+	pthread_mutex_unlock(&j->lock);
+	for (int t = 0; t < w->started; t++)
+		pthread_join(w->tid[t], NULL);
+	w->started = 0;
+}
+
+/* ---- reading and writing -------------------------------------------------- */
+
+static int conn_error(PGconn *c, PGresult *res, const char *what, struct err *e)
 {
 	char msg[512];
 	size_t n;
@@ -369,7 +433,59 @@ static int copy_error(PGconn *c, PGresult *res, struct err *e)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
-	return err_set(e, WW_EDB, "could not write scores: %s", msg);
+	return err_set(e, WW_EDB, "could not %s: %s", what, msg);
+}
+
+/*
+ * Reads the interventions to score with their evaluations, one row at a time,
+ * into the job's slots; starts the crew once there are enough. The
+ * evaluations come as one JSON array built from their text (jsonb_agg would
+ * rebuild every body as jsonb first); the model sorts them itself.
+ */
+static int read_rows(PGconn *c, struct job *j, struct crew *w, int all, const char *touched_text,
+                     struct err *e)
+{
+	const char *ip[2] = {all ? "t" : "f", touched_text};
+	const char *what = "read the evidence to score";
+	PGresult *res;
+	int rc = 0;
+
+	if (!PQsendQueryParams(
+	        c,
+	        "SELECT i.id, i.body::text, (SELECT '[' || coalesce(string_agg(v.body::text, ','"
+	        "  ORDER BY v.id COLLATE \"C\"), '') || ']'"
+	        "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL)"
+	        " FROM interventions i WHERE i.valid_to IS NULL"
+	        " AND ($1::bool OR i.id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))))"
+	        " ORDER BY i.id",
+	        2, NULL, ip, NULL, NULL, 0))
+		return conn_error(c, NULL, what, e);
+	if (!PQsetSingleRowMode(c))
+		rc = conn_error(c, NULL, what, e);
+	while ((res = PQgetResult(c)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && rc == 0) {
+			pthread_mutex_lock(&j->lock);
+			if ((rc = slot_add(j, res)) < 0)
+				err_set(e, rc, "out of memory");
+			else
+				pthread_cond_signal(&j->more);
+			pthread_mutex_unlock(&j->lock);
+			if (rc == 0 && w->want > 0 && j->n >= w->min_rows)
+				crew_start(w, j);
+			if (rc == 0)
+				continue;
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && rc == 0) {
+			rc = conn_error(c, res, what, e);
+		}
+		PQclear(res);
+	}
+	pthread_mutex_lock(&j->lock);
+	j->read_all = 1;
+	pthread_cond_broadcast(&j->more);
+	pthread_mutex_unlock(&j->lock);
+	return rc;
 }
 
 /* Ends the COPY in progress, with abort_msg to make the server drop it; reads
@@ -380,36 +496,32 @@ static int copy_end(PGconn *c, const char *abort_msg, struct err *e)
 	int rc = 0;
 
 	if (PQputCopyEnd(c, abort_msg) != 1)
-		rc = copy_error(c, NULL, e);
+		rc = conn_error(c, NULL, "write scores", e);
 	while ((res = PQgetResult(c)) != NULL) {
 		if (rc == 0 && abort_msg == NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = copy_error(c, res, e);
+			rc = conn_error(c, res, "write scores", e);
 		PQclear(res);
 	}
 	return rc;
 }
 
 /*
- * Scores every row of the job and streams the lines to the COPY in progress on
- * c in row order, each as soon as it and those before it are ready. On the
- * first failure (in row order: the same one a single thread would meet) the
- * COPY is aborted and e says why. *rows receives the lines written, *scored
- * the time the last one was.
+ * Streams every slot's lines to the COPY in progress on c in row order, each
+ * as soon as it and those before it are scored (here when the crew is
+ * empty). On the first failure (in row order: the same one a single thread
+ * would meet) the COPY is aborted and e says why. *rows receives the lines
+ * written, *scored the time the last one was.
  */
-static int score_and_copy(PGconn *c, struct job *j, int threads, size_t *rows,
-                          struct timespec *scored, struct err *e)
+static int copy_slots(PGconn *c, struct job *j, struct crew *w, size_t *rows,
+                      struct timespec *scored, struct err *e)
 {
-	pthread_t tid[SCORE_THREADS_MAX];
-	int started = 0, rc = 0;
+	int rc = 0;
 
-	for (; threads > 1 && started < threads; started++)
-		if (pthread_create(&tid[started], NULL, score_worker, j) != 0)
-			break;
 	for (int i = 0; i < j->n && rc == 0; i++) {
-		struct slot *sl = &j->slots[i];
+		struct slot *sl = slot_at(j, i);
 
-		if (started == 0) {
-			score_slot(j, i);
+		if (w->started == 0) {
+			score_slot(j, sl);
 		} else {
 			pthread_mutex_lock(&j->lock);
 			while (!sl->done)
@@ -419,15 +531,12 @@ static int score_and_copy(PGconn *c, struct job *j, int threads, size_t *rows,
 		if (sl->rc < 0)
 			rc = err_set(e, sl->rc, "%s", sl->e.msg);
 		else if (sl->rows.len > 0 && PQputCopyData(c, sl->rows.p, (int)sl->rows.len) != 1)
-			rc = copy_error(c, NULL, e);
+			rc = conn_error(c, NULL, "write scores", e);
 		*rows += (size_t)sl->n_rows;
 		free(sl->rows.p);
 		sl->rows = (struct obuf){0};
 	}
 	clock_gettime(CLOCK_MONOTONIC, scored);
-	atomic_store(&j->stop, 1);
-	for (int t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
 	if (rc < 0) {
 		copy_end(c, "scoring failed", e);
 		return rc;
@@ -437,13 +546,14 @@ static int score_and_copy(PGconn *c, struct job *j, int threads, size_t *rows,
 
 /*
  * Deletes the scores to replace (every one, or those of the touched ids, which
- * include every intervention about to be scored) and streams the new rows in.
+ * include every intervention read) and streams the new rows in.
  */
-static int write_scores(PGconn *c, struct job *j, int threads, const char *touched_text, int all,
+static int write_scores(PGconn *c, struct job *j, struct crew *w, const char *touched_text, int all,
                         size_t *rows, struct timespec *scored, struct err *e)
 {
 	const char *dp[2] = {all ? "t" : "f", touched_text};
 	PGresult *r;
+	int rc;
 
 	/* two statements, not "$1 OR ...", so the partial case uses the index */
 	r = db_query(c, e, "delete old scores",
@@ -458,12 +568,12 @@ static int write_scores(PGconn *c, struct job *j, int threads, const char *touch
 		return 0;
 	r = PQexec(c, "COPY scores (" COPY_COLUMNS ") FROM STDIN");
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		int rc = copy_error(c, r, e);
+		rc = conn_error(c, r, "write scores", e);
 		PQclear(r);
 		return rc;
 	}
 	PQclear(r);
-	return score_and_copy(c, j, threads, rows, scored, e);
+	return copy_slots(c, j, w, rows, scored, e);
 }
 
 /* The run_id column: run_id, or for 0 the current evidence version. */
@@ -487,23 +597,38 @@ static int run_field(char *out, size_t size, PGconn *c, long long run_id, struct
 	return 0;
 }
 
+static void job_free(struct job *j)
+{
+	for (int i = 0; i < j->n; i++) {
+		PQclear(slot_at(j, i)->row);
+		free(slot_at(j, i)->rows.p);
+	}
+	for (int b = 0; b < j->n_blocks; b++)
+		free(j->blocks[b]);
+	free(j->blocks);
+	pthread_cond_destroy(&j->ready);
+	pthread_cond_destroy(&j->more);
+	pthread_mutex_destroy(&j->lock);
+}
+
 int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all, int *rescored,
                      struct err *e)
 {
 	struct vfm_params p;
 	struct row_common common = {0};
 	struct job j = {0};
+	struct crew w;
 	json_t *params = NULL, *ref = NULL;
 	char *params_text = NULL, *touched_text = NULL, run[24];
 	PGresult *r = NULL;
 	struct timespec t0, t1, t2, t_scored;
 	size_t rows = 0;
-	int rc, threads = 1;
+	int rc, threads;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rescored)
 		*rescored = 0;
-	if ((rc = score_params_load(&p, e)) < 0)
+	if ((rc = score_params_load(&p, e)) < 0 || (rc = crew_init(&w, e)) < 0)
 		return rc;
 	if ((params = vfm_params_to_json(&p)) == NULL ||
 	    (params_text = json_dumps(params, DUMP_FLAGS)) == NULL ||
@@ -528,55 +653,38 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 	if ((rc = db_score_reference(&ref, c, e)) < 0 ||
 	    (rc = run_field(run, sizeof(run), c, run_id, e)) < 0)
 		goto cleanup;
-	const char *ip[2] = {all ? "t" : "f", touched_text};
-	/* the evaluations as one JSON array built from their text: jsonb_agg
-	 * would rebuild every body as jsonb first; the model sorts them itself */
-	r = db_query(
-	    c, e, "read the evidence to score",
-	    "SELECT i.id, i.body::text, (SELECT '[' || coalesce(string_agg(v.body::text, ','"
-	    "  ORDER BY v.id COLLATE \"C\"), '') || ']'"
-	    "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL)"
-	    " FROM interventions i WHERE i.valid_to IS NULL"
-	    " AND ($1::bool OR i.id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))))"
-	    " ORDER BY i.id",
-	    2, ip);
-	if (r == NULL) {
-		rc = WW_EDB;
-		goto cleanup;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	common.run = run;
 	obuf_field(&common.params, params_text, strlen(params_text));
-	j.r = r;
-	j.n = PQntuples(r);
-	j.ref = ref;
-	j.p = &p;
-	j.common = &common;
-	if (common.params.failed || (j.slots = calloc((size_t)j.n + 1, sizeof(*j.slots))) == NULL) {
+	if (common.params.failed) {
 		rc = err_set(e, WW_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	if ((rc = score_threads(&threads, j.n, e)) < 0)
-		goto cleanup;
+	j.ref = ref;
+	j.p = &p;
+	j.common = &common;
 	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.more, NULL);
 	pthread_cond_init(&j.ready, NULL);
+	rc = read_rows(c, &j, &w, all, touched_text, e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	t_scored = t1;
-	rc = write_scores(c, &j, threads, touched_text, all, &rows, &t_scored, e);
-	pthread_cond_destroy(&j.ready);
-	pthread_mutex_destroy(&j.lock);
+	threads = w.started > 0 ? w.started : 1;
+	if (rc == 0)
+		rc = write_scores(c, &j, &w, touched_text, all, &rows, &t_scored, e);
+	crew_stop(&w, &j);
+	job_free(&j);
 	if (rc < 0)
 		goto cleanup;
 	/* every stored score now uses these parameters (a change rescored them all) */
 	const char *pp[1] = {params_text};
-	PGresult *u = db_query(c, e, "record the scoring parameters",
-	                       "INSERT INTO score_params (id, params) VALUES (1, $1::jsonb)"
-	                       " ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params",
-	                       1, pp);
-	if (u == NULL) {
+	r = db_query(c, e, "record the scoring parameters",
+	             "INSERT INTO score_params (id, params) VALUES (1, $1::jsonb)"
+	             " ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params",
+	             1, pp);
+	if (r == NULL) {
 		rc = WW_EDB;
 		goto cleanup;
 	}
-	PQclear(u);
 	if (rescored)
 		*rescored = j.n;
 	clock_gettime(CLOCK_MONOTONIC, &t2);
@@ -586,10 +694,6 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 	         run_id, j.n, rows, all, threads, ms_between(&t0, &t1), ms_between(&t1, &t_scored),
 	         ms_between(&t0, &t2));
 cleanup:
-	if (j.slots != NULL)
-		for (int i = 0; i < j.n; i++)
-			free(j.slots[i].rows.p);
-	free(j.slots);
 	free(common.params.p);
 	PQclear(r);
 	json_decref(params);
