@@ -38,6 +38,15 @@ int db_score_reference(json_t **out, PGconn *c, struct err *e);
 int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all, int *rescored,
                      struct err *e);
 
+/*
+ * The text json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15) |
+ * JSON_ENCODE_ANY) gives, written faster as db_score_refresh writes the
+ * figures; with copy set, escaped as a field of COPY's text format. v's
+ * strings must be valid UTF-8 (jansson's checked constructors ensure it).
+ * Malloc'd; NULL on out of memory. Exposed for tests.
+ */
+char *db_score_json_text(const json_t *v, int copy);
+
 /* An intervention's body and its current scores, for `whatworks score`. */
 int db_score_get(json_t **intervention, json_t **scores, PGconn *c, const char *id, struct err *e);
 
