@@ -922,6 +922,8 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 	if (rescored)
 		*rescored = j.n;
 	clock_gettime(CLOCK_MONOTONIC, &t2);
+	/* read_ms: until the last row was read (scoring starts before);
+	 * score_ms: from then until the last row was sent */
 	log_info("scored",
 	         "run=%lld interventions=%d rows=%zu all=%d threads=%d read_ms=%.1f score_ms=%.1f "
 	         "total_ms=%.1f",

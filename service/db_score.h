@@ -33,7 +33,10 @@ int db_score_reference(json_t **out, PGconn *c, struct err *e);
  * run_id 0 means the current evidence version (the latest successful import
  * run that is not a re-import of mode 'unchanged').
  * *rescored (may be NULL) receives how many interventions were scored. Runs
- * in the caller's transaction.
+ * in the caller's transaction, which a failure may leave aborted: roll back.
+ * Scores on one thread per online CPU once 32 interventions are read
+ * (WHATWORKS_SCORE_THREADS sets the count, for tests and tuning); the rows
+ * are the same whatever the count.
  */
 int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all, int *rescored,
                      struct err *e);
