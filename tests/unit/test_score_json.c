@@ -1,6 +1,7 @@
 /*
  * test_score_json.c - the figures of a score are written as the very text
- * json_dumps gives, and escaped for COPY
+ * json_dumps gives, and escaped for COPY; the scoring input is read into the
+ * very values json_loads gives
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -184,4 +185,120 @@ Test(score_json, nested_values_keep_jansson_key_order)
 	cr_expect(same_as_jansson(o));
 	cr_expect(same_as_jansson(json_object_get(o, "list")));
 	json_decref(o);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* Expects db_score_json_load to give what json_loads gives: the same values
+ * (integers as integers, reals to the bit, keys in order) or the same error. */
+static void reads_as_jansson(const char *text)
+{
+	json_error_t je1, je2;
+	json_t *want = json_loads(text, 0, &je1), *got = db_score_json_load(text, &je2);
+	if (want == NULL) {
+		cr_expect_null(got, "%s: read, json_loads says %s", text, je1.text);
+		cr_expect_str_eq(je2.text, je1.text, "%s", text);
+		json_decref(got);
+		return;
+	}
+	cr_assert_not_null(got, "%s: not read: %s", text, je2.text);
+	char *w = json_dumps(want, JSON_COMPACT | JSON_REAL_PRECISION(17)),
+	     *g = json_dumps(got, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	cr_expect_str_eq(g, w, "%s", text);
+	cr_expect(json_equal(got, want), "%s", text);
+	free(w);
+	free(g);
+	json_decref(want);
+	json_decref(got);
+}
+
+Test(score_json, reads_what_postgresql_writes)
+{
+	reads_as_jansson("{\"id\": \"ev-000000\", \"cost\": {\"per\": \"participant\", \"amount\":"
+	                 " 1203, \"price_year\": 2019}, \"quality\": 4, \"outcomes\": [{\"effect\":"
+	                 " {\"ci95\": [0.707, 1.06], \"measure\": \"risk-ratio\", \"estimate\":"
+	                 " 0.884}, \"baseline\": {\"per\": \"participant\", \"rate\": 0.4,"
+	                 " \"years\": 1}}], \"flag\": true, \"none\": null, \"off\": false}");
+	reads_as_jansson("[{\"a\": 1}, {\"a\": 2},{},[],[[]], \"\"]");
+	reads_as_jansson(" \t\r\n{ \"k\" : [ 1 , -0 , -0.0 , 0.000000000000000000001 , 1e-400 ,"
+	                 " 12345678901234567890.5 , 9223372036854775807 , -9223372036854775808 ,"
+	                 " 1E+2 , 1e-2 , 2.5E3 ] } \n");
+	reads_as_jansson("{\"dup\": 1, \"other\": 2, \"dup\": 3}");
+	reads_as_jansson("{\"s\": \"tab\\t nl\\n cr\\r bs\\\\ q\\\" sl\\/ b\\b f\\f"
+	                 " \\u00e9\\u20AC \\ud83d\\ude00 \\u001f caf\xc3\xa9 \xf0\x9f\x98\x80\"}");
+}
+
+Test(score_json, refuses_what_json_loads_refuses_with_its_message)
+{
+	static const char *const bad[] = {
+	    "",
+	    "   ",
+	    "1",
+	    "\"string\"",
+	    "{",
+	    "{\"a\"}",
+	    "{\"a\":}",
+	    "{\"a\":1,}",
+	    "[1,]",
+	    "[01]",
+	    "[1.]",
+	    "[.5]",
+	    "[1e]",
+	    "[-]",
+	    "[+1]",
+	    "[0x10]",
+	    "[1e400]",
+	    "[-1e400]",
+	    "[9223372036854775808]",
+	    "[-9223372036854775809]",
+	    "[tru]",
+	    "[truex]",
+	    "[True]",
+	    "[nan]",
+	    "[\"\\u0000\"]",
+	    "{\"a\\u0000b\": 1}",
+	    "[\"\\ud800\"]",
+	    "[\"\\udc00\"]",
+	    "[\"\\ud800\\u0041\"]",
+	    "[\"\\u12\"]",
+	    "[\"\\x\"]",
+	    "[\"raw\ttab\"]",
+	    "[\"\xc0\xaf\"]",
+	    "[\"\xe0\x80\xaf\"]",
+	    "[\"\xf0\x80\x80\xaf\"]",
+	    "[\"\xf5\x80\x80\x80\"]",
+	    "[\"\x80\"]",
+	    "[\"\xc3\"]",
+	    "[\"\xed\xa0\x80\"]",
+	    "[\"\xf4\x90\x80\x80\"]",
+	    "[\"\xe2\x82\"]",
+	    "[\"unterminated]",
+	    "[1] [2]",
+	    "[1] x",
+	    "{\"a\": 1} ,",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		reads_as_jansson(bad[i]);
+	/* deeper than the reader goes: json_loads decides */
+	char deep[2 * 2050 + 1];
+	memset(deep, '[', 2050);
+	memset(deep + 2050, ']', 2050);
+	deep[2 * 2050] = '\0';
+	reads_as_jansson(deep);
+}
+
+Test(score_json, random_numbers_read_to_the_bit)
+{
+	char text[64];
+	for (int i = 0; i < 20000; i++) {
+		uint64_t u = next();
+		double x;
+		memcpy(&x, &u, sizeof(x));
+		if (!isfinite(x))
+			continue;
+		snprintf(text, sizeof(text), i % 2 ? "[%.17g]" : "[%.6g]", x);
+		reads_as_jansson(text);
+		snprintf(text, sizeof(text), "[%lld]", (long long)u >> (u % 60));
+		reads_as_jansson(text);
+	}
 }
