@@ -1,14 +1,26 @@
 /*
  * db_score.c - reading scoring inputs, writing score rows
+ *
+ * A refresh reads the interventions to score with their evaluations in one
+ * query, scores them on several threads (the model is re-entrant; the
+ * reference data and the query result are only read) and streams the rows to
+ * the scores table with COPY, in the query's order, each as soon as it and
+ * those before it are ready. The rows are those one thread would write.
  */
 #include "db_score.h"
 #include "log.h"
 
+#include <errno.h>
+#include <float.h>
 #include <libpq-fe.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int env_double(double *v, const char *name, struct err *e)
 {
@@ -61,10 +73,371 @@ static double ms_between(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
+/* ---- JSON read as jansson reads it, faster ------------------------------- */
+
+/*
+ * json_loads reads ~30 MB/s: one byte at a time through a callback, each
+ * saved into a buffer. The scoring input is ~6 MB of PostgreSQL's own JSON
+ * output, so this reader takes the text in place and builds the same values
+ * with the same jansson calls as its parser. Anything it is not sure of
+ * (invalid syntax or UTF-8, \u0000, an integer or real out of range, deep
+ * nesting) it leaves to json_loads, which then gives jansson's own result or
+ * error.
+ */
+
+#define READ_DEPTH_MAX 1000
+
+struct reader {
+	const char *p, *end;
+	int depth;
+};
+
+static void skip_space(struct reader *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+		r->p++;
+}
+
+/* The length of the valid UTF-8 sequence at p (< end) of 2 to 4 bytes, or 0:
+ * jansson's rules (no overlong forms, surrogates or values past U+10FFFF). */
+static int utf8_length(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char c = p[0];
+	int n = c >= 0xC2 && c <= 0xDF   ? 2
+	        : c >= 0xE0 && c <= 0xEF ? 3
+	        : c >= 0xF0 && c <= 0xF4 ? 4
+	                                 : 0;
+	uint32_t v;
+
+	if (n == 0 || end - p < n)
+		return 0;
+	v = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3F);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10FFFF ||
+	    (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+static int hex4(const char *p, uint32_t *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (d < 0)
+			return -1;
+		*v = *v << 4 | (uint32_t)d;
+	}
+	return 0;
+}
+
+/*
+ * The string whose opening quote r->p is past: *s and *len point into the
+ * text when it has no escapes, else into *buf (malloc'd, to free). -1 for
+ * what jansson would refuse.
+ */
+static int read_string(struct reader *r, const char **s, size_t *len, char **buf)
+{
+	const char *p = r->p, *start = p;
+	int escapes = 0;
+	char *o;
+
+	*buf = NULL;
+	while (p < r->end && *p != '"') {
+		unsigned char c = (unsigned char)*p;
+		int n;
+
+		if (c < 0x20)
+			return -1;
+		if (c == '\\') {
+			escapes = 1;
+			p += 2;
+		} else if (c >= 0x80) {
+			if ((n = utf8_length((const unsigned char *)p,
+			                     (const unsigned char *)r->end)) == 0)
+				return -1;
+			p += n;
+		} else {
+			p++;
+		}
+	}
+	if (p >= r->end)
+		return -1;
+	r->p = p + 1;
+	if (!escapes) {
+		*s = start;
+		*len = (size_t)(p - start);
+		return 0;
+	}
+	/* the decoded text is never longer than the escaped one */
+	if ((*buf = o = malloc((size_t)(p - start) + 1)) == NULL)
+		return -1;
+	for (const char *q = start; q < p;) {
+		uint32_t v, lo;
+
+		if (*q != '\\') {
+			*o++ = *q++;
+			continue;
+		}
+		switch (q[1]) {
+		case '"':
+		case '\\':
+		case '/': *o++ = q[1]; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u':
+			if (p - q < 6 || hex4(q + 2, &v) < 0 || v == 0 ||
+			    (v >= 0xDC00 && v <= 0xDFFF))
+				return -1;
+			if (v >= 0xD800 && v <= 0xDBFF) {
+				if (p - q < 12 || q[6] != '\\' || q[7] != 'u' ||
+				    hex4(q + 8, &lo) < 0 || lo < 0xDC00 || lo > 0xDFFF)
+					return -1;
+				v = ((v - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
+				q += 6;
+			}
+			if (v < 0x80) {
+				*o++ = (char)v;
+			} else if (v < 0x800) {
+				*o++ = (char)(0xC0 | v >> 6);
+				*o++ = (char)(0x80 | (v & 0x3F));
+			} else if (v < 0x10000) {
+				*o++ = (char)(0xE0 | v >> 12);
+				*o++ = (char)(0x80 | (v >> 6 & 0x3F));
+				*o++ = (char)(0x80 | (v & 0x3F));
+			} else {
+				*o++ = (char)(0xF0 | v >> 18);
+				*o++ = (char)(0x80 | (v >> 12 & 0x3F));
+				*o++ = (char)(0x80 | (v >> 6 & 0x3F));
+				*o++ = (char)(0x80 | (v & 0x3F));
+			}
+			q += 4;
+			break;
+		default: return -1;
+		}
+		q += 2;
+	}
+	*s = *buf;
+	*len = (size_t)(o - *buf);
+	return 0;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A number as jansson's lexer reads it: an integer unless it has a fraction
+ * or an exponent. The text ends in a NUL, so strtoll and strtod stop there. */
+static json_t *read_number(struct reader *r)
+{
+	const char *p = r->p, *start = p;
+	int real = 0;
+	char *endp;
+
+	if (*p == '-')
+		p++;
+	if (p < r->end && *p == '0')
+		p++;
+	else if (p < r->end && is_digit(*p))
+		while (p < r->end && is_digit(*p))
+			p++;
+	else
+		return NULL;
+	if (p < r->end && is_digit(*p)) /* 01 */
+		return NULL;
+	if (p < r->end && *p == '.') {
+		real = 1;
+		if (++p >= r->end || !is_digit(*p))
+			return NULL;
+		while (p < r->end && is_digit(*p))
+			p++;
+	}
+	if (p < r->end && (*p == 'e' || *p == 'E')) {
+		real = 1;
+		if (++p < r->end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= r->end || !is_digit(*p))
+			return NULL;
+		while (p < r->end && is_digit(*p))
+			p++;
+	}
+	errno = 0;
+	if (!real) {
+		long long v = strtoll(start, &endp, 10);
+
+		if (errno == ERANGE || endp != p)
+			return NULL;
+		r->p = p;
+		return json_integer(v);
+	}
+	double v = strtod(start, &endp);
+
+	if ((errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL)) || endp != p)
+		return NULL;
+	r->p = p;
+	return json_real(v);
+}
+
+static json_t *read_value(struct reader *r);
+
+static json_t *read_object(struct reader *r)
+{
+	json_t *o = json_object(), *v;
+
+	skip_space(r);
+	if (o != NULL && r->p < r->end && *r->p == '}') {
+		r->p++;
+		return o;
+	}
+	while (o != NULL) {
+		const char *key;
+		size_t len;
+		char *buf;
+
+		if (r->p >= r->end || *r->p != '"')
+			break;
+		r->p++;
+		if (read_string(r, &key, &len, &buf) < 0 || memchr(key, '\0', len) != NULL) {
+			free(buf);
+			break;
+		}
+		skip_space(r);
+		if (r->p >= r->end || *r->p != ':') {
+			free(buf);
+			break;
+		}
+		r->p++;
+		skip_space(r);
+		v = read_value(r);
+		if (v == NULL || json_object_setn_new_nocheck(o, key, len, v) != 0) {
+			free(buf);
+			break;
+		}
+		free(buf);
+		skip_space(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			skip_space(r);
+			continue;
+		}
+		if (r->p < r->end && *r->p == '}') {
+			r->p++;
+			return o;
+		}
+		break;
+	}
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *read_array(struct reader *r)
+{
+	json_t *a = json_array(), *v;
+
+	skip_space(r);
+	if (a != NULL && r->p < r->end && *r->p == ']') {
+		r->p++;
+		return a;
+	}
+	while (a != NULL) {
+		if ((v = read_value(r)) == NULL || json_array_append_new(a, v) != 0)
+			break;
+		skip_space(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			skip_space(r);
+			continue;
+		}
+		if (r->p < r->end && *r->p == ']') {
+			r->p++;
+			return a;
+		}
+		break;
+	}
+	json_decref(a);
+	return NULL;
+}
+
+/* true, false or null, not followed by another letter */
+static int read_word(struct reader *r, const char *w)
+{
+	size_t n = strlen(w);
+
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, w, n) != 0)
+		return 0;
+	if (r->p + n < r->end &&
+	    ((r->p[n] >= 'a' && r->p[n] <= 'z') || (r->p[n] >= 'A' && r->p[n] <= 'Z')))
+		return 0;
+	r->p += n;
+	return 1;
+}
+
+static json_t *read_value(struct reader *r)
+{
+	json_t *v = NULL;
+
+	if (r->p >= r->end || ++r->depth > READ_DEPTH_MAX)
+		return NULL;
+	switch (*r->p) {
+	case '{':
+		r->p++;
+		v = read_object(r);
+		break;
+	case '[':
+		r->p++;
+		v = read_array(r);
+		break;
+	case '"': {
+		const char *s;
+		size_t len;
+		char *buf;
+
+		r->p++;
+		if (read_string(r, &s, &len, &buf) == 0 && memchr(s, '\0', len) == NULL)
+			v = json_stringn_nocheck(s, len);
+		free(buf);
+		break;
+	}
+	case 't': v = read_word(r, "true") ? json_true() : NULL; break;
+	case 'f': v = read_word(r, "false") ? json_false() : NULL; break;
+	case 'n': v = read_word(r, "null") ? json_null() : NULL; break;
+	default: v = read_number(r);
+	}
+	r->depth--;
+	return v;
+}
+
+json_t *db_score_json_load(const char *text, json_error_t *je)
+{
+	struct reader r = {text, text + strlen(text), 0};
+	json_t *v = NULL;
+
+	skip_space(&r);
+	if (r.p < r.end && (*r.p == '{' || *r.p == '[') && (v = read_value(&r)) != NULL) {
+		skip_space(&r);
+		if (r.p == r.end)
+			return v;
+		json_decref(v);
+	}
+	return json_loads(text, 0, je);
+}
+
 static json_t *load_text(PGresult *r, int row, int col, struct err *e)
 {
 	json_error_t je;
-	json_t *j = json_loads(PQgetvalue(r, row, col), 0, &je);
+	json_t *j = db_score_json_load(PQgetvalue(r, row, col), &je);
 	if (j == NULL)
 		err_set(e, WW_EDB, "could not read scoring input: %s", je.text);
 	return j;
@@ -91,130 +464,771 @@ int db_score_reference(json_t **out, PGconn *c, struct err *e)
 	return *out ? 0 : WW_EDB;
 }
 
-/* One score object to the row the scores table holds. */
-/* One score object to the scalar columns of its row; the figures travel apart. */
-static json_t *score_row(const json_t *s, const char *iv, int headline)
-{
-	static const char *const columns[] = {"band",
-	                                      "bcr",
-	                                      "npv",
-	                                      "p_bcr_gt1",
-	                                      "bcr_p05",
-	                                      "bcr_p95",
-	                                      "evidence_rating",
-	                                      "pct_change",
-	                                      "harmful",
-	                                      "insufficient_reason"};
-	json_t *row = json_object();
+/* ---- score rows as COPY text ---------------------------------------------- */
 
-	if (row == NULL)
-		return NULL;
-	json_object_set_new(row, "intervention", json_string(iv));
-	json_object_set(row, "crime_type", json_object_get(s, "crime_type"));
-	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++) {
-		json_t *v = json_object_get(s, columns[i]);
-		json_object_set(row, columns[i], v ? v : json_null());
+/* A growing byte buffer; after a failed allocation it stays as it was and
+ * failed is set. */
+struct obuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static int obuf_reserve(struct obuf *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 16384;
+	char *p;
+
+	if (b->failed)
+		return -1;
+	if (b->len + more <= b->cap)
+		return 0;
+	while (cap < b->len + more)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->failed = 1;
+		return -1;
 	}
-	json_object_set_new(row, "headline", json_boolean(headline));
-	return row;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void obuf_add(struct obuf *b, const char *s, size_t n)
+{
+	if (obuf_reserve(b, n) == 0) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	}
+}
+
+/* The letter that follows the backslash when c is written escaped in COPY's
+ * text format, or 0 when c stands for itself. */
+static char copy_escape(char c)
+{
+	switch (c) {
+	case '\\': return '\\';
+	case '\t': return 't';
+	case '\n': return 'n';
+	case '\r': return 'r';
+	default: return 0;
+	}
+}
+
+/* Appends n bytes as (part of) a field of COPY's text format: a backslash,
+ * tab, newline or carriage return would end or change the field, so each is
+ * written as its backslash escape. */
+static void obuf_field(struct obuf *b, const char *s, size_t n)
+{
+	char *o, x;
+
+	if (obuf_reserve(b, 2 * n) < 0)
+		return;
+	o = b->p + b->len;
+	for (size_t i = 0; i < n; i++) {
+		if ((x = copy_escape(s[i])) != 0) {
+			*o++ = '\\';
+			*o++ = x;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	b->len = (size_t)(o - b->p);
+}
+
+/* ---- JSON text as jansson writes it, faster ------------------------------ */
+
+/*
+ * The figures of 3,000 scores are ~11 MB of JSON, and json_dumps spent most
+ * of its time in snprintf("%.15g") for the reals and in its check for
+ * reference loops. put_json writes the same bytes as json_dumps(v,
+ * JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY), straight into
+ * COPY's escapes when copy is set: object keys in jansson's (insertion) order,
+ * strings escaped as jansson escapes valid UTF-8 (which is all a json_t
+ * built by jansson's checked constructors can hold), reals as below.
+ */
+
+#if LDBL_MANT_DIG >= 64
+/* 10^k, exact in a 64-bit long double mantissa for k <= 27 */
+static const long double pow10l_exact[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                             1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                             1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                             1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/*
+ * x > 0 rounded to 15 significant digits: *digits in [1e14, 1e15) and *exp10
+ * with x ~ digits * 10^(exp10 - 14). One multiplication or division by an
+ * exact power of ten in long double is off by less than 1e-4 at this scale,
+ * so the rounding is right unless the fraction is that close to a half: then,
+ * and out of the exact powers' range, returns -1 for snprintf to decide.
+ */
+static int round15(uint64_t *digits, int *exp10, double x)
+{
+	int e = (int)floor(log10(x));
+
+	for (int tries = 0; tries < 3; tries++) {
+		int p = 14 - e;
+		long double s;
+		long long r;
+
+		if (p > 27 || p < -27)
+			return -1;
+		s = p >= 0 ? (long double)x * pow10l_exact[p] : (long double)x / pow10l_exact[-p];
+		if (s < 1e14L) {
+			e--;
+			continue;
+		}
+		if (s >= 1e15L) {
+			e++;
+			continue;
+		}
+		/* nearest, in the default rounding mode (fistp, no change of mode) */
+		r = llrintl(s);
+		if (fabsl(fabsl(s - (long double)r) - 0.5L) < 1e-3L)
+			return -1;
+		*digits = (uint64_t)r;
+		*exp10 = e;
+		if (*digits == 1000000000000000ULL) {
+			*digits /= 10;
+			(*exp10)++;
+		}
+		return 0;
+	}
+	return -1;
+}
+#else
+static int round15(uint64_t *digits, int *exp10, double x)
+{
+	(void)digits, (void)exp10, (void)x;
+	return -1;
+}
+#endif
+
+/* jansson's form of snprintf("%.15g"): ".0" added when there is neither a
+ * point nor an exponent, and no '+' or leading zeros in the exponent. */
+static size_t real_slow(char *out, double x)
+{
+	int n = snprintf(out, 32, "%.15g", x);
+	char *e;
+
+	if (strchr(out, '.') == NULL && strchr(out, 'e') == NULL) {
+		memcpy(out + n, ".0", 3);
+		return (size_t)n + 2;
+	}
+	if ((e = strchr(out, 'e')) != NULL) {
+		char *start = e + 1 + (e[1] == '-'), *end = e + 2;
+
+		while (*end == '0')
+			end++;
+		memmove(start, end, strlen(end) + 1);
+	}
+	return strlen(out);
+}
+
+/* A real as jansson writes it with JSON_REAL_PRECISION(15), into out (32
+ * bytes); returns the length. */
+static size_t real_text(char *out, double x)
+{
+	char d[16], *o = out;
+	uint64_t digits;
+	int e, n = 15;
+
+	if (x == 0 || !isfinite(x) || round15(&digits, &e, fabs(x)) < 0)
+		return real_slow(out, x);
+	for (int i = 14; i >= 0; i--, digits /= 10)
+		d[i] = (char)('0' + digits % 10);
+	while (n > 1 && d[n - 1] == '0')
+		n--;
+	if (x < 0)
+		*o++ = '-';
+	if (e >= 15 || e < -4) { /* d.ddde-X */
+		*o++ = d[0];
+		if (n > 1) {
+			*o++ = '.';
+			memcpy(o, d + 1, (size_t)n - 1);
+			o += n - 1;
+		}
+		o += snprintf(o, 8, "e%d", e);
+	} else if (e >= 0) { /* ddd.ddd, or ddd.0 */
+		for (int i = 0; i <= e; i++)
+			*o++ = i < n ? d[i] : '0';
+		*o++ = '.';
+		if (n > e + 1) {
+			memcpy(o, d + e + 1, (size_t)(n - e - 1));
+			o += n - e - 1;
+		} else {
+			*o++ = '0';
+		}
+	} else { /* 0.000ddd */
+		*o++ = '0';
+		*o++ = '.';
+		for (int i = -1; i > e; i--)
+			*o++ = '0';
+		memcpy(o, d, (size_t)n);
+		o += n;
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+/* A string in double quotes with JSON's escapes, each backslash written twice
+ * when copy is set. */
+static void put_json_string(struct obuf *b, const char *s, size_t n, int copy)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o;
+
+	if (obuf_reserve(b, 2 + 8 * n) < 0)
+		return;
+	o = b->p + b->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char x = 0;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		if (copy)
+			*o++ = '\\';
+		switch (c) {
+		case '"': x = '"'; break;
+		case '\\': x = '\\'; break;
+		case '\b': x = 'b'; break;
+		case '\f': x = 'f'; break;
+		case '\n': x = 'n'; break;
+		case '\r': x = 'r'; break;
+		case '\t': x = 't'; break;
+		}
+		if (x == '\\' && copy) {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else if (x) {
+			*o++ = x;
+		} else {
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+}
+
+static void put_json(struct obuf *b, const json_t *v, int copy)
+{
+	char t[32];
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		obuf_add(b, "{", 1);
+		for (void *it = json_object_iter((json_t *)v); it != NULL;) {
+			put_json_string(b, json_object_iter_key(it), json_object_iter_key_len(it),
+			                copy);
+			obuf_add(b, ":", 1);
+			put_json(b, json_object_iter_value(it), copy);
+			if ((it = json_object_iter_next((json_t *)v, it)) != NULL)
+				obuf_add(b, ",", 1);
+		}
+		obuf_add(b, "}", 1);
+		break;
+	case JSON_ARRAY:
+		obuf_add(b, "[", 1);
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (i > 0)
+				obuf_add(b, ",", 1);
+			put_json(b, json_array_get(v, i), copy);
+		}
+		obuf_add(b, "]", 1);
+		break;
+	case JSON_STRING:
+		put_json_string(b, json_string_value(v), json_string_length(v), copy);
+		break;
+	case JSON_INTEGER:
+		obuf_add(
+		    b, t,
+		    (size_t)snprintf(t, sizeof(t), "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
+		break;
+	case JSON_REAL: obuf_add(b, t, real_text(t, json_real_value(v))); break;
+	case JSON_TRUE: obuf_add(b, "true", 4); break;
+	case JSON_FALSE: obuf_add(b, "false", 5); break;
+	case JSON_NULL: obuf_add(b, "null", 4); break;
+	}
+}
+
+char *db_score_json_text(const json_t *v, int copy)
+{
+	struct obuf b = {0};
+
+	put_json(&b, v, copy);
+	obuf_add(&b, "", 1);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+#define COPY_NULL "\\N"
+#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* A text column, as x->>'key' of the row's JSON gave it before. */
+static void put_text(struct obuf *b, const json_t *v)
+{
+	if (json_is_string(v))
+		obuf_field(b, json_string_value(v), json_string_length(v));
+	else if (v == NULL || json_is_null(v))
+		obuf_add(b, COPY_NULL, 2);
+	else
+		put_json(b, v, 1);
+}
+
+/* A number column: the number as the JSON text of the row had it, read by
+ * PostgreSQL's own float8 or int4 input. Zero is written "0": the row used to
+ * pass through numeric, which has no negative zero. */
+static void put_number(struct obuf *b, const json_t *v, const char *if_null)
+{
+	if (json_is_real(v) && json_real_value(v) == 0)
+		obuf_add(b, "0", 1);
+	else if (json_is_number(v))
+		put_json(b, v, 0);
+	else
+		obuf_add(b, if_null, strlen(if_null));
+}
+
+static void put_bool(struct obuf *b, int v)
+{
+	obuf_add(b, v ? "t" : "f", 1);
+}
+
+/* What every row of one refresh shares, as COPY fields. */
+struct row_common {
+	const char *run; /* the run id, or \N */
+	struct obuf params;
+};
+
+/*
+ * One score object as a line of COPY scores (COPY_COLUMNS): the scalar columns
+ * from the score's keys, the figures the whole object as compact JSON.
+ */
+#define COPY_COLUMNS                                                                               \
+	"intervention, crime_type, run_id, params, figures, band, bcr, npv, p_bcr_gt1, bcr_p05,"   \
+	" bcr_p95, evidence_rating, pct_change, harmful, insufficient_reason, headline"
+
+static void put_row(struct obuf *b, const json_t *s, const char *iv, int headline,
+                    const struct row_common *rc)
+{
+	static const char *const reals[] = {"bcr", "npv", "p_bcr_gt1", "bcr_p05", "bcr_p95"};
+	const json_t *harmful = json_object_get(s, "harmful");
+
+	obuf_field(b, iv, strlen(iv));
+	obuf_add(b, "\t", 1);
+	put_text(b, json_object_get(s, "crime_type"));
+	obuf_add(b, "\t", 1);
+	obuf_add(b, rc->run, strlen(rc->run));
+	obuf_add(b, "\t", 1);
+	obuf_add(b, rc->params.p, rc->params.len);
+	obuf_add(b, "\t", 1);
+	put_json(b, s, 1);
+	obuf_add(b, "\t", 1);
+	put_text(b, json_object_get(s, "band"));
+	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+		obuf_add(b, "\t", 1);
+		put_number(b, json_object_get(s, reals[i]), COPY_NULL);
+	}
+	obuf_add(b, "\t", 1);
+	put_number(b, json_object_get(s, "evidence_rating"), "0");
+	obuf_add(b, "\t", 1);
+	put_number(b, json_object_get(s, "pct_change"), COPY_NULL);
+	obuf_add(b, "\t", 1);
+	put_bool(b, json_is_true(harmful));
+	obuf_add(b, "\t", 1);
+	put_text(b, json_object_get(s, "insufficient_reason"));
+	obuf_add(b, "\t", 1);
+	put_bool(b, headline);
+	obuf_add(b, "\n", 1);
+}
+
+/* ---- scoring on several threads ------------------------------------------ */
+
+/* One intervention: its row of the read query until it is scored, then its
+ * score rows as COPY text or why it failed. */
+struct slot {
+	PGresult *row;
+	struct obuf rows;
+	int n_rows;
+	int rc;
+	int done; /* under job.lock */
+	struct err e;
+};
+
+#define SLOT_BLOCK 256 /* slots are allocated in blocks so they never move */
+
+/*
+ * The interventions of one refresh, read one row at a time while workers
+ * score those already read. Workers only read their row, ref and p, so each
+ * intervention is scored exactly as a single thread would score it; the
+ * caller writes the slots in row order.
+ */
+struct job {
+	const json_t *ref;
+	const struct vfm_params *p;
+	const struct row_common *common;
+	pthread_mutex_t lock;
+	pthread_cond_t more;  /* a row was read, the reading ended, or stop */
+	pthread_cond_t ready; /* a slot is done */
+	/* under lock: */
+	struct slot **blocks;
+	int n_blocks;
+	int n;        /* rows read */
+	int read_all; /* n is final */
+	int next;     /* the row the next worker takes */
+	int stop;     /* the caller gave up: take no more */
+};
+
+/* Slot i (< n). The blocks array only changes while rows are read: lock. */
+static struct slot *slot_at(struct job *j, int i)
+{
+	return &j->blocks[i / SLOT_BLOCK][i % SLOT_BLOCK];
+}
+
+/* Appends a read row as slot n; WW_ENOMEM. Under lock. */
+static int slot_add(struct job *j, PGresult *row)
+{
+	if (j->n == j->n_blocks * SLOT_BLOCK) {
+		struct slot **b = realloc(j->blocks, (size_t)(j->n_blocks + 1) * sizeof(*b));
+
+		if (b == NULL)
+			return WW_ENOMEM;
+		j->blocks = b;
+		if ((b[j->n_blocks] = calloc(SLOT_BLOCK, sizeof(**b))) == NULL)
+			return WW_ENOMEM;
+		j->n_blocks++;
+	}
+	slot_at(j, j->n)->row = row;
+	j->n++;
+	return 0;
+}
+
+/* Scores a slot's row into its rows. Can be called on any thread. */
+static void score_slot(struct job *j, struct slot *sl)
+{
+	const char *id = PQgetvalue(sl->row, 0, 0);
+	json_t *iv = NULL, *evs = NULL, *scores = NULL;
+	struct err se = {0};
+	int rc;
+
+	if ((iv = load_text(sl->row, 0, 1, &sl->e)) == NULL ||
+	    (evs = load_text(sl->row, 0, 2, &sl->e)) == NULL) {
+		sl->rc = WW_EDB;
+		goto cleanup;
+	}
+	if ((rc = vfm_score_intervention(&scores, iv, evs, j->ref, j->p, &se)) < 0) {
+		sl->rc = err_set(&sl->e, rc, "could not score intervention \"%s\": %s", id, se.msg);
+		goto cleanup;
+	}
+	const json_t *head = vfm_headline(scores);
+	for (size_t k = 0; k < json_array_size(scores); k++) {
+		const json_t *s = json_array_get(scores, k);
+		put_row(&sl->rows, s, id, s == head, j->common);
+		sl->n_rows++;
+	}
+	if (sl->rows.failed)
+		sl->rc =
+		    err_set(&sl->e, WW_ENOMEM, "out of memory writing the scores of \"%s\"", id);
+cleanup:
+	json_decref(iv);
+	json_decref(evs);
+	json_decref(scores);
+	PQclear(sl->row);
+	sl->row = NULL;
+}
+
+static void *score_worker(void *arg)
+{
+	struct job *j = arg;
+	struct slot *sl;
+
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		while (!j->stop && j->next >= j->n && !j->read_all)
+			pthread_cond_wait(&j->more, &j->lock);
+		if (j->stop || j->next >= j->n)
+			break;
+		sl = slot_at(j, j->next++);
+		pthread_mutex_unlock(&j->lock);
+		score_slot(j, sl);
+		pthread_mutex_lock(&j->lock);
+		sl->done = 1;
+		pthread_cond_signal(&j->ready);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+#define SCORE_THREADS_MAX 16
+#define SCORE_THREADS_MIN_WORK 32 /* fewer interventions are scored on one thread */
+
+/* The workers of a job: none while the calling thread scores alone. */
+struct crew {
+	int want;     /* threads to start */
+	int min_rows; /* once this many rows are read */
+	int started;
+	pthread_t tid[SCORE_THREADS_MAX];
+};
+
+/* How many threads score: WHATWORKS_SCORE_THREADS when set (for tests and
+ * tuning), else one per online CPU once there are enough interventions. */
+static int crew_init(struct crew *w, struct err *e)
+{
+	int t = 0, rc;
+	long cpus;
+
+	memset(w, 0, sizeof(*w));
+	if ((rc = env_int(&t, "WHATWORKS_SCORE_THREADS", e)) < 0)
+		return rc;
+	w->min_rows = t > 0 ? 1 : SCORE_THREADS_MIN_WORK;
+	if (t == 0)
+		t = (cpus = sysconf(_SC_NPROCESSORS_ONLN)) > 1 ? (int)cpus : 1;
+	w->want = t > SCORE_THREADS_MAX ? SCORE_THREADS_MAX : t;
+	return 0;
+}
+
+static void crew_start(struct crew *w, struct job *j)
+{
+	while (w->want > 1 && w->started < w->want &&
+	       pthread_create(&w->tid[w->started], NULL, score_worker, j) == 0)
+		w->started++;
+	w->want = 0; /* started what could be: a thread that would not start is not retried */
+}
+
+/* Makes the workers take no more rows and waits for them. */
+static void crew_stop(struct crew *w, struct job *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->stop = 1;
+	pthread_cond_broadcast(&j->more);
+	pthread_mutex_unlock(&j->lock);
+	for (int t = 0; t < w->started; t++)
+		pthread_join(w->tid[t], NULL);
+	w->started = 0;
+}
+
+/* ---- reading and writing -------------------------------------------------- */
+
+static int conn_error(PGconn *c, PGresult *res, const char *what, struct err *e)
+{
+	char msg[512];
+	size_t n;
+
+	snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	return err_set(e, WW_EDB, "could not %s: %s", what, msg);
 }
 
 /*
- * Writes the rows. The scalar columns travel as one jsonb array, the figures
- * as a json array in the same order (json, not jsonb: PostgreSQL only checks
- * its syntax instead of converting every number, which was most of the cost
- * of writing 3,000 scores), and the parameters once.
+ * Reads the interventions to score with their evaluations, one row at a time,
+ * into the job's slots; starts the crew once there are enough. The
+ * evaluations come as one JSON array built from their text (jsonb_agg would
+ * rebuild every body as jsonb first); the model sorts them itself.
  */
-static int write_rows(PGconn *c, long long run_id, const json_t *rows, const json_t *figs,
-                      const char *params_text, const json_t *ids, int all, struct err *e)
+static int read_rows(PGconn *c, struct job *j, struct crew *w, int all, const char *touched_text,
+                     struct err *e)
 {
-	char run[24], *rows_text = NULL, *ids_text = NULL, *figs_text = NULL;
-	PGresult *r;
+	const char *ip[2] = {all ? "t" : "f", touched_text};
+	const char *what = "read the evidence to score";
+	PGresult *res;
 	int rc = 0;
 
-	snprintf(run, sizeof(run), "%lld", run_id);
-	rows_text = json_dumps(rows, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	ids_text = json_dumps(ids, JSON_COMPACT);
-	figs_text = json_dumps(figs, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	if (rows_text == NULL || ids_text == NULL || figs_text == NULL) {
-		rc = err_set(e, WW_ENOMEM, "out of memory");
-		goto cleanup;
+	if (!PQsendQueryParams(
+	        c,
+	        "SELECT i.id, i.body::text, (SELECT '[' || coalesce(string_agg(v.body::text, ','"
+	        "  ORDER BY v.id COLLATE \"C\"), '') || ']'"
+	        "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL)"
+	        " FROM interventions i WHERE i.valid_to IS NULL"
+	        " AND ($1::bool OR i.id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))))"
+	        " ORDER BY i.id",
+	        2, NULL, ip, NULL, NULL, 0))
+		return conn_error(c, NULL, what, e);
+	if (!PQsetSingleRowMode(c))
+		rc = conn_error(c, NULL, what, e);
+	while ((res = PQgetResult(c)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && rc == 0) {
+			pthread_mutex_lock(&j->lock);
+			if ((rc = slot_add(j, res)) < 0)
+				err_set(e, rc, "out of memory");
+			else
+				pthread_cond_signal(&j->more);
+			pthread_mutex_unlock(&j->lock);
+			if (rc == 0 && w->want > 0 && j->n >= w->min_rows)
+				crew_start(w, j);
+			if (rc == 0)
+				continue;
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && rc == 0) {
+			rc = conn_error(c, res, what, e);
+		}
+		PQclear(res);
 	}
-	const char *dp[2] = {all ? "t" : "f", ids_text};
+	pthread_mutex_lock(&j->lock);
+	j->read_all = 1;
+	pthread_cond_broadcast(&j->more);
+	pthread_mutex_unlock(&j->lock);
+	return rc;
+}
+
+/* Ends the COPY in progress, with abort_msg to make the server drop it; reads
+ * its outcome. */
+static int copy_end(PGconn *c, const char *abort_msg, struct err *e)
+{
+	PGresult *res;
+	int rc = 0;
+
+	if (PQputCopyEnd(c, abort_msg) != 1)
+		rc = conn_error(c, NULL, "write scores", e);
+	while ((res = PQgetResult(c)) != NULL) {
+		if (rc == 0 && abort_msg == NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = conn_error(c, res, "write scores", e);
+		PQclear(res);
+	}
+	return rc;
+}
+
+/*
+ * Streams every slot's lines to the COPY in progress on c in row order, each
+ * as soon as it and those before it are scored (here when the crew is
+ * empty). On the first failure (in row order: the same one a single thread
+ * would meet) the COPY is aborted and e says why. *rows receives the lines
+ * written, *scored the time the last one was.
+ */
+static int copy_slots(PGconn *c, struct job *j, struct crew *w, size_t *rows,
+                      struct timespec *scored, struct err *e)
+{
+	int rc = 0;
+
+	for (int i = 0; i < j->n && rc == 0; i++) {
+		struct slot *sl = slot_at(j, i);
+
+		if (w->started == 0) {
+			score_slot(j, sl);
+		} else {
+			pthread_mutex_lock(&j->lock);
+			while (!sl->done)
+				pthread_cond_wait(&j->ready, &j->lock);
+			pthread_mutex_unlock(&j->lock);
+		}
+		if (sl->rc < 0)
+			rc = err_set(e, sl->rc, "%s", sl->e.msg);
+		else if (sl->rows.len > 0 && PQputCopyData(c, sl->rows.p, (int)sl->rows.len) != 1)
+			rc = conn_error(c, NULL, "write scores", e);
+		*rows += (size_t)sl->n_rows;
+		free(sl->rows.p);
+		sl->rows = (struct obuf){0};
+	}
+	clock_gettime(CLOCK_MONOTONIC, scored);
+	if (rc < 0) {
+		copy_end(c, "scoring failed", e);
+		return rc;
+	}
+	return copy_end(c, NULL, e);
+}
+
+/*
+ * Deletes the scores to replace (every one, or those of the touched ids, which
+ * include every intervention read) and streams the new rows in.
+ */
+static int write_scores(PGconn *c, struct job *j, struct crew *w, const char *touched_text, int all,
+                        size_t *rows, struct timespec *scored, struct err *e)
+{
+	const char *dp[2] = {all ? "t" : "f", touched_text};
+	PGresult *r;
+	int rc;
+
 	/* two statements, not "$1 OR ...", so the partial case uses the index */
 	r = db_query(c, e, "delete old scores",
 	             all ? "DELETE FROM scores WHERE $1::bool AND $2::jsonb IS NOT NULL"
 	                 : "DELETE FROM scores WHERE NOT $1::bool AND intervention = ANY"
 	                   " (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
 	             2, dp);
-	if (r == NULL) {
-		rc = WW_EDB;
-		goto cleanup;
+	if (r == NULL)
+		return WW_EDB;
+	PQclear(r);
+	if (j->n == 0)
+		return 0;
+	r = PQexec(c, "COPY scores (" COPY_COLUMNS ") FROM STDIN");
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		rc = conn_error(c, r, "write scores", e);
+		PQclear(r);
+		return rc;
 	}
 	PQclear(r);
-	const char *ip[4] = {run, rows_text, figs_text, params_text};
-	r = db_query(
-	    c, e, "write scores",
-	    "INSERT INTO scores (intervention, crime_type, run_id, params, figures, band, bcr,"
-	    " npv, p_bcr_gt1, bcr_p05, bcr_p95, evidence_rating, pct_change, harmful,"
-	    " insufficient_reason, headline)"
-	    " SELECT x->>'intervention', x->>'crime_type',"
-	    " CASE WHEN $1::bigint > 0 THEN $1::bigint ELSE"
-	    "  (SELECT max(id) FROM import_runs WHERE status = 'succeeded'"
-	    "   AND mode IS DISTINCT FROM 'unchanged') END,"
-	    " $4::jsonb, f.figures,"
-	    " x->>'band', (x->>'bcr')::float8, (x->>'npv')::float8,"
-	    " (x->>'p_bcr_gt1')::float8, (x->>'bcr_p05')::float8, (x->>'bcr_p95')::float8,"
-	    " coalesce((x->>'evidence_rating')::int, 0), (x->>'pct_change')::float8,"
-	    " coalesce((x->>'harmful')::bool, false), x->>'insufficient_reason',"
-	    " (x->>'headline')::bool"
-	    " FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(x, n)"
-	    " JOIN json_array_elements($3::json) WITH ORDINALITY AS f(figures, n) USING (n)",
-	    4, ip);
-	if (r == NULL) {
-		rc = WW_EDB;
-		goto cleanup;
+	return copy_slots(c, j, w, rows, scored, e);
+}
+
+/* The run_id column: run_id, or for 0 the current evidence version. */
+static int run_field(char *out, size_t size, PGconn *c, long long run_id, struct err *e)
+{
+	PGresult *r;
+
+	if (run_id > 0) {
+		snprintf(out, size, "%lld", run_id);
+		return 0;
 	}
+	r = db_query(c, e, "find the evidence version",
+	             "SELECT max(id) FROM import_runs WHERE status = 'succeeded'"
+	             " AND mode IS DISTINCT FROM 'unchanged'",
+	             0, NULL);
+	if (r == NULL)
+		return WW_EDB;
+	/* none: the NOT NULL column refuses the rows, as it always did */
+	snprintf(out, size, "%s", PQgetisnull(r, 0, 0) ? COPY_NULL : PQgetvalue(r, 0, 0));
 	PQclear(r);
-	/* every stored score now uses these parameters (a change rescored them all) */
-	const char *pp[1] = {params_text};
-	r = db_query(c, e, "record the scoring parameters",
-	             "INSERT INTO score_params (id, params) VALUES (1, $1::jsonb)"
-	             " ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params",
-	             1, pp);
-	if (r == NULL) {
-		rc = WW_EDB;
-		goto cleanup;
+	return 0;
+}
+
+static void job_free(struct job *j)
+{
+	for (int i = 0; i < j->n; i++) {
+		PQclear(slot_at(j, i)->row);
+		free(slot_at(j, i)->rows.p);
 	}
-	PQclear(r);
-cleanup:
-	free(rows_text);
-	free(ids_text);
-	free(figs_text);
-	return rc;
+	for (int b = 0; b < j->n_blocks; b++)
+		free(j->blocks[b]);
+	free(j->blocks);
+	pthread_cond_destroy(&j->ready);
+	pthread_cond_destroy(&j->more);
+	pthread_mutex_destroy(&j->lock);
 }
 
 int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all, int *rescored,
                      struct err *e)
 {
 	struct vfm_params p;
-	json_t *params = NULL, *ref = NULL, *rows = NULL, *figs = NULL, *ids = NULL;
-	char *params_text = NULL, *touched_text = NULL;
+	struct row_common common = {0};
+	struct job j = {0};
+	struct crew w;
+	json_t *params = NULL, *ref = NULL;
+	char *params_text = NULL, *touched_text = NULL, run[24];
 	PGresult *r = NULL;
-	struct timespec t0, t1, t2;
-	int rc;
+	struct timespec t0, t1, t2, t_scored;
+	size_t rows = 0;
+	int rc, threads;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	t1 = t0;
 	if (rescored)
 		*rescored = 0;
-	if ((rc = score_params_load(&p, e)) < 0)
+	if ((rc = score_params_load(&p, e)) < 0 || (rc = crew_init(&w, e)) < 0)
 		return rc;
 	if ((params = vfm_params_to_json(&p)) == NULL ||
-	    (params_text = json_dumps(params, JSON_COMPACT | JSON_REAL_PRECISION(15))) == NULL ||
-	    (touched_text = touched ? json_dumps(touched, JSON_COMPACT) : strdup("[]")) == NULL ||
-	    (rows = json_array()) == NULL || (figs = json_array()) == NULL ||
-	    (ids = json_array()) == NULL) {
+	    (params_text = json_dumps(params, DUMP_FLAGS)) == NULL ||
+	    (touched_text = touched ? json_dumps(touched, JSON_COMPACT) : strdup("[]")) == NULL) {
 		rc = err_set(e, WW_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -232,72 +1246,56 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 		PQclear(r);
 		r = NULL;
 	}
-	if ((rc = db_score_reference(&ref, c, e)) < 0)
+	if ((rc = db_score_reference(&ref, c, e)) < 0 ||
+	    (rc = run_field(run, sizeof(run), c, run_id, e)) < 0)
 		goto cleanup;
-	const char *ip[2] = {all ? "t" : "f", touched_text};
-	r = db_query(
-	    c, e, "read the evidence to score",
-	    "SELECT i.id, i.body::text, coalesce((SELECT jsonb_agg(v.body ORDER BY v.id)"
-	    "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL),"
-	    "  '[]')::text"
-	    " FROM interventions i WHERE i.valid_to IS NULL"
-	    " AND ($1::bool OR i.id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))))"
-	    " ORDER BY i.id",
-	    2, ip);
+	common.run = run;
+	obuf_field(&common.params, params_text, strlen(params_text));
+	if (common.params.failed) {
+		rc = err_set(e, WW_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	j.ref = ref;
+	j.p = &p;
+	j.common = &common;
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.more, NULL);
+	pthread_cond_init(&j.ready, NULL);
+	rc = read_rows(c, &j, &w, all, touched_text, e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t_scored = t1;
+	threads = w.started > 0 ? w.started : 1;
+	if (rc == 0)
+		rc = write_scores(c, &j, &w, touched_text, all, &rows, &t_scored, e);
+	crew_stop(&w, &j);
+	job_free(&j);
+	if (rc < 0)
+		goto cleanup;
+	/* every stored score now uses these parameters (a change rescored them all) */
+	const char *pp[1] = {params_text};
+	r = db_query(c, e, "record the scoring parameters",
+	             "INSERT INTO score_params (id, params) VALUES (1, $1::jsonb)"
+	             " ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params",
+	             1, pp);
 	if (r == NULL) {
 		rc = WW_EDB;
 		goto cleanup;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *id = PQgetvalue(r, i, 0);
-		json_t *iv = load_text(r, i, 1, e), *evs = load_text(r, i, 2, e), *scores = NULL;
-		struct err se = {0};
-
-		if (iv == NULL || evs == NULL) {
-			json_decref(iv);
-			json_decref(evs);
-			rc = WW_EDB;
-			goto cleanup;
-		}
-		rc = vfm_score_intervention(&scores, iv, evs, ref, &p, &se);
-		json_decref(iv);
-		json_decref(evs);
-		if (rc < 0) {
-			rc = err_set(e, rc, "could not score intervention \"%s\": %s", id, se.msg);
-			goto cleanup;
-		}
-		const json_t *head = vfm_headline(scores);
-		for (size_t k = 0; k < json_array_size(scores); k++) {
-			const json_t *s = json_array_get(scores, k);
-			json_array_append_new(rows, score_row(s, id, s == head));
-			json_array_append(figs, (json_t *)s);
-		}
-		json_array_append_new(ids, json_string(id));
-		json_decref(scores);
-	}
-	/* touched ids that no longer exist lose their scores too */
-	for (size_t k = 0; touched && k < json_array_size(touched); k++)
-		json_array_append(ids, json_array_get(touched, k));
-	struct timespec t_write;
-	clock_gettime(CLOCK_MONOTONIC, &t_write);
-	rc = write_rows(c, run_id, rows, figs, params_text, ids, all, e);
-	if (rc == 0 && rescored)
-		*rescored = PQntuples(r);
+	if (rescored)
+		*rescored = j.n;
 	clock_gettime(CLOCK_MONOTONIC, &t2);
-	if (rc == 0)
-		log_info("scored",
-		         "run=%lld interventions=%d rows=%zu all=%d read_ms=%.1f score_ms=%.1f "
-		         "total_ms=%.1f",
-		         run_id, PQntuples(r), json_array_size(rows), all, ms_between(&t0, &t1),
-		         ms_between(&t1, &t_write), ms_between(&t0, &t2));
+	/* read_ms: until the last row was read (scoring starts before);
+	 * score_ms: from then until the last row was sent */
+	log_info("scored",
+	         "run=%lld interventions=%d rows=%zu all=%d threads=%d read_ms=%.1f score_ms=%.1f "
+	         "total_ms=%.1f",
+	         run_id, j.n, rows, all, threads, ms_between(&t0, &t1), ms_between(&t1, &t_scored),
+	         ms_between(&t0, &t2));
 cleanup:
+	free(common.params.p);
 	PQclear(r);
 	json_decref(params);
 	json_decref(ref);
-	json_decref(rows);
-	json_decref(figs);
-	json_decref(ids);
 	free(params_text);
 	free(touched_text);
 	return rc;

@@ -221,3 +221,202 @@ Test(scores, changed_parameters_rescore_everything)
 	free(b0);
 	free(b1);
 }
+
+/* ---- scoring on several threads, and rows that need escaping ----------- */
+
+#define MANY 40 /* enough interventions to be scored on several threads */
+
+/* An evaluation with two outcomes, one costed and one not (no unit cost), its
+ * quality, estimate and uncertainty varying with k. */
+static char *evaluation_k(const char *id, const char *iv, int k)
+{
+	char *s = NULL;
+	double rr = 0.55 + 0.01 * (k % 40);
+	cr_assert(asprintf(&s,
+	                   "kind: evaluation\n"
+	                   "id: %s\n"
+	                   "intervention: %s\n"
+	                   "title: Evaluation %d\n"
+	                   "source: {citation: Test (2020), published: 2020}\n"
+	                   "design: rct\n"
+	                   "quality: %d\n"
+	                   "outcomes:\n"
+	                   "  - crime_type: violence-with-injury\n"
+	                   "    effect: {measure: risk-ratio, estimate: %.2f%s}\n"
+	                   "    baseline: {rate: 0.%d, per: participant, years: 1}\n"
+	                   "    follow_up_months: %d\n"
+	                   "  - crime_type: reoffending\n"
+	                   "    effect: {measure: risk-ratio, estimate: 0.9, ci95: [0.8, 1.0]}\n"
+	                   "cost: {amount: %d, per: participant, price_year: 2019}\n"
+	                   "submitted_by: Test Partner\n",
+	                   id, iv, k, 2 + k % 4, rr, k % 3 ? ", ci95: [0.4, 1.1]" : "", 1 + k % 9,
+	                   6 + 6 * (k % 5), 500 + 10 * k) > 0);
+	return s;
+}
+
+static void seed_many(void)
+{
+	char c[41], path[64], id[32], ev[32];
+	put_unit_cost(14050);
+	gitrepo_write(&repo, "reference/deflators.yaml", deflators);
+	for (int i = 0; i < MANY; i++) {
+		snprintf(id, sizeof(id), "iv-%02d", i);
+		snprintf(path, sizeof(path), "interventions/%s.yaml", id);
+		put(path, gitrepo_intervention(id, id));
+		for (int k = 0; k <= i % 3; k++) {
+			snprintf(ev, sizeof(ev), "ev-%02d-%d", i, k);
+			snprintf(path, sizeof(path), "evaluations/%s.yaml", ev);
+			put(path, evaluation_k(ev, id, i * 3 + k));
+		}
+	}
+	gitrepo_commit(&repo, "many", c);
+	import_ok();
+}
+
+/* Rescores everything into an emptied table with the given thread count
+ * ("" for the default); returns the rows in the order they were written,
+ * every float to the bit, or NULL with the error in e. */
+static char *rescore_rows(const char *threads, int *rescored, struct err *e)
+{
+	int rc;
+	setenv("WHATWORKS_SCORE_THREADS", threads, 1);
+	pgtest_exec(&pg, "TRUNCATE scores", 0, NULL);
+	cr_assert_eq(db_begin(pg.conn, e), 0, "%s", e->msg);
+	rc = db_score_refresh(pg.conn, 0, NULL, 1, rescored, e);
+	unsetenv("WHATWORKS_SCORE_THREADS");
+	if (rc < 0) {
+		db_rollback(pg.conn);
+		return NULL;
+	}
+	cr_assert_eq(db_commit(pg.conn, e), 0, "%s", e->msg);
+	return pgtest_value(
+	    &pg,
+	    "SELECT string_agg(ROW(intervention, crime_type, run_id, params, figures, band,"
+	    " float8send(bcr), float8send(npv), float8send(p_bcr_gt1), float8send(bcr_p05),"
+	    " float8send(bcr_p95), evidence_rating, float8send(pct_change), harmful,"
+	    " insufficient_reason, headline)::text, E'\\n' ORDER BY ctid) FROM scores",
+	    0, NULL);
+}
+
+Test(scores, several_threads_write_the_rows_one_thread_writes)
+{
+	struct err e = {0};
+	int n1 = 0, n4 = 0, nd = 0;
+	seed_many();
+	char *one = rescore_rows("1", &n1, &e), *four = rescore_rows("4", &n4, &e),
+	     *dflt = rescore_rows("", &nd, &e);
+	cr_assert(one && four && dflt, "%s", e.msg);
+	cr_expect_eq(n1, MANY);
+	cr_expect_eq(n4, MANY);
+	cr_expect_eq(nd, MANY);
+	cr_expect_str_eq(four, one);
+	cr_expect_str_eq(dflt, one);
+	/* and they are real scores of both kinds, one headline each */
+	cr_expect_eq(pgtest_int(&pg, "SELECT count(*) FROM scores", 0, NULL), 2 * MANY);
+	cr_expect_eq(pgtest_int(&pg, "SELECT count(*) FROM scores WHERE headline", 0, NULL), MANY);
+	cr_expect_gt(pgtest_int(&pg,
+	                        "SELECT count(*) FROM scores WHERE band <> 'insufficient'"
+	                        " AND p_bcr_gt1 IS NOT NULL AND bcr_p05 IS NOT NULL",
+	                        0, NULL),
+	             5);
+	cr_expect_gt(pgtest_int(&pg,
+	                        "SELECT count(*) FROM scores WHERE crime_type ="
+	                        " 'violence-with-injury' AND insufficient_reason ="
+	                        " 'quality-too-low'",
+	                        0, NULL),
+	             5);
+	free(one);
+	free(four);
+	free(dflt);
+}
+
+Test(scores, a_failure_on_several_threads_is_the_one_a_single_thread_meets)
+{
+	struct err e1 = {0}, e4 = {0};
+	seed_many();
+	pgtest_exec(&pg,
+	            "UPDATE interventions SET body = jsonb_set(body, '{level}', '\"galaxy\"')"
+	            " WHERE id IN ('iv-07', 'iv-31')",
+	            0, NULL);
+	long long before = pgtest_int(&pg, "SELECT count(*) FROM scores", 0, NULL);
+	cr_assert_null(rescore_rows("1", NULL, &e1));
+	cr_assert_null(rescore_rows("4", NULL, &e4));
+	cr_expect(strstr(e1.msg, "could not score intervention \"iv-07\"") != NULL, "got: %s",
+	          e1.msg);
+	cr_expect_str_eq(e4.msg, e1.msg);
+	cr_expect_eq(e4.code, WW_EINVALID);
+	/* the connection is usable again and nothing was half written */
+	cr_expect_eq(pgtest_int(&pg, "SELECT count(*) FROM scores", 0, NULL), 0);
+	cr_expect_gt(before, 0);
+}
+
+Test(scores, ids_and_crime_types_that_need_escaping_are_stored_as_they_are)
+{
+	/* tab, newline, carriage return, backslash, quotes, COPY's null marker,
+	 * non-ASCII: none of it can come through an import, all of it through
+	 * the database */
+	const char *iv = "iv-\ttab\nline\r\\back\"quote'\\N-caf\xc3\xa9-\xe2\x82\xac";
+	const char *ct_null = "\\N", *ct_odd = "odd\tcrime\\type\n\"x\"-\xc3\xbc";
+	struct err e = {0};
+	int n = 0;
+	seed();
+	const char *p1[2] = {iv, ct_null};
+	pgtest_exec(
+	    &pg,
+	    "UPDATE interventions SET id = $1, body = jsonb_set(body, '{id}', to_jsonb($1::text))"
+	    " WHERE id = 'iv-a'",
+	    1, p1);
+	pgtest_exec(
+	    &pg,
+	    "UPDATE evaluations SET intervention = $1, body = jsonb_set(jsonb_set(body,"
+	    " '{intervention}', to_jsonb($1::text)), '{outcomes,0,crime_type}', to_jsonb($2::text))"
+	    " WHERE id = 'ev-a'",
+	    2, p1);
+	const char *p2[1] = {ct_odd};
+	pgtest_exec(&pg,
+	            "UPDATE evaluations SET body = jsonb_set(body, '{outcomes,0,crime_type}',"
+	            " to_jsonb($1::text)) WHERE id = 'ev-b'",
+	            1, p2);
+	free(rescore_rows("1", &n, &e));
+	cr_assert_eq(n, 2, "%s", e.msg);
+	const char *q1[2] = {iv, ct_null};
+	cr_expect_eq(pgtest_int(&pg,
+	                        "SELECT count(*) FROM scores WHERE intervention = $1 AND"
+	                        " crime_type = $2 AND figures->>'crime_type' = $2 AND headline"
+	                        " AND insufficient_reason = 'no-unit-cost'",
+	                        2, q1),
+	             1);
+	const char *q2[1] = {ct_odd};
+	cr_expect_eq(pgtest_int(&pg,
+	                        "SELECT count(*) FROM scores WHERE intervention = 'iv-b' AND"
+	                        " crime_type = $1 AND figures->>'crime_type' = $1",
+	                        1, q2),
+	             1);
+	cr_expect_eq(
+	    pgtest_int(&pg, "SELECT count(*) FROM scores WHERE crime_type IS NULL", 0, NULL), 0);
+	/* the figures are the model's JSON, byte for byte */
+	const char *q3[1] = {iv};
+	char *body = pgtest_value(&pg, "SELECT body::text FROM interventions WHERE id = $1", 1, q3);
+	char *evs = pgtest_value(&pg,
+	                         "SELECT jsonb_agg(body)::text FROM evaluations WHERE"
+	                         " intervention = $1",
+	                         1, q3);
+	char *ref = NULL,
+	     *stored = pgtest_value(&pg, "SELECT figures::text FROM scores WHERE intervention = $1",
+	                            1, q3);
+	json_t *jiv = json_loads(body, 0, NULL), *jevs = json_loads(evs, 0, NULL), *jref = NULL,
+	       *scores = NULL;
+	struct vfm_params p = vfm_params_default();
+	cr_assert_eq(db_score_reference(&jref, pg.conn, &e), 0, "%s", e.msg);
+	cr_assert_eq(vfm_score_intervention(&scores, jiv, jevs, jref, &p, &e), 0, "%s", e.msg);
+	ref = json_dumps(json_array_get(scores, 0), JSON_COMPACT | JSON_REAL_PRECISION(15));
+	cr_expect_str_eq(stored, ref);
+	free(ref);
+	free(stored);
+	free(body);
+	free(evs);
+	json_decref(jiv);
+	json_decref(jevs);
+	json_decref(jref);
+	json_decref(scores);
+}
