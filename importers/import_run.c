@@ -407,7 +407,9 @@ static int write_all(struct run *r, struct err *e)
 	struct db_commit_meta m = {r->ch->commit, r->ch->author, r->ch->committed_at};
 	struct db_doc *docs = calloc(r->n_docs + 1, sizeof(*docs));
 	struct strset old_keys = {0};
+	struct db_score_job *scoring = NULL;
 	json_t *closing = NULL;
+	size_t n_ref = 0; /* reference documents, at the start of docs */
 	int rc = 0;
 
 	if (docs == NULL)
@@ -429,9 +431,21 @@ static int write_all(struct run *r, struct err *e)
 		else
 			r->res->n.added++;
 		free(k);
-		docs[i] =
-		    (struct db_doc){ev_kind_name(d->kind), d->id, d->path, r->blobs[i], d->body};
 	}
+	/* reference data first, then interventions and evaluations */
+	for (int pass = 0; pass < 2 && rc == 0; pass++)
+		for (size_t i = 0; i < r->n_docs; i++) {
+			const struct ev_doc *d = r->docs[i];
+			int reference = d->kind != EV_INTERVENTION && d->kind != EV_EVALUATION;
+			if (reference != (pass == 0))
+				continue;
+			docs[n_ref++] = (struct db_doc){ev_kind_name(d->kind), d->id, d->path,
+			                                r->blobs[i], d->body};
+		}
+	n_ref = 0;
+	while (n_ref < r->n_docs && strcmp(docs[n_ref].kind, "intervention") != 0 &&
+	       strcmp(docs[n_ref].kind, "evaluation") != 0)
+		n_ref++;
 	r->res->n.removed = (int)json_array_size(r->retract);
 	/* what this run retracts, then what it replaces: closed in one go */
 	if (rc == 0 && (closing = json_deep_copy(r->retract)) == NULL)
@@ -441,22 +455,32 @@ static int write_all(struct run *r, struct err *e)
 			rc = nomem(e);
 	if (rc < 0 || (rc = db_begin(r->c, e)) < 0)
 		goto cleanup;
+	/*
+	 * Readers never see evidence without its scores: same transaction. The
+	 * reference data goes first, since scoring reads it; scoring starts from
+	 * the records this run leaves and its own documents, and runs on its
+	 * threads while the interventions and evaluations are written.
+	 */
 	if ((rc = db_records_retract(r->c, r->res->run_id, r->ch->commit, closing, e)) < 0 ||
-	    (rc = db_records_write(r->c, r->res->run_id, r->src->id, &m, docs, r->n_docs, e)) < 0 ||
+	    (rc = db_records_write(r->c, r->res->run_id, r->src->id, &m, docs, n_ref, e)) < 0 ||
+	    (rc = db_score_start(&scoring, r->c, r->res->run_id, r->touched, r->reference_changed,
+	                         docs + n_ref, r->n_docs - n_ref, e)) < 0 ||
+	    (rc = db_records_write(r->c, r->res->run_id, r->src->id, &m, docs + n_ref,
+	                           r->n_docs - n_ref, e)) < 0 ||
 	    (rc = db_source_advance(r->c, r->src->id,
 	                            r->ch->position ? r->ch->position : r->ch->commit,
 	                            r->res->run_id, e)) < 0)
 		goto rollback;
-	/* readers never see evidence without its scores: same transaction */
-	if ((rc = db_score_refresh(r->c, r->res->run_id, r->touched, r->reference_changed, NULL,
-	                           e)) < 0)
-		goto rollback;
-	if ((rc = db_run_finish(r->c, r->res->run_id, "succeeded", r->ch->mode, r->ch->commit,
+	rc = db_score_finish(scoring, r->c, NULL, e);
+	scoring = NULL;
+	if (rc < 0 ||
+	    (rc = db_run_finish(r->c, r->res->run_id, "succeeded", r->ch->mode, r->ch->commit,
 	                        r->res->previous, &r->res->n, NULL, e)) < 0)
 		goto rollback;
 	rc = db_commit(r->c, e);
 	goto cleanup;
 rollback:
+	db_score_cancel(scoring);
 	db_rollback(r->c);
 cleanup:
 	for (size_t i = 0; i < old_keys.n; i++)

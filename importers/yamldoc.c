@@ -274,8 +274,9 @@ static bool is_float(const char *s)
 
 /*
  * A number as the evidence base stores it: at most 15 significant digits
- * (what PostgreSQL gets and gives back), so a document scored before it is
- * stored and after it is read back gives the same figures.
+ * (what PostgreSQL gets and gives back) and no negative zero, so a document
+ * scored before it is stored and after it is read back gives the same
+ * figures.
  */
 static double stored_double(double v)
 {
@@ -345,6 +346,8 @@ static void resolve_plain(struct yamldoc_node *n)
 		n->d = strtod(s, NULL);
 		if (significant_digits(s) > 15)
 			n->d = stored_double(n->d);
+		if (n->d == 0)
+			n->d = 0; /* no negative zero: PostgreSQL's numeric has none */
 	} else {
 		const char *t = s + (s[0] == '-' || s[0] == '+');
 
@@ -702,7 +705,7 @@ static struct yamldoc_node *json_node(struct yamldoc *d, const json_t *j, int de
 /* A real rounded as it is stored (see stored_double), and its text. */
 static double real_text(double v, char *buf, size_t size)
 {
-	snprintf(buf, size, "%.15g", v);
+	snprintf(buf, size, "%.15g", v == 0 ? 0.0 : v);
 	v = strtod(buf, NULL);
 	if (strpbrk(buf, ".eEn") == NULL && strlen(buf) + 2 < size)
 		strcat(buf, ".0");

@@ -352,57 +352,70 @@ void db_copy_array(struct db_copy *b, const char *const *v, size_t n)
 	db_copy_raw(b, "}", 1);
 }
 
+#define STREAM_BYTES (256 * 1024)
+
+/* Sends what is built; a blocking connection never answers 0. */
+static void copy_flush(struct db_copy *b)
+{
+	if (b->conn != NULL && !b->send_failed && !b->oom && b->len > 0 &&
+	    PQputCopyData(b->conn, b->buf, (int)b->len) != 1)
+		b->send_failed = 1;
+	if (b->conn != NULL)
+		b->len = 0;
+}
+
 void db_copy_end_row(struct db_copy *b)
 {
 	db_copy_raw(b, "\n", 1);
 	b->fields = 0;
 	b->rows++;
+	if (b->len >= STREAM_BYTES)
+		copy_flush(b);
 }
 
-int db_copy_send(PGconn *c, struct err *e, const char *what, const char *copy_sql,
-                 struct db_copy *b)
+int db_copy_begin(struct db_copy *b, PGconn *c, const char *what, const char *copy_sql,
+                  struct err *e)
+{
+	PGresult *r = PQexecParams(c, copy_sql, 0, NULL, NULL, NULL, NULL, 0);
+
+	b->len = 0;
+	b->rows = 0;
+	b->fields = 0;
+	b->oom = 0;
+	b->send_failed = 0;
+	b->what = what;
+	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN)
+		return result_error(c, r, e, what);
+	PQclear(r);
+	b->conn = c;
+	return 0;
+}
+
+int db_copy_end(struct db_copy *b, struct err *e)
 {
 	double t0 = now_ms();
+	PGconn *c = b->conn;
 	PGresult *r;
 	int rc = 0;
 
-	if (b->oom) {
+	copy_flush(b);
+	b->conn = NULL;
+	if (b->oom)
 		rc = err_set(e, WW_ENOMEM, "out of memory");
-		goto done;
-	}
-	if (b->rows == 0)
-		goto done;
-	r = PQexecParams(c, copy_sql, 0, NULL, NULL, NULL, NULL, 0);
-	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN) {
-		rc = result_error(c, r, e, what);
-		goto done;
-	}
-	PQclear(r);
-	/* in pieces: PQputCopyData takes an int; blocking, it never answers 0 */
-	for (size_t off = 0; off < b->len && rc == 0;) {
-		size_t n = b->len - off < (1u << 20) ? b->len - off : (1u << 20);
-		if (PQputCopyData(c, b->buf + off, (int)n) != 1)
-			rc = -1;
-		off += n;
-	}
-	if (rc < 0 || PQputCopyEnd(c, NULL) != 1) {
-		rc = result_error(c, NULL, e, what);
-		while ((r = PQgetResult(c)) != NULL)
-			PQclear(r);
-		goto done;
-	}
+	else if (b->send_failed)
+		rc = result_error(c, NULL, e, b->what);
+	/* a row that could not be built: the server drops the whole COPY */
+	if (PQputCopyEnd(c, rc < 0 ? "the rows could not be built" : NULL) != 1 && rc == 0)
+		rc = result_error(c, NULL, e, b->what);
 	while ((r = PQgetResult(c)) != NULL) {
 		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK) {
-			rc = result_error(c, r, e, what);
+			rc = result_error(c, r, e, b->what);
 			continue;
 		}
 		PQclear(r);
 	}
-	log_debug("statement", "what=\"%s\" rows=%zu ms=%.1f", what, b->rows, now_ms() - t0);
-done:
+	log_debug("statement", "what=\"%s\" rows=%zu end_ms=%.1f", b->what, b->rows, now_ms() - t0);
 	b->len = 0;
-	b->rows = 0;
-	b->fields = 0;
 	b->oom = 0;
 	return rc;
 }

@@ -53,10 +53,12 @@ int db_open(PGconn **out, struct err *e);
 int db_exec(PGconn *conn, struct err *e, const char *sql, int nparams, const char *const *params);
 
 /*
- * Rows for COPY ... FROM STDIN (text format), built in memory and sent in
- * one go: the bulk write of an import, where one INSERT per row or one big
- * JSON parameter costs several times more. A failed allocation is remembered
- * and reported by db_copy_send.
+ * Rows for COPY ... FROM STDIN (text format): the bulk write of an import,
+ * where one INSERT per row or one big JSON parameter costs several times
+ * more. Rows are built in memory; after db_copy_begin they go to the server
+ * as every STREAM_BYTES fill, so it stores them while the next are built.
+ * A failed allocation or send is remembered and reported by db_copy_end.
+ * Without db_copy_begin the rows stay in memory (tests read buf).
  */
 struct db_copy {
 	char *buf;
@@ -64,6 +66,9 @@ struct db_copy {
 	int oom;
 	int fields; /* fields written in the current row */
 	size_t rows;
+	PGconn *conn; /* set by db_copy_begin */
+	const char *what;
+	int send_failed;
 };
 
 /* A text field; NULL writes SQL NULL. */
@@ -78,12 +83,15 @@ void db_copy_raw(struct db_copy *b, const char *s, size_t n);
 void db_copy_escaped(struct db_copy *b, const char *s, size_t n);
 void db_copy_end_row(struct db_copy *b);
 /*
- * Runs copy_sql (a COPY ... FROM STDIN statement without parameters) with
- * the rows of b, then empties b for reuse. Nothing is sent when b has no rows.
- * Returns 0, WW_ENOMEM, or WW_EDB with e saying "could not <what>: ...".
+ * Runs copy_sql (a COPY ... FROM STDIN statement without parameters) on c;
+ * the rows of b follow. Returns 0 or WW_EDB with e saying "could not <what>:
+ * ...".
  */
-int db_copy_send(PGconn *c, struct err *e, const char *what, const char *copy_sql,
-                 struct db_copy *b);
+int db_copy_begin(struct db_copy *b, PGconn *c, const char *what, const char *copy_sql,
+                  struct err *e);
+/* Sends the rest and ends the COPY (abandoned if a row could not be built);
+ * b can then be used again. Returns 0, WW_ENOMEM or WW_EDB. */
+int db_copy_end(struct db_copy *b, struct err *e);
 void db_copy_free(struct db_copy *b);
 
 /* BEGIN / COMMIT / ROLLBACK helpers. */

@@ -490,16 +490,19 @@ int db_records_write(PGconn *c, long long run_id, long long source_id,
 		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S+00", &tm);
 	}
 	const char *meta[5] = {src, m->commit, m->author, m->committed_at ? ts : NULL, run};
-	/* one COPY per table */
+	/* one COPY per table that gets rows */
 	for (int t = 0; t < 3 && rc == 0; t++) {
-		for (size_t i = 0; i < n; i++) {
+		int started = 0;
+		for (size_t i = 0; i < n && rc == 0; i++) {
 			const struct db_doc *d = &docs[i];
 			const json_t *body = d->body;
 			int table = strcmp(d->kind, "intervention") == 0 ? 0
 			            : strcmp(d->kind, "evaluation") == 0 ? 1
 			                                                 : 2;
-			if (table != t)
+			if (table != t || (!started && (rc = db_copy_begin(&b, c, "write records",
+			                                                   copy_sql[t], e)) < 0))
 				continue;
+			started = 1;
 			copy_common(&b, d, meta);
 			if (t == 0) {
 				db_copy_text(&b, member_text(body, "name", buf, sizeof(buf)));
@@ -524,7 +527,8 @@ int db_records_write(PGconn *c, long long run_id, long long source_id,
 		}
 		if (t == 1)
 			evaluations = b.rows;
-		rc = db_copy_send(c, e, "write records", copy_sql[t], &b);
+		if (started && rc == 0)
+			rc = db_copy_end(&b, e);
 	}
 	db_copy_free(&b);
 	if (rc == 0 && evaluations > 0) {

@@ -858,7 +858,9 @@ static void put_row(struct obuf *b, const json_t *s, const char *iv, int headlin
 /* One intervention: its row of the read query until it is scored, then its
  * score rows as COPY text or why it failed. */
 struct slot {
-	PGresult *row;
+	PGresult *row;    /* the database's part: id, body, evaluations */
+	const json_t *iv; /* this run's version of the intervention, or NULL */
+	json_t *evs;      /* this run's evaluations of it (borrowed bodies), or NULL */
 	struct obuf rows;
 	int n_rows;
 	int rc;
@@ -922,9 +924,16 @@ static void score_slot(struct job *j, struct slot *sl)
 	struct err se = {0};
 	int rc;
 
-	if ((iv = load_text(sl->row, 0, 1, &sl->e)) == NULL ||
+	/* this run's version of the intervention, else the stored one; the
+	 * stored evaluations it keeps, and this run's (the model sorts them) */
+	if ((iv = sl->iv ? json_incref((json_t *)sl->iv) : load_text(sl->row, 0, 1, &sl->e)) ==
+	        NULL ||
 	    (evs = load_text(sl->row, 0, 2, &sl->e)) == NULL) {
 		sl->rc = WW_EDB;
+		goto cleanup;
+	}
+	if (sl->evs != NULL && json_array_extend(evs, sl->evs) < 0) {
+		sl->rc = err_set(&sl->e, WW_ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	if ((rc = vfm_score_intervention(&scores, iv, evs, j->ref, j->p, &se)) < 0) {
@@ -944,6 +953,8 @@ cleanup:
 	json_decref(iv);
 	json_decref(evs);
 	json_decref(scores);
+	json_decref(sl->evs);
+	sl->evs = NULL;
 	PQclear(sl->row);
 	sl->row = NULL;
 }
@@ -1032,28 +1043,117 @@ static int conn_error(PGconn *c, PGresult *res, const char *what, struct err *e)
 	return err_set(e, WW_EDB, "could not %s: %s", what, msg);
 }
 
-/*
- * Reads the interventions to score with their evaluations, one row at a time,
- * into the job's slots; starts the crew once there are enough. The
- * evaluations come as one JSON array built from their text (jsonb_agg would
- * rebuild every body as jsonb first); the model sorts them itself.
- */
-static int read_rows(PGconn *c, struct job *j, struct crew *w, int all, const char *touched_text,
-                     struct err *e)
+/* This run's documents, not yet in the database, found by intervention id. */
+struct pending {
+	const struct db_doc **ivs; /* interventions, by id */
+	const struct db_doc **evs; /* evaluations, by the intervention they name */
+	size_t n_ivs, n_evs;
+};
+
+static const char *ev_target(const struct db_doc *d)
 {
-	const char *ip[2] = {all ? "t" : "f", touched_text};
+	const char *s = json_string_value(json_object_get(d->body, "intervention"));
+	return s ? s : "";
+}
+
+static int cmp_iv(const void *a, const void *b)
+{
+	return strcmp((*(const struct db_doc *const *)a)->id,
+	              (*(const struct db_doc *const *)b)->id);
+}
+
+static int cmp_ev(const void *a, const void *b)
+{
+	return strcmp(ev_target(*(const struct db_doc *const *)a),
+	              ev_target(*(const struct db_doc *const *)b));
+}
+
+static int pending_init(struct pending *pd, const struct db_doc *docs, size_t n)
+{
+	memset(pd, 0, sizeof(*pd));
+	if ((pd->ivs = calloc(n + 1, sizeof(*pd->ivs))) == NULL ||
+	    (pd->evs = calloc(n + 1, sizeof(*pd->evs))) == NULL)
+		return WW_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(docs[i].kind, "intervention") == 0)
+			pd->ivs[pd->n_ivs++] = &docs[i];
+		else if (strcmp(docs[i].kind, "evaluation") == 0)
+			pd->evs[pd->n_evs++] = &docs[i];
+	}
+	qsort(pd->ivs, pd->n_ivs, sizeof(*pd->ivs), cmp_iv);
+	qsort(pd->evs, pd->n_evs, sizeof(*pd->evs), cmp_ev);
+	return 0;
+}
+
+static void pending_free(struct pending *pd)
+{
+	free(pd->ivs);
+	free(pd->evs);
+	memset(pd, 0, sizeof(*pd));
+}
+
+/* Fills a slot's pending parts for intervention id; WW_ENOMEM. */
+static int pending_fill(const struct pending *pd, struct slot *sl, const char *id)
+{
+	size_t lo = 0, hi = pd->n_ivs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(pd->ivs[mid]->id, id);
+		if (c == 0) {
+			sl->iv = pd->ivs[mid]->body;
+			break;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	lo = 0, hi = pd->n_evs;
+	while (lo < hi) { /* the first evaluation naming id or a later one */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(ev_target(pd->evs[mid]), id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < pd->n_evs && strcmp(ev_target(pd->evs[lo]), id) == 0; lo++) {
+		if (sl->evs == NULL && (sl->evs = json_array()) == NULL)
+			return WW_ENOMEM;
+		if (json_array_append(sl->evs, (json_t *)pd->evs[lo]->body) < 0)
+			return WW_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Reads the interventions to score, one row at a time, into the job's slots,
+ * and starts the crew once there are enough: every current one when all is
+ * set, and those named in ids_text (touched ones, this run's). Each comes
+ * with the evaluations the database holds for it, as one JSON array built
+ * from their text (jsonb_agg would rebuild every body as jsonb first); this
+ * run's documents, not written yet, are added from pd (the caller has closed
+ * the versions they replace). An id that is neither stored nor in pd is gone
+ * and not scored.
+ */
+static int read_rows(PGconn *c, struct job *j, struct crew *w, int all, const char *ids_text,
+                     const struct pending *pd, struct err *e)
+{
+	const char *ip[2] = {all ? "t" : "f", ids_text};
 	const char *what = "read the evidence to score";
 	PGresult *res;
 	int rc = 0;
 
 	if (!PQsendQueryParams(
 	        c,
-	        "SELECT i.id, i.body::text, (SELECT '[' || coalesce(string_agg(v.body::text, ','"
+	        "WITH ids AS (SELECT i.id FROM interventions i WHERE $1::bool AND i.valid_to IS "
+	        "NULL"
+	        "  UNION SELECT jsonb_array_elements_text($2::jsonb))"
+	        " SELECT ids.id, i.body::text, (SELECT '[' || coalesce(string_agg(v.body::text, ','"
 	        "  ORDER BY v.id COLLATE \"C\"), '') || ']'"
-	        "  FROM evaluations v WHERE v.intervention = i.id AND v.valid_to IS NULL)"
-	        " FROM interventions i WHERE i.valid_to IS NULL"
-	        " AND ($1::bool OR i.id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))))"
-	        " ORDER BY i.id",
+	        "  FROM evaluations v WHERE v.intervention = ids.id AND v.valid_to IS NULL)"
+	        " FROM ids LEFT JOIN interventions i ON i.id = ids.id AND i.valid_to IS NULL"
+	        " ORDER BY ids.id",
 	        2, NULL, ip, NULL, NULL, 0))
 		return conn_error(c, NULL, what, e);
 	if (!PQsetSingleRowMode(c))
@@ -1062,11 +1162,27 @@ static int read_rows(PGconn *c, struct job *j, struct crew *w, int all, const ch
 		ExecStatusType st = PQresultStatus(res);
 
 		if (st == PGRES_SINGLE_TUPLE && rc == 0) {
-			pthread_mutex_lock(&j->lock);
-			if ((rc = slot_add(j, res)) < 0)
+			struct slot one = {0};
+			if ((rc = pending_fill(pd, &one, PQgetvalue(res, 0, 0))) < 0) {
 				err_set(e, rc, "out of memory");
-			else
+				json_decref(one.evs);
+				PQclear(res);
+				continue;
+			}
+			if (PQgetisnull(res, 0, 1) && one.iv == NULL) {
+				json_decref(one.evs); /* gone: its scores are deleted */
+				PQclear(res);
+				continue;
+			}
+			pthread_mutex_lock(&j->lock);
+			if ((rc = slot_add(j, res)) < 0) {
+				err_set(e, rc, "out of memory");
+				json_decref(one.evs);
+			} else {
+				slot_at(j, j->n - 1)->iv = one.iv;
+				slot_at(j, j->n - 1)->evs = one.evs;
 				pthread_cond_signal(&j->more);
+			}
 			pthread_mutex_unlock(&j->lock);
 			if (rc == 0 && w->want > 0 && j->n >= w->min_rows)
 				crew_start(w, j);
@@ -1197,6 +1313,7 @@ static void job_free(struct job *j)
 {
 	for (int i = 0; i < j->n; i++) {
 		PQclear(slot_at(j, i)->row);
+		json_decref(slot_at(j, i)->evs);
 		free(slot_at(j, i)->rows.p);
 	}
 	for (int b = 0; b < j->n_blocks; b++)
@@ -1207,72 +1324,137 @@ static void job_free(struct job *j)
 	pthread_mutex_destroy(&j->lock);
 }
 
-int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all, int *rescored,
-                     struct err *e)
-{
+/* A refresh between db_score_start and db_score_finish. */
+struct db_score_job {
+	long long run_id;
+	int all;
 	struct vfm_params p;
-	struct row_common common = {0};
-	struct job j = {0};
+	struct row_common common;
+	struct pending pd;
+	struct job j;
+	int j_init;
 	struct crew w;
-	json_t *params = NULL, *ref = NULL;
-	char *params_text = NULL, *touched_text = NULL, run[24];
-	PGresult *r = NULL;
-	struct timespec t0, t1, t2, t_scored;
-	size_t rows = 0;
-	int rc, threads;
+	json_t *params, *ref;
+	char *params_text, *touched_text;
+	char run[24];
+	struct timespec t0, t1;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (rescored)
-		*rescored = 0;
-	if ((rc = score_params_load(&p, e)) < 0 || (rc = crew_init(&w, e)) < 0)
-		return rc;
-	if ((params = vfm_params_to_json(&p)) == NULL ||
-	    (params_text = json_dumps(params, DUMP_FLAGS)) == NULL ||
-	    (touched_text = touched ? json_dumps(touched, JSON_COMPACT) : strdup("[]")) == NULL) {
+void db_score_cancel(struct db_score_job *job)
+{
+	if (job == NULL)
+		return;
+	if (job->j_init) {
+		crew_stop(&job->w, &job->j);
+		job_free(&job->j);
+	}
+	pending_free(&job->pd);
+	free(job->common.params.p);
+	json_decref(job->params);
+	json_decref(job->ref);
+	free(job->params_text);
+	free(job->touched_text);
+	free(job);
+}
+
+/* touched and this run's intervention ids, as a JSON array's text. */
+static char *ids_text(const json_t *touched, const struct pending *pd)
+{
+	json_t *ids = touched ? json_copy((json_t *)touched) : json_array();
+	char *text;
+
+	for (size_t i = 0; ids != NULL && i < pd->n_ivs; i++)
+		if (json_array_append_new(ids, json_string(pd->ivs[i]->id)) < 0) {
+			json_decref(ids);
+			ids = NULL;
+		}
+	text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
+	json_decref(ids);
+	return text;
+}
+
+int db_score_start(struct db_score_job **out, PGconn *c, long long run_id, const json_t *touched,
+                   int all, const struct db_doc *pending, size_t n_pending, struct err *e)
+{
+	struct db_score_job *job = calloc(1, sizeof(*job));
+	char *ids = NULL;
+	PGresult *r = NULL;
+	int rc;
+
+	*out = NULL;
+	if (job == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	clock_gettime(CLOCK_MONOTONIC, &job->t0);
+	job->run_id = run_id;
+	if ((rc = score_params_load(&job->p, e)) < 0 || (rc = crew_init(&job->w, e)) < 0)
+		goto fail;
+	if (pending_init(&job->pd, pending, n_pending) < 0 ||
+	    (job->params = vfm_params_to_json(&job->p)) == NULL ||
+	    (job->params_text = json_dumps(job->params, DUMP_FLAGS)) == NULL ||
+	    (job->touched_text = touched ? json_dumps(touched, JSON_COMPACT) : strdup("[]")) ==
+	        NULL ||
+	    (ids = ids_text(touched, &job->pd)) == NULL) {
 		rc = err_set(e, WW_ENOMEM, "out of memory");
-		goto cleanup;
+		goto fail;
 	}
 	if (!all) {
 		/* parameters changed since the stored scores: everything is stale */
-		const char *pp[1] = {params_text};
+		const char *pp[1] = {job->params_text};
 		r = db_query(c, e, "compare scoring parameters",
 		             "SELECT EXISTS (SELECT 1 FROM score_params WHERE params <> $1::jsonb)",
 		             1, pp);
 		if (r == NULL) {
 			rc = WW_EDB;
-			goto cleanup;
+			goto fail;
 		}
 		all = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 		PQclear(r);
-		r = NULL;
 	}
-	if ((rc = db_score_reference(&ref, c, e)) < 0 ||
-	    (rc = run_field(run, sizeof(run), c, run_id, e)) < 0)
-		goto cleanup;
-	common.run = run;
-	obuf_field(&common.params, params_text, strlen(params_text));
-	if (common.params.failed) {
+	job->all = all;
+	if ((rc = db_score_reference(&job->ref, c, e)) < 0 ||
+	    (rc = run_field(job->run, sizeof(job->run), c, run_id, e)) < 0)
+		goto fail;
+	job->common.run = job->run;
+	obuf_field(&job->common.params, job->params_text, strlen(job->params_text));
+	if (job->common.params.failed) {
 		rc = err_set(e, WW_ENOMEM, "out of memory");
-		goto cleanup;
+		goto fail;
 	}
-	j.ref = ref;
-	j.p = &p;
-	j.common = &common;
-	pthread_mutex_init(&j.lock, NULL);
-	pthread_cond_init(&j.more, NULL);
-	pthread_cond_init(&j.ready, NULL);
-	rc = read_rows(c, &j, &w, all, touched_text, e);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	t_scored = t1;
-	threads = w.started > 0 ? w.started : 1;
-	if (rc == 0)
-		rc = write_scores(c, &j, &w, touched_text, all, &rows, &t_scored, e);
-	crew_stop(&w, &j);
-	job_free(&j);
+	job->j.ref = job->ref;
+	job->j.p = &job->p;
+	job->j.common = &job->common;
+	pthread_mutex_init(&job->j.lock, NULL);
+	pthread_cond_init(&job->j.more, NULL);
+	pthread_cond_init(&job->j.ready, NULL);
+	job->j_init = 1;
+	rc = read_rows(c, &job->j, &job->w, all, ids, &job->pd, e);
+	clock_gettime(CLOCK_MONOTONIC, &job->t1);
+	if (rc < 0)
+		goto fail;
+	free(ids);
+	*out = job;
+	return 0;
+fail:
+	free(ids);
+	db_score_cancel(job);
+	return rc;
+}
+
+int db_score_finish(struct db_score_job *job, PGconn *c, int *rescored, struct err *e)
+{
+	struct timespec t2, t_scored = job->t1;
+	int threads = job->w.started > 0 ? job->w.started : 1;
+	size_t rows = 0;
+	PGresult *r;
+	int rc;
+
+	if (rescored)
+		*rescored = 0;
+	rc = write_scores(c, &job->j, &job->w, job->touched_text, job->all, &rows, &t_scored, e);
 	if (rc < 0)
 		goto cleanup;
 	/* every stored score now uses these parameters (a change rescored them all) */
-	const char *pp[1] = {params_text};
+	const char *pp[1] = {job->params_text};
 	r = db_query(c, e, "record the scoring parameters",
 	             "INSERT INTO score_params (id, params) VALUES (1, $1::jsonb)"
 	             " ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params",
@@ -1281,24 +1463,32 @@ int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all
 		rc = WW_EDB;
 		goto cleanup;
 	}
+	PQclear(r);
 	if (rescored)
-		*rescored = j.n;
+		*rescored = job->j.n;
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	/* read_ms: until the last row was read (scoring starts before);
-	 * score_ms: from then until the last row was sent */
+	 * score_ms: from then until the last row was sent, other work between */
 	log_info("scored",
-	         "run=%lld interventions=%d rows=%zu all=%d threads=%d read_ms=%.1f score_ms=%.1f "
-	         "total_ms=%.1f",
-	         run_id, j.n, rows, all, threads, ms_between(&t0, &t1), ms_between(&t1, &t_scored),
-	         ms_between(&t0, &t2));
+	         "run=%lld interventions=%d rows=%zu all=%d threads=%d pending=%zu read_ms=%.1f "
+	         "score_ms=%.1f total_ms=%.1f",
+	         job->run_id, job->j.n, rows, job->all, threads, job->pd.n_ivs + job->pd.n_evs,
+	         ms_between(&job->t0, &job->t1), ms_between(&job->t1, &t_scored),
+	         ms_between(&job->t0, &t2));
 cleanup:
-	free(common.params.p);
-	PQclear(r);
-	json_decref(params);
-	json_decref(ref);
-	free(params_text);
-	free(touched_text);
+	db_score_cancel(job);
 	return rc;
+}
+
+int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all, int *rescored,
+                     struct err *e)
+{
+	struct db_score_job *job;
+	int rc;
+
+	if ((rc = db_score_start(&job, c, run_id, touched, all, NULL, 0, e)) < 0)
+		return rc;
+	return db_score_finish(job, c, rescored, e);
 }
 
 int db_score_get(json_t **intervention, json_t **scores, PGconn *c, const char *id, struct err *e)

@@ -10,6 +10,7 @@
 #define WW_DB_SCORE_H
 
 #include "db.h"
+#include "db_import.h"
 #include "err.h"
 #include "vfm.h"
 
@@ -40,6 +41,25 @@ int db_score_reference(json_t **out, PGconn *c, struct err *e);
  */
 int db_score_refresh(PGconn *c, long long run_id, const json_t *touched, int all, int *rescored,
                      struct err *e);
+
+/*
+ * db_score_refresh in two steps, so that scoring runs while the caller writes
+ * the evidence it scores: db_score_start reads what scoring needs as the
+ * database holds it now and starts the scoring; pending (n_pending docs,
+ * borrowed until db_score_finish or db_score_cancel; only interventions and
+ * evaluations count) is this run's evidence, not written yet, whose previous
+ * versions the caller has already closed; touched must name every
+ * intervention of pending, and of pending's evaluations. Reference data is
+ * read at the start: write it first. db_score_finish writes the scores and
+ * frees the job; db_score_cancel stops and frees it (then roll back).
+ * Between the two the connection is the caller's: the scoring threads never
+ * use it.
+ */
+struct db_score_job;
+int db_score_start(struct db_score_job **job, PGconn *c, long long run_id, const json_t *touched,
+                   int all, const struct db_doc *pending, size_t n_pending, struct err *e);
+int db_score_finish(struct db_score_job *job, PGconn *c, int *rescored, struct err *e);
+void db_score_cancel(struct db_score_job *job);
 
 /*
  * The text json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15) |

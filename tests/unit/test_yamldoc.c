@@ -94,6 +94,7 @@ Test(yamldoc, core_schema_scalars)
 	    {"0.12345678901234567", YAMLDOC_FLOAT, 0, 0.123456789012346},
 	    {"-123456.78901234567e-3", YAMLDOC_FLOAT, 0, -123.456789012346},
 	    {"0.000123456789012345", YAMLDOC_FLOAT, 0, 0.000123456789012345},
+	    {"-0.0", YAMLDOC_FLOAT, 0, 0},
 	    {"yes", YAMLDOC_STR},
 	    {"NO", YAMLDOC_STR},
 	    {"2021-05", YAMLDOC_STR},
@@ -117,8 +118,10 @@ Test(yamldoc, core_schema_scalars)
 		             v->scalar);
 		if (cases[k].type == YAMLDOC_INT)
 			cr_assert_eq(v->i, cases[k].i, "%s", cases[k].yaml);
-		if (cases[k].type == YAMLDOC_INT || cases[k].type == YAMLDOC_FLOAT)
+		if (cases[k].type == YAMLDOC_INT || cases[k].type == YAMLDOC_FLOAT) {
 			cr_assert_eq(v->d, cases[k].d, "%s", cases[k].yaml);
+			cr_assert_eq(signbit(v->d), signbit(cases[k].d), "%s: sign", cases[k].yaml);
+		}
 		if (cases[k].type == YAMLDOC_BOOL)
 			cr_assert_eq(v->b, cases[k].b, "%s", cases[k].yaml);
 		yamldoc_free(doc);
