@@ -84,6 +84,36 @@ int ev_errors_add(struct ev_errors *errs, const char *path, int line, int col, c
 	return ev_errors_add_msg(errs, path, line, col, field, msg);
 }
 
+int ev_errors_move(struct ev_errors *to, struct ev_errors *from)
+{
+	size_t room = to->n < EV_MAX_ERRORS ? EV_MAX_ERRORS - to->n : 0;
+	size_t keep = from->n < room ? from->n : room;
+
+	if (to->n + keep > to->cap) {
+		size_t cap = to->cap ? to->cap : 16;
+		struct ev_error *v;
+
+		while (cap < to->n + keep)
+			cap *= 2;
+		if ((v = realloc(to->v, cap * sizeof(*v))) == NULL)
+			return WW_ENOMEM;
+		to->v = v;
+		to->cap = cap;
+	}
+	if (keep > 0)
+		memcpy(to->v + to->n, from->v, keep * sizeof(*from->v));
+	to->n += keep;
+	to->dropped += from->n - keep + from->dropped;
+	for (size_t i = keep; i < from->n; i++) {
+		free(from->v[i].path);
+		free(from->v[i].field);
+		free(from->v[i].message);
+	}
+	free(from->v);
+	memset(from, 0, sizeof(*from));
+	return 0;
+}
+
 void ev_error_format(const struct ev_error *e, char *buf, size_t size)
 {
 	char pos[32] = "";

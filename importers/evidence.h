@@ -93,6 +93,12 @@ int ev_check_set(struct ev_doc *const *docs, size_t n, const char *const *known_
 /* Appends an error; path/field/message are copied. Returns WW_ENOMEM or 0. */
 int ev_errors_add(struct ev_errors *errs, const char *path, int line, int col, const char *field,
                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/*
+ * Moves from's errors to the end of to, keeping and counting them as adding
+ * them one by one would (past EV_MAX_ERRORS they are counted, not kept), and
+ * leaves from empty. Returns 0, or WW_ENOMEM with both unchanged.
+ */
+int ev_errors_move(struct ev_errors *to, struct ev_errors *from);
 /* Writes "path:line:col: field: message" into buf (always terminated). */
 void ev_error_format(const struct ev_error *e, char *buf, size_t size);
 void ev_errors_free(struct ev_errors *errs);

@@ -509,15 +509,18 @@ static int feed_fetch(void *ctx, const struct db_source *src, struct import_chan
 
 /* Validates one document exactly as a YAML file is, and that it is what the
  * export said it is. */
-static int feed_parse(void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
-                      struct err *e)
+static int feed_parse_loaded(const void *ctx, size_t i, const char *buf, size_t len,
+                             struct ev_doc **doc, struct ev_errors *errs, struct err *e)
 {
-	struct feed_ctx *f = ctx;
+	/* several threads at once: the items are only read (jansson allows it) */
+	const struct feed_ctx *f = ctx;
 	const json_t *item = json_array_get(f->items, i);
 	const char *kind = json_string_value(json_object_get(item, "kind"));
 	const char *id = json_string_value(json_object_get(item, "id"));
 	int rc = ev_from_json(doc, f->paths[i], json_object_get(item, "body"), errs);
 
+	(void)buf;
+	(void)len;
 	if (rc == WW_ENOMEM)
 		return err_set(e, rc, "out of memory validating \"%s\"", f->paths[i]);
 	if (rc < 0)
@@ -535,6 +538,12 @@ static int feed_parse(void *ctx, size_t i, struct ev_doc **doc, struct ev_errors
 	return rc;
 }
 
+static int feed_parse(void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
+                      struct err *e)
+{
+	return feed_parse_loaded(ctx, i, NULL, 0, doc, errs, e);
+}
+
 static void default_name(char *out, size_t size, const char *origin)
 {
 	const char *host = strstr(origin, "://");
@@ -545,7 +554,8 @@ static void default_name(char *out, size_t size, const char *origin)
 int feed_import(PGconn *c, const struct feed_opts *o, struct import_result *res, int *requests,
                 struct err *e)
 {
-	static const struct import_source_ops ops = {feed_fetch, feed_parse};
+	static const struct import_source_ops ops = {
+	    .fetch = feed_fetch, .parse = feed_parse, .parse_loaded = feed_parse_loaded};
 	struct feed_ctx f = {.c = c, .o = o};
 	struct db_source src = {0};
 	int rc;

@@ -22,6 +22,7 @@ struct import_control {
 	int skip_if_ran_within_s; /* a run of the source started this recently: skip */
 	const int *stop;          /* when it becomes non-zero, a fetch in progress stops */
 	double deadline_ms;       /* CLOCK_MONOTONIC ms after which a fetch stops; 0: none */
+	int parse_threads;        /* threads parsing the changes; 0: one per core (par_threads) */
 };
 
 /* import_* returns this (a run was not even started) when ctl asked to skip. */

@@ -70,16 +70,14 @@ static int git_fetch(void *ctx, const struct db_source *src, struct import_chang
 	return 0;
 }
 
-/* A file that cannot be read or does not parse adds its errors and is rejected. */
-static int git_parse(void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
-                     struct err *e)
+/* Reads a file's blob; one that cannot be read adds its error and is rejected. */
+static int git_load(void *ctx, size_t i, char **buf, size_t *len, struct ev_errors *errs,
+                    struct err *e)
 {
 	struct git_ctx *g = ctx;
 	const struct gitsrc_entry *en = &g->snap->entries[i];
-	char *buf = NULL;
-	size_t len = 0;
 	struct err re = {0};
-	int rc = gitsrc_read(g->snap, en->blob, &buf, &len, &re);
+	int rc = gitsrc_read(g->snap, en->blob, buf, len, &re);
 
 	if (rc == WW_EINVALID)
 		return ev_errors_add(errs, en->path, 0, 0, "", "%s", re.msg) < 0
@@ -87,16 +85,42 @@ static int git_parse(void *ctx, size_t i, struct ev_doc **doc, struct ev_errors 
 		           : WW_EINVALID;
 	if (rc < 0)
 		return err_set(e, rc, "%s", re.msg);
-	rc = ev_parse(doc, en->path, buf, len, errs);
-	free(buf);
+	return 0;
+}
+
+/* Parses what git_load read; touches only the entry's path, never the repository. */
+static int git_parse_loaded(const void *ctx, size_t i, const char *buf, size_t len,
+                            struct ev_doc **doc, struct ev_errors *errs, struct err *e)
+{
+	const struct git_ctx *g = ctx;
+	const char *path = g->snap->entries[i].path;
+	int rc = ev_parse(doc, path, buf, len, errs);
+
 	if (rc == WW_ENOMEM)
-		return err_set(e, rc, "out of memory parsing \"%s\"", en->path);
+		return err_set(e, rc, "out of memory parsing \"%s\"", path);
+	return rc;
+}
+
+/* A file that cannot be read or does not parse adds its errors and is rejected. */
+static int git_parse(void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
+                     struct err *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = git_load(ctx, i, &buf, &len, errs, e);
+
+	if (rc == 0)
+		rc = git_parse_loaded(ctx, i, buf, len, doc, errs, e);
+	free(buf);
 	return rc;
 }
 
 int import_git(PGconn *c, const struct import_git_opts *o, struct import_result *res, struct err *e)
 {
-	static const struct import_source_ops ops = {git_fetch, git_parse};
+	static const struct import_source_ops ops = {.fetch = git_fetch,
+	                                             .parse = git_parse,
+	                                             .load = git_load,
+	                                             .parse_loaded = git_parse_loaded};
 	struct git_ctx g = {.o = o};
 	struct db_source src = {0};
 	int rc;

@@ -17,7 +17,9 @@
 #include "db_score.h"
 #include "db_sources.h"
 #include "log.h"
+#include "parallel.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +95,7 @@ struct run {
 	json_t *touched;            /* intervention ids whose evidence changed */
 	int reference_changed;
 	int files_rejected;
+	int parse_threads; /* import_control.parse_threads */
 };
 
 static void run_free(struct run *r)
@@ -126,6 +129,129 @@ static int parse_entry(struct run *r, size_t i, struct err *e)
 	r->blobs[r->n_docs] = r->ch->v[i].blob;
 	r->docs[r->n_docs++] = doc;
 	return 0;
+}
+
+/* One change parsed on its own, merged into the run in change order afterwards. */
+struct parse_slot {
+	size_t i;  /* index into ch->v */
+	char *buf; /* what load read, freed once parsed */
+	size_t len;
+	struct ev_doc *doc;
+	struct ev_errors errs;
+	struct err e;
+	int rc;
+	int done; /* parsed, or load said what became of it */
+};
+
+struct parse_batch {
+	const struct import_source_ops *ops;
+	void *ctx;
+	struct parse_slot *v;
+};
+
+static int fatal(int rc)
+{
+	return rc < 0 && rc != WW_EINVALID;
+}
+
+/* On the run's thread, in order: the kind's load (the repository stays on this thread). */
+static int batch_load(void *ctx, size_t k)
+{
+	struct parse_batch *b = ctx;
+	struct parse_slot *s = &b->v[k];
+
+	s->rc = b->ops->load(b->ctx, s->i, &s->buf, &s->len, &s->errs, &s->e);
+	if (s->rc < 0)
+		s->done = 1; /* rejected or failed without a parse */
+	return fatal(s->rc);
+}
+
+/* On any thread: everything it touches is slot k's own, or ctx only read. */
+static int batch_work(void *ctx, size_t k)
+{
+	struct parse_batch *b = ctx;
+	struct parse_slot *s = &b->v[k];
+
+	if (!s->done) {
+		s->rc =
+		    b->ops->parse_loaded(b->ctx, s->i, s->buf, s->len, &s->doc, &s->errs, &s->e);
+		s->done = 1;
+	}
+	free(s->buf);
+	s->buf = NULL;
+	return fatal(s->rc);
+}
+
+/* Adds slot s to the run exactly as parse_entry would have. */
+static int merge_slot(struct run *r, struct parse_slot *s, struct err *e)
+{
+	struct ev_errors *all = &r->res->errs;
+
+	assert(s->done);
+	if (fatal(s->rc))
+		return err_set(e, s->rc, "%s", s->e.msg);
+	/*
+	 * The cap on kept errors falls inside this file: which of its errors
+	 * are kept depends on how many came before, so parse it again here,
+	 * into the run's list, as one thread does. Happens once at most.
+	 */
+	if (all->n < EV_MAX_ERRORS && (s->errs.dropped > 0 || all->n + s->errs.n > EV_MAX_ERRORS)) {
+		ev_doc_free(s->doc);
+		s->doc = NULL;
+		return parse_entry(r, s->i, e);
+	}
+	if (ev_errors_move(all, &s->errs) < 0)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	if (s->rc == WW_EINVALID) {
+		r->files_rejected++;
+		return 0;
+	}
+	r->blobs[r->n_docs] = r->ch->v[s->i].blob;
+	r->docs[r->n_docs++] = s->doc;
+	s->doc = NULL;
+	return 0;
+}
+
+/*
+ * Parses the changed files: one after the other for a small batch or a kind
+ * without parse_loaded, else read in order on this thread and parsed on
+ * several, each into its own slot, merged in change order so documents,
+ * errors and counts are those of one thread.
+ */
+static int parse_changes(struct run *r, struct err *e)
+{
+	const struct import_changes *ch = r->ch;
+	struct parse_slot *slots = NULL;
+	size_t n = 0;
+	int threads, rc = 0;
+
+	for (size_t i = 0; i < ch->n; i++)
+		if (!ch->v[i].deleted && strset_has(&r->parsed_paths, ch->v[i].path))
+			n++;
+	threads = r->ops->parse_loaded != NULL ? par_threads(n, r->parse_threads) : 1;
+	if (threads <= 1 || (slots = calloc(n, sizeof(*slots))) == NULL) {
+		for (size_t i = 0; i < ch->n && rc == 0; i++)
+			if (!ch->v[i].deleted && strset_has(&r->parsed_paths, ch->v[i].path))
+				rc = parse_entry(r, i, e);
+		return rc;
+	}
+	for (size_t i = 0, k = 0; i < ch->n; i++)
+		if (!ch->v[i].deleted && strset_has(&r->parsed_paths, ch->v[i].path))
+			slots[k++].i = i;
+	/* jansson seeds its hash once; do it before the threads make objects */
+	json_object_seed(0);
+	struct parse_batch b = {r->ops, r->ctx, slots};
+	struct par_ops po = {r->ops->load != NULL ? batch_load : NULL, batch_work};
+	par_run(n, threads, &po, &b);
+	for (size_t k = 0; k < n && rc == 0; k++)
+		rc = merge_slot(r, &slots[k], e);
+	for (size_t k = 0; k < n; k++) {
+		free(slots[k].buf);
+		ev_doc_free(slots[k].doc);
+		ev_errors_free(&slots[k].errs);
+	}
+	free(slots);
+	return rc;
 }
 
 static int cmp_record_path(const void *a, const void *b)
@@ -225,7 +351,6 @@ cleanup:
 /* Step 3: parse what changed and cross-check it against the evidence base. */
 static int validate(struct run *r, struct err *e)
 {
-	const struct import_changes *s = r->ch;
 	struct db_records others = {0}, refs = {0};
 	json_t *keys = NULL, *ref_keys = NULL, *gone_ivs = NULL;
 	struct strset retracted = {0}; /* intervention ids retracted by this run */
@@ -235,13 +360,8 @@ static int validate(struct run *r, struct err *e)
 	size_t n_all = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < s->n; i++) {
-		const struct import_change *en = &s->v[i];
-		if (en->deleted || !strset_has(&r->parsed_paths, en->path))
-			continue;
-		if ((rc = parse_entry(r, i, e)) < 0)
-			return rc;
-	}
+	if ((rc = parse_changes(r, e)) < 0)
+		return rc;
 	if ((keys = json_array()) == NULL || (r->retract = json_array()) == NULL ||
 	    (r->touched = json_array()) == NULL || (ref_keys = json_array()) == NULL ||
 	    (gone_ivs = json_array()) == NULL) {
@@ -526,7 +646,13 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
                struct import_result *res, struct err *e)
 {
 	struct import_changes ch = {0};
-	struct run r = {.c = c, .ch = &ch, .ops = ops, .ctx = ctx, .res = res, .src = src};
+	struct run r = {.c = c,
+	                .ch = &ch,
+	                .ops = ops,
+	                .ctx = ctx,
+	                .res = res,
+	                .src = src,
+	                .parse_threads = ctl != NULL ? ctl->parse_threads : 0};
 	double t0 = now_ms();
 	int locked = 0, rc;
 

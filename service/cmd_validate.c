@@ -7,11 +7,14 @@
  * "file:line:col: field: message" on stdout and a summary on stderr. Exit
  * status 0 when everything is valid, 1 when anything is invalid or could not
  * be read, 2 on a usage error. Each file is read with one read into a buffer
- * reused for the next, so thousands of small files take a fraction of a second.
+ * reused for the next and copied out; the copies are parsed on a few threads
+ * while the next files are read (parallel.h), and the results are printed in
+ * file order, so the output does not depend on the number of threads.
  */
 #include "cmd.h"
 #include "err.h"
 #include "evidence.h"
+#include "parallel.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,9 +27,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* One file: read on the main thread, parsed on any, printed in order. */
+struct file_slot {
+	char *buf; /* the file's contents, freed once parsed */
+	size_t len;
+	struct ev_errors errs; /* why it could not be read, or its parse errors */
+	struct ev_doc *doc;
+	int rc;      /* ev_parse's code */
+	bool failed; /* could not be read: errs says why, nothing parsed */
+	bool nomem;
+};
+
 struct run {
 	bool json, quiet;
-	char **files; /* paths to check, in order */
+	int jobs;                /* --jobs; 0: par_threads chooses */
+	struct file_slot *slots; /* one per file */
+	char **files;            /* paths to check, in order */
 	size_t nfiles, capfiles;
 	struct ev_doc **docs; /* valid documents, for the checks across files */
 	size_t ndocs;
@@ -51,9 +67,11 @@ static void usage(FILE *f)
 	        "  --format text|json  json prints {\"valid\", \"files\", \"errors\": [{\"path\",\n"
 	        "                      \"line\", \"column\", \"field\", \"message\"}]}\n"
 	        "  -q, --quiet         no summary line\n"
+	        "  -j, --jobs N        parse on N threads (default: one per core, at most %d)\n"
 	        "  -h, --help          this text\n"
 	        "\n"
-	        "Exit status: 0 all valid, 1 invalid or unreadable files, 2 usage error.\n");
+	        "Exit status: 0 all valid, 1 invalid or unreadable files, 2 usage error.\n",
+	        PAR_MAX_THREADS);
 }
 
 static int add_file(struct run *r, const char *path)
@@ -201,23 +219,40 @@ static int walk(struct run *r, const char *dir, FILE *out)
 	return rc;
 }
 
+/* Records why a file could not be read, as its one error. */
+static void read_error(struct file_slot *f, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void read_error(struct file_slot *f, const char *path, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->failed = true;
+	if (ev_errors_add(&f->errs, path, 0, 0, "", "%s", msg) != 0)
+		f->nomem = true;
+}
+
 /* Reads path into r->buf, with one read when the file does not change
- * meanwhile; returns the length, or -1 after reporting. */
-static ssize_t read_file(struct run *r, const char *path, FILE *out)
+ * meanwhile; returns the length, or -1 after recording why in f. */
+static ssize_t read_file(struct run *r, const char *path, struct file_slot *f)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	size_t len = 0;
 
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		emit_path(r, out, path, "could not open file: %s", strerror(errno));
+		read_error(f, path, "could not open file: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	if (st.st_size > EV_MAX_FILE_SIZE) {
-		emit_path(r, out, path, "file is too large (%lld bytes; the limit is %d)",
-		          (long long)st.st_size, EV_MAX_FILE_SIZE);
+		read_error(f, path, "file is too large (%lld bytes; the limit is %d)",
+		           (long long)st.st_size, EV_MAX_FILE_SIZE);
 		close(fd);
 		return -1;
 	}
@@ -227,7 +262,7 @@ static ssize_t read_file(struct run *r, const char *path, FILE *out)
 
 		if (b == NULL) {
 			close(fd);
-			r->nomem = 1;
+			f->nomem = true;
 			return -1;
 		}
 		r->buf = b;
@@ -239,7 +274,7 @@ static ssize_t read_file(struct run *r, const char *path, FILE *out)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			emit_path(r, out, path, "could not read file: %s", strerror(errno));
+			read_error(f, path, "could not read file: %s", strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -249,8 +284,8 @@ static ssize_t read_file(struct run *r, const char *path, FILE *out)
 		if (len == (size_t)st.st_size)
 			break;          /* all of it: no second read to see the end */
 		if (len == r->bufcap) { /* grew while we read */
-			emit_path(r, out, path, "file is too large (the limit is %d bytes)",
-			          EV_MAX_FILE_SIZE);
+			read_error(f, path, "file is too large (the limit is %d bytes)",
+			           EV_MAX_FILE_SIZE);
 			close(fd);
 			return -1;
 		}
@@ -259,26 +294,84 @@ static ssize_t read_file(struct run *r, const char *path, FILE *out)
 	return (ssize_t)len;
 }
 
-static void check_file(struct run *r, const char *path, FILE *out)
+/* On the main thread, in file order: reads file k and keeps a copy for the parse. */
+static int load_file(void *ctx, size_t k)
 {
-	struct ev_errors errs = {0};
-	struct ev_doc *doc = NULL;
-	ssize_t len = read_file(r, path, out);
-	int rc;
+	struct run *r = ctx;
+	struct file_slot *f = &r->slots[k];
+	ssize_t len = read_file(r, r->files[k], f);
 
-	if (len < 0)
-		return;
-	rc = ev_parse(&doc, path, r->buf, (size_t)len, &errs);
-	if (rc == WW_ENOMEM)
+	if (len >= 0 && (f->buf = malloc((size_t)len + 1)) == NULL)
+		f->nomem = true;
+	else if (len >= 0)
+		memcpy(f->buf, r->buf, (size_t)len);
+	f->len = len >= 0 ? (size_t)len : 0;
+	return f->nomem; /* out of memory: read no more */
+}
+
+/* On any thread: parses file k into its own slot. */
+static int parse_file(void *ctx, size_t k)
+{
+	struct run *r = ctx;
+	struct file_slot *f = &r->slots[k];
+
+	if (f->buf != NULL) {
+		f->rc = ev_parse(&f->doc, r->files[k], f->buf, f->len, &f->errs);
+		if (f->rc == WW_ENOMEM)
+			f->nomem = true;
+		free(f->buf);
+		f->buf = NULL;
+	}
+	return f->nomem;
+}
+
+/* Prints file k's errors and keeps its document, as checking it alone would. */
+static void merge_file(struct run *r, size_t k, FILE *out)
+{
+	struct file_slot *f = &r->slots[k];
+
+	if (f->nomem) {
 		r->nomem = 1;
-	if (rc == 0)
-		r->docs[r->ndocs++] = doc;
-	else
+		return;
+	}
+	for (size_t i = 0; i < f->errs.n; i++)
+		emit(r, &f->errs.v[i], out);
+	if (f->failed) {
 		r->bad_files++;
-	for (size_t i = 0; i < errs.n; i++)
-		emit(r, &errs.v[i], out);
-	r->nerrors += errs.dropped;
-	ev_errors_free(&errs);
+		return;
+	}
+	if (f->rc == 0) {
+		r->docs[r->ndocs++] = f->doc;
+		f->doc = NULL;
+	} else {
+		r->bad_files++;
+	}
+	r->nerrors += f->errs.dropped;
+}
+
+/* Reads and parses every file (parsing on several threads), then prints in file order. */
+static void check_files(struct run *r, FILE *out)
+{
+	static const struct par_ops ops = {load_file, parse_file};
+	int threads = par_threads(r->nfiles, r->jobs);
+	size_t n;
+
+	if ((r->slots = calloc(r->nfiles ? r->nfiles : 1, sizeof(*r->slots))) == NULL) {
+		r->nomem = 1;
+		return;
+	}
+	/* jansson seeds its hash once; do it before the threads make objects */
+	json_object_seed(0);
+	n = par_run(r->nfiles, threads, &ops, r);
+	for (size_t k = 0; k < n && !r->nomem; k++)
+		merge_file(r, k, out);
+	for (size_t k = 0; k < r->nfiles; k++) {
+		free(r->slots[k].buf);
+		ev_doc_free(r->slots[k].doc);
+		ev_errors_free(&r->slots[k].errs);
+	}
+	free(r->slots);
+	r->slots = NULL;
 }
 
 /* Checks across the valid files; counts the files that gain errors. */
@@ -316,7 +409,7 @@ static int parse_args(struct run *r, int argc, char **argv, int *first_path, FIL
 	int i;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-		const char *a = argv[i], *fmt = NULL;
+		const char *a = argv[i], *fmt = NULL, *jobs = NULL;
 
 		if (strcmp(a, "--") == 0) {
 			i++;
@@ -325,6 +418,10 @@ static int parse_args(struct run *r, int argc, char **argv, int *first_path, FIL
 			return -1;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			r->quiet = true;
+		} else if ((strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) && i + 1 < argc) {
+			jobs = argv[++i];
+		} else if (strncmp(a, "--jobs=", 7) == 0) {
+			jobs = a + 7;
 		} else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
 			fmt = argv[++i];
 		} else if (strncmp(a, "--format=", 9) == 0) {
@@ -343,6 +440,19 @@ static int parse_args(struct run *r, int argc, char **argv, int *first_path, FIL
 		}
 		if (fmt != NULL)
 			r->json = strcmp(fmt, "json") == 0;
+		if (jobs != NULL) {
+			char *end;
+			long j = strtol(jobs, &end, 10);
+
+			if (end == jobs || *end != '\0' || j < 1 || j > PAR_MAX_THREADS) {
+				fprintf(err,
+				        "whatworks validate: --jobs must be a number from 1 to %d, "
+				        "not \"%s\"\n",
+				        PAR_MAX_THREADS, jobs);
+				return 2;
+			}
+			r->jobs = (int)j;
+		}
 	}
 	if (i >= argc) {
 		fprintf(err, "whatworks validate: no PATH given\n");
@@ -413,8 +523,8 @@ static int validate(int argc, char **argv, FILE *out, FILE *err)
 	r.docs = malloc((r.nfiles ? r.nfiles : 1) * sizeof(*r.docs));
 	if (r.docs == NULL)
 		r.nomem = 1;
-	for (size_t i = 0; i < r.nfiles && !r.nomem; i++)
-		check_file(&r, r.files[i], out);
+	if (!r.nomem)
+		check_files(&r, out);
 	if (!r.nomem)
 		check_set(&r, out);
 	summary(&r, out, err);

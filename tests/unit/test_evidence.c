@@ -808,3 +808,37 @@ Test(evidence, set_checks_a_large_set)
 		ev_doc_free(docs[i]);
 	free(docs);
 }
+
+Test(evidence, moved_errors_are_kept_and_counted_as_if_added)
+{
+	struct ev_errors to = {0}, from = {0};
+
+	for (int i = 0; i < EV_MAX_ERRORS - 2; i++)
+		cr_assert_eq(ev_errors_add(&to, "a.yaml", i + 1, 1, "", "error %d", i), 0);
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(ev_errors_add(&from, "b.yaml", i + 1, 2, "f", "late %d", i), 0);
+	from.dropped = 3;
+	cr_assert_eq(ev_errors_move(&to, &from), 0);
+	/* two fit, the other three and the three already dropped are counted */
+	cr_expect_eq(to.n, EV_MAX_ERRORS);
+	cr_expect_eq(to.dropped, 6);
+	cr_expect_str_eq(to.v[EV_MAX_ERRORS - 2].message, "late 0");
+	cr_expect_str_eq(to.v[EV_MAX_ERRORS - 1].message, "late 1");
+	cr_expect_str_eq(to.v[EV_MAX_ERRORS - 1].path, "b.yaml");
+	cr_expect_eq(from.n, 0);
+	cr_expect_null(from.v);
+	cr_expect_eq(from.dropped, 0);
+	/* into a full list: only counted */
+	cr_assert_eq(ev_errors_add(&from, "c.yaml", 1, 1, "", "one more"), 0);
+	cr_assert_eq(ev_errors_move(&to, &from), 0);
+	cr_expect_eq(to.n, EV_MAX_ERRORS);
+	cr_expect_eq(to.dropped, 7);
+	/* into an empty list: everything moves */
+	struct ev_errors empty = {0};
+	cr_assert_eq(ev_errors_add(&from, "d.yaml", 2, 3, "x", "kept"), 0);
+	cr_assert_eq(ev_errors_move(&empty, &from), 0);
+	cr_expect_eq(empty.n, 1);
+	cr_expect_str_eq(empty.v[0].field, "x");
+	ev_errors_free(&empty);
+	ev_errors_free(&to);
+}

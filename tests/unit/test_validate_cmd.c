@@ -2,9 +2,11 @@
  * test_validate_cmd.c - `whatworks validate` on temporary folders of files
  */
 #include "cmd.h"
+#include "evidence.h"
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,4 +213,124 @@ Test(validate_cmd, eleven_thousand_files, .init = setup, .fini = teardown)
 	/* speed is measured by make bench, not asserted here */
 	cr_assert_eq(run(2, argv), 0);
 	cr_assert_stderr_eq_str("11000 files valid\n");
+}
+
+static void setup_files(void)
+{
+	strcpy(tmp, "/tmp/ww-validate-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmp));
+	cr_assert_eq(chdir(tmp), 0);
+	strcpy(dir, ".");
+}
+
+/* Runs validate with stdout and stderr going to out and err; returns its status. */
+static int run_to(int argc, const char **argv, const char *out, const char *err)
+{
+	int o = open(out, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	int e = open(err, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	int saved_o = dup(1), saved_e = dup(2), rc;
+
+	cr_assert(o >= 0 && e >= 0 && saved_o >= 0 && saved_e >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(o, 1);
+	dup2(e, 2);
+	rc = cmd_validate(argc, (char **)argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_o, 1);
+	dup2(saved_e, 2);
+	close(o);
+	close(e);
+	close(saved_o);
+	close(saved_e);
+	return rc;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s = NULL;
+	size_t cap = 0;
+
+	cr_assert_not_null(f, "%s", path);
+	ssize_t n = getdelim(&s, &cap, '\0', f);
+	fclose(f);
+	cr_assert_not_null(s);
+	if (n < 0)
+		s[0] = '\0';
+	return s;
+}
+
+Test(validate_cmd, threads_print_what_one_thread_prints, .init = setup_files, .fini = teardown)
+{
+	char rel[64], text[512];
+
+	for (int i = 0; i < 150; i++) {
+		snprintf(rel, sizeof(rel), "ev/iv-%03d.yaml", i);
+		snprintf(text, sizeof(text),
+		         "kind: intervention\nid: iv-%03d\nname: N\nthemes: [vawg]\nlevel: person\n"
+		         "summary: S\n",
+		         i);
+		put(rel, text);
+	}
+	/* errors of every kind spread over the batch: each file's in order, the
+	 * unreadable one in its place, then the checks across files */
+	put("ev/iv-003.yaml", "kind: intervention\nid: iv-003\nnmae: N\n");
+	put("ev/iv-040.yaml", "");
+	put("ev/iv-077.yaml", IVN("iv-078"));
+	put("ev/iv-120.yaml", "kind: intervention\nid: iv-120\n  bad: :\n");
+	put("ev/zz.yaml", EVN("zz-one", "iv-1000"));
+	char *big = malloc(EV_MAX_FILE_SIZE + 2);
+	cr_assert_not_null(big);
+	memset(big, '#', EV_MAX_FILE_SIZE + 1);
+	big[EV_MAX_FILE_SIZE + 1] = '\0';
+	put("ev/iv-099.yaml", big);
+	free(big);
+
+	const char *one[] = {"validate", "--jobs", "1", "ev"};
+	const char *four[] = {"validate", "-j", "4", "ev"};
+	const char *json1[] = {"validate", "--jobs=1", "--format=json", "ev"};
+	const char *json4[] = {"validate", "--jobs=4", "--format=json", "ev"};
+	cr_assert_eq(run_to(4, one, "out1", "err1"), 1);
+	cr_assert_eq(run_to(4, four, "out4", "err4"), 1);
+	cr_assert_eq(run_to(4, json1, "json1", "jerr1"), 1);
+	cr_assert_eq(run_to(4, json4, "json4", "jerr4"), 1);
+
+	char *o1 = slurp("out1"), *o4 = slurp("out4"), *e1 = slurp("err1"), *e4 = slurp("err4");
+	char *j1 = slurp("json1"), *j4 = slurp("json4");
+	cr_expect_str_eq(o4, o1);
+	cr_expect_str_eq(e4, e1);
+	cr_expect_str_eq(j4, j1);
+	cr_expect_str_eq(
+	    o1, "ev/iv-003.yaml:1:1: missing required key \"name\"\n"
+	        "ev/iv-003.yaml:1:1: missing required key \"themes\"\n"
+	        "ev/iv-003.yaml:1:1: missing required key \"level\"\n"
+	        "ev/iv-003.yaml:1:1: missing required key \"summary\"\n"
+	        "ev/iv-003.yaml:3:1: unknown key \"nmae\" (did you mean \"name\"?)\n"
+	        "ev/iv-040.yaml:1:1: file is empty; it must hold one YAML document\n"
+	        "ev/iv-099.yaml: file is too large (1048577 bytes; the limit is 1048576)\n"
+	        "ev/iv-120.yaml:3:6: invalid YAML: mapping values are not allowed in this "
+	        "context\n"
+	        "ev/iv-077.yaml:2:5: duplicate id \"iv-078\" (also in ev/iv-078.yaml:2:5)\n"
+	        "ev/iv-078.yaml:2:5: duplicate id \"iv-078\" (also in ev/iv-077.yaml:2:5)\n"
+	        "ev/zz.yaml:3:15: intervention \"iv-1000\" does not exist (did you mean "
+	        "\"iv-000\"?)\n");
+	cr_expect_str_eq(e1, "11 errors in 7 of 151 files\n");
+	free(o1);
+	free(o4);
+	free(e1);
+	free(e4);
+	free(j1);
+	free(j4);
+}
+
+Test(validate_cmd, jobs_must_be_a_small_number, .init = setup, .fini = teardown)
+{
+	const char *zero[] = {"validate", "--jobs", "0", "x"};
+	const char *word[] = {"validate", "--jobs=many", "x"};
+
+	cr_assert_eq(run(4, zero), 2);
+	cr_assert_eq(run(3, word), 2);
+	cr_assert_stdout_eq_str("");
 }
