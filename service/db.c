@@ -261,13 +261,13 @@ int db_migrations_current(PGconn *conn, struct err *e)
 }
 
 /* COPY text format: tab between fields, newline after a row, \N for NULL. */
-static int copy_grow(struct db_copy *b, size_t more)
+int db_copy_reserve(struct db_copy *b, size_t more)
 {
 	if (b->oom)
 		return -1;
 	if (b->len + more <= b->cap)
 		return 0;
-	size_t cap = b->cap ? b->cap : 64 * 1024;
+	size_t cap = b->cap ? b->cap : 16 * 1024;
 	while (cap < b->len + more)
 		cap *= 2;
 	char *p = realloc(b->buf, cap);
@@ -282,7 +282,7 @@ static int copy_grow(struct db_copy *b, size_t more)
 
 void db_copy_raw(struct db_copy *b, const char *s, size_t n)
 {
-	if (copy_grow(b, n) == 0) {
+	if (db_copy_reserve(b, n) == 0) {
 		memcpy(b->buf + b->len, s, n);
 		b->len += n;
 	}

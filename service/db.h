@@ -79,6 +79,9 @@ void db_copy_array(struct db_copy *b, const char *const *v, size_t n);
 /* Starts a field the caller fills with db_copy_raw (already escaped for COPY). */
 void db_copy_begin_field(struct db_copy *b);
 void db_copy_raw(struct db_copy *b, const char *s, size_t n);
+/* Room for more bytes at buf + len, which the caller writes and adds to len;
+ * -1 (and oom set) when it cannot be had. */
+int db_copy_reserve(struct db_copy *b, size_t more);
 /* Appends s, n bytes, escaped for COPY, to the current field. */
 void db_copy_escaped(struct db_copy *b, const char *s, size_t n);
 void db_copy_end_row(struct db_copy *b);

@@ -466,76 +466,6 @@ int db_score_reference(json_t **out, PGconn *c, struct err *e)
 
 /* ---- score rows as COPY text ---------------------------------------------- */
 
-/* A growing byte buffer; after a failed allocation it stays as it was and
- * failed is set. */
-struct obuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static int obuf_reserve(struct obuf *b, size_t more)
-{
-	size_t cap = b->cap ? b->cap : 16384;
-	char *p;
-
-	if (b->failed)
-		return -1;
-	if (b->len + more <= b->cap)
-		return 0;
-	while (cap < b->len + more)
-		cap *= 2;
-	if ((p = realloc(b->p, cap)) == NULL) {
-		b->failed = 1;
-		return -1;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-static void obuf_add(struct obuf *b, const char *s, size_t n)
-{
-	if (obuf_reserve(b, n) == 0) {
-		memcpy(b->p + b->len, s, n);
-		b->len += n;
-	}
-}
-
-/* The letter that follows the backslash when c is written escaped in COPY's
- * text format, or 0 when c stands for itself. */
-static char copy_escape(char c)
-{
-	switch (c) {
-	case '\\': return '\\';
-	case '\t': return 't';
-	case '\n': return 'n';
-	case '\r': return 'r';
-	default: return 0;
-	}
-}
-
-/* Appends n bytes as (part of) a field of COPY's text format: a backslash,
- * tab, newline or carriage return would end or change the field, so each is
- * written as its backslash escape. */
-static void obuf_field(struct obuf *b, const char *s, size_t n)
-{
-	char *o, x;
-
-	if (obuf_reserve(b, 2 * n) < 0)
-		return;
-	o = b->p + b->len;
-	for (size_t i = 0; i < n; i++) {
-		if ((x = copy_escape(s[i])) != 0) {
-			*o++ = '\\';
-			*o++ = x;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	b->len = (size_t)(o - b->p);
-}
-
 /* ---- JSON text as jansson writes it, faster ------------------------------ */
 
 /*
@@ -673,14 +603,14 @@ static size_t real_text(char *out, double x)
 
 /* A string in double quotes with JSON's escapes, each backslash written twice
  * when copy is set. */
-static void put_json_string(struct obuf *b, const char *s, size_t n, int copy)
+static void put_json_string(struct db_copy *b, const char *s, size_t n, int copy)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char *o;
 
-	if (obuf_reserve(b, 2 + 8 * n) < 0)
+	if (db_copy_reserve(b, 2 + 8 * n) < 0)
 		return;
-	o = b->p + b->len;
+	o = b->buf + b->len;
 	*o++ = '"';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -716,73 +646,73 @@ static void put_json_string(struct obuf *b, const char *s, size_t n, int copy)
 		}
 	}
 	*o++ = '"';
-	b->len = (size_t)(o - b->p);
+	b->len = (size_t)(o - b->buf);
 }
 
-static void put_json(struct obuf *b, const json_t *v, int copy)
+static void put_json(struct db_copy *b, const json_t *v, int copy)
 {
 	char t[32];
 
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		obuf_add(b, "{", 1);
+		db_copy_raw(b, "{", 1);
 		for (void *it = json_object_iter((json_t *)v); it != NULL;) {
 			put_json_string(b, json_object_iter_key(it), json_object_iter_key_len(it),
 			                copy);
-			obuf_add(b, ":", 1);
+			db_copy_raw(b, ":", 1);
 			put_json(b, json_object_iter_value(it), copy);
 			if ((it = json_object_iter_next((json_t *)v, it)) != NULL)
-				obuf_add(b, ",", 1);
+				db_copy_raw(b, ",", 1);
 		}
-		obuf_add(b, "}", 1);
+		db_copy_raw(b, "}", 1);
 		break;
 	case JSON_ARRAY:
-		obuf_add(b, "[", 1);
+		db_copy_raw(b, "[", 1);
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			if (i > 0)
-				obuf_add(b, ",", 1);
+				db_copy_raw(b, ",", 1);
 			put_json(b, json_array_get(v, i), copy);
 		}
-		obuf_add(b, "]", 1);
+		db_copy_raw(b, "]", 1);
 		break;
 	case JSON_STRING:
 		put_json_string(b, json_string_value(v), json_string_length(v), copy);
 		break;
 	case JSON_INTEGER:
-		obuf_add(
+		db_copy_raw(
 		    b, t,
 		    (size_t)snprintf(t, sizeof(t), "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
 		break;
-	case JSON_REAL: obuf_add(b, t, real_text(t, json_real_value(v))); break;
-	case JSON_TRUE: obuf_add(b, "true", 4); break;
-	case JSON_FALSE: obuf_add(b, "false", 5); break;
-	case JSON_NULL: obuf_add(b, "null", 4); break;
+	case JSON_REAL: db_copy_raw(b, t, real_text(t, json_real_value(v))); break;
+	case JSON_TRUE: db_copy_raw(b, "true", 4); break;
+	case JSON_FALSE: db_copy_raw(b, "false", 5); break;
+	case JSON_NULL: db_copy_raw(b, "null", 4); break;
 	}
 }
 
 char *db_score_json_text(const json_t *v, int copy)
 {
-	struct obuf b = {0};
+	struct db_copy b = {0};
 
 	put_json(&b, v, copy);
-	obuf_add(&b, "", 1);
-	if (b.failed) {
-		free(b.p);
+	db_copy_raw(&b, "", 1);
+	if (b.oom) {
+		free(b.buf);
 		return NULL;
 	}
-	return b.p;
+	return b.buf;
 }
 
 #define COPY_NULL "\\N"
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 /* A text column, as x->>'key' of the row's JSON gave it before. */
-static void put_text(struct obuf *b, const json_t *v)
+static void put_text(struct db_copy *b, const json_t *v)
 {
 	if (json_is_string(v))
-		obuf_field(b, json_string_value(v), json_string_length(v));
+		db_copy_escaped(b, json_string_value(v), json_string_length(v));
 	else if (v == NULL || json_is_null(v))
-		obuf_add(b, COPY_NULL, 2);
+		db_copy_raw(b, COPY_NULL, 2);
 	else
 		put_json(b, v, 1);
 }
@@ -790,25 +720,25 @@ static void put_text(struct obuf *b, const json_t *v)
 /* A number column: the number as the JSON text of the row had it, read by
  * PostgreSQL's own float8 or int4 input. Zero is written "0": the row used to
  * pass through numeric, which has no negative zero. */
-static void put_number(struct obuf *b, const json_t *v, const char *if_null)
+static void put_number(struct db_copy *b, const json_t *v, const char *if_null)
 {
 	if (json_is_real(v) && json_real_value(v) == 0)
-		obuf_add(b, "0", 1);
+		db_copy_raw(b, "0", 1);
 	else if (json_is_number(v))
 		put_json(b, v, 0);
 	else
-		obuf_add(b, if_null, strlen(if_null));
+		db_copy_raw(b, if_null, strlen(if_null));
 }
 
-static void put_bool(struct obuf *b, int v)
+static void put_bool(struct db_copy *b, int v)
 {
-	obuf_add(b, v ? "t" : "f", 1);
+	db_copy_raw(b, v ? "t" : "f", 1);
 }
 
 /* What every row of one refresh shares, as COPY fields. */
 struct row_common {
 	const char *run; /* the run id, or \N */
-	struct obuf params;
+	struct db_copy params;
 };
 
 /*
@@ -819,38 +749,38 @@ struct row_common {
 	"intervention, crime_type, run_id, params, figures, band, bcr, npv, p_bcr_gt1, bcr_p05,"   \
 	" bcr_p95, evidence_rating, pct_change, harmful, insufficient_reason, headline"
 
-static void put_row(struct obuf *b, const json_t *s, const char *iv, int headline,
+static void put_row(struct db_copy *b, const json_t *s, const char *iv, int headline,
                     const struct row_common *rc)
 {
 	static const char *const reals[] = {"bcr", "npv", "p_bcr_gt1", "bcr_p05", "bcr_p95"};
 	const json_t *harmful = json_object_get(s, "harmful");
 
-	obuf_field(b, iv, strlen(iv));
-	obuf_add(b, "\t", 1);
+	db_copy_escaped(b, iv, strlen(iv));
+	db_copy_raw(b, "\t", 1);
 	put_text(b, json_object_get(s, "crime_type"));
-	obuf_add(b, "\t", 1);
-	obuf_add(b, rc->run, strlen(rc->run));
-	obuf_add(b, "\t", 1);
-	obuf_add(b, rc->params.p, rc->params.len);
-	obuf_add(b, "\t", 1);
+	db_copy_raw(b, "\t", 1);
+	db_copy_raw(b, rc->run, strlen(rc->run));
+	db_copy_raw(b, "\t", 1);
+	db_copy_raw(b, rc->params.buf, rc->params.len);
+	db_copy_raw(b, "\t", 1);
 	put_json(b, s, 1);
-	obuf_add(b, "\t", 1);
+	db_copy_raw(b, "\t", 1);
 	put_text(b, json_object_get(s, "band"));
 	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
-		obuf_add(b, "\t", 1);
+		db_copy_raw(b, "\t", 1);
 		put_number(b, json_object_get(s, reals[i]), COPY_NULL);
 	}
-	obuf_add(b, "\t", 1);
+	db_copy_raw(b, "\t", 1);
 	put_number(b, json_object_get(s, "evidence_rating"), "0");
-	obuf_add(b, "\t", 1);
+	db_copy_raw(b, "\t", 1);
 	put_number(b, json_object_get(s, "pct_change"), COPY_NULL);
-	obuf_add(b, "\t", 1);
+	db_copy_raw(b, "\t", 1);
 	put_bool(b, json_is_true(harmful));
-	obuf_add(b, "\t", 1);
+	db_copy_raw(b, "\t", 1);
 	put_text(b, json_object_get(s, "insufficient_reason"));
-	obuf_add(b, "\t", 1);
+	db_copy_raw(b, "\t", 1);
 	put_bool(b, headline);
-	obuf_add(b, "\n", 1);
+	db_copy_raw(b, "\n", 1);
 }
 
 /* ---- scoring on several threads ------------------------------------------ */
@@ -861,7 +791,7 @@ struct slot {
 	PGresult *row;    /* the database's part: id, body, evaluations */
 	const json_t *iv; /* this run's version of the intervention, or NULL */
 	json_t *evs;      /* this run's evaluations of it (borrowed bodies), or NULL */
-	struct obuf rows;
+	struct db_copy rows;
 	int n_rows;
 	int rc;
 	int done; /* under job.lock */
@@ -946,7 +876,7 @@ static void score_slot(struct job *j, struct slot *sl)
 		put_row(&sl->rows, s, id, s == head, j->common);
 		sl->n_rows++;
 	}
-	if (sl->rows.failed)
+	if (sl->rows.oom)
 		sl->rc =
 		    err_set(&sl->e, WW_ENOMEM, "out of memory writing the scores of \"%s\"", id);
 cleanup:
@@ -986,32 +916,40 @@ static void *score_worker(void *arg)
 
 /* The workers of a job: none while the calling thread scores alone. */
 struct crew {
-	int want;     /* threads to start */
-	int min_rows; /* once this many rows are read */
+	int want;       /* threads to start */
+	int background; /* even one: the calling thread has other work */
+	int min_rows;   /* once this many rows are read */
 	int started;
 	pthread_t tid[SCORE_THREADS_MAX];
 };
 
-/* How many threads score: WHATWORKS_SCORE_THREADS when set (for tests and
- * tuning), else one per online CPU once there are enough interventions. */
-static int crew_init(struct crew *w, struct err *e)
+/*
+ * How many threads score: WHATWORKS_SCORE_THREADS when set (for tests and
+ * tuning), else one per online CPU once there are enough interventions. In
+ * the background (beside the caller's own writes, which keep PostgreSQL busy
+ * on a CPU of the same machine) one CPU fewer, and at least one thread, so
+ * the calling thread is free: measured on 2 CPUs, 2 threads there made the
+ * full import slower than 1.
+ */
+static int crew_init(struct crew *w, int background, struct err *e)
 {
 	int t = 0, rc;
-	long cpus;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(w, 0, sizeof(*w));
 	if ((rc = env_int(&t, "WHATWORKS_SCORE_THREADS", e)) < 0)
 		return rc;
 	w->min_rows = t > 0 ? 1 : SCORE_THREADS_MIN_WORK;
+	w->background = background;
 	if (t == 0)
-		t = (cpus = sysconf(_SC_NPROCESSORS_ONLN)) > 1 ? (int)cpus : 1;
+		t = background ? (cpus > 2 ? (int)cpus - 1 : 1) : (cpus > 1 ? (int)cpus : 1);
 	w->want = t > SCORE_THREADS_MAX ? SCORE_THREADS_MAX : t;
 	return 0;
 }
 
 static void crew_start(struct crew *w, struct job *j)
 {
-	while (w->want > 1 && w->started < w->want &&
+	while ((w->want > 1 || w->background) && w->started < w->want &&
 	       pthread_create(&w->tid[w->started], NULL, score_worker, j) == 0)
 		w->started++;
 	w->want = 0; /* started what could be: a thread that would not start is not retried */
@@ -1242,11 +1180,11 @@ static int copy_slots(PGconn *c, struct job *j, struct crew *w, size_t *rows,
 		}
 		if (sl->rc < 0)
 			rc = err_set(e, sl->rc, "%s", sl->e.msg);
-		else if (sl->rows.len > 0 && PQputCopyData(c, sl->rows.p, (int)sl->rows.len) != 1)
+		else if (sl->rows.len > 0 && PQputCopyData(c, sl->rows.buf, (int)sl->rows.len) != 1)
 			rc = conn_error(c, NULL, "write scores", e);
 		*rows += (size_t)sl->n_rows;
-		free(sl->rows.p);
-		sl->rows = (struct obuf){0};
+		free(sl->rows.buf);
+		sl->rows = (struct db_copy){0};
 	}
 	clock_gettime(CLOCK_MONOTONIC, scored);
 	if (rc < 0) {
@@ -1314,7 +1252,7 @@ static void job_free(struct job *j)
 	for (int i = 0; i < j->n; i++) {
 		PQclear(slot_at(j, i)->row);
 		json_decref(slot_at(j, i)->evs);
-		free(slot_at(j, i)->rows.p);
+		free(slot_at(j, i)->rows.buf);
 	}
 	for (int b = 0; b < j->n_blocks; b++)
 		free(j->blocks[b]);
@@ -1349,7 +1287,7 @@ void db_score_cancel(struct db_score_job *job)
 		job_free(&job->j);
 	}
 	pending_free(&job->pd);
-	free(job->common.params.p);
+	free(job->common.params.buf);
 	json_decref(job->params);
 	json_decref(job->ref);
 	free(job->params_text);
@@ -1386,7 +1324,8 @@ int db_score_start(struct db_score_job **out, PGconn *c, long long run_id, const
 		return err_set(e, WW_ENOMEM, "out of memory");
 	clock_gettime(CLOCK_MONOTONIC, &job->t0);
 	job->run_id = run_id;
-	if ((rc = score_params_load(&job->p, e)) < 0 || (rc = crew_init(&job->w, e)) < 0)
+	if ((rc = score_params_load(&job->p, e)) < 0 ||
+	    (rc = crew_init(&job->w, n_pending > 0, e)) < 0)
 		goto fail;
 	if (pending_init(&job->pd, pending, n_pending) < 0 ||
 	    (job->params = vfm_params_to_json(&job->p)) == NULL ||
@@ -1415,8 +1354,8 @@ int db_score_start(struct db_score_job **out, PGconn *c, long long run_id, const
 	    (rc = run_field(job->run, sizeof(job->run), c, run_id, e)) < 0)
 		goto fail;
 	job->common.run = job->run;
-	obuf_field(&job->common.params, job->params_text, strlen(job->params_text));
-	if (job->common.params.failed) {
+	db_copy_escaped(&job->common.params, job->params_text, strlen(job->params_text));
+	if (job->common.params.oom) {
 		rc = err_set(e, WW_ENOMEM, "out of memory");
 		goto fail;
 	}
