@@ -593,16 +593,17 @@ int db_imports(json_t **out, PGconn *c, int limit, long long run_id, struct err 
 int db_analyze_evidence(PGconn *c, struct err *e)
 {
 	PGresult *r = db_query(c, e, "refresh the planner statistics",
-	                       /* the columns queries filter, join and sort on: the
-	                        * bodies would take most of the time and help no plan */
+	                       /* the columns that imports look records up by: the
+	                        * rest, bodies above all, would take most of the time
+	                        * and help no plan */
 	                       "ANALYZE interventions (id, source_id, path, valid_from,"
-	                       " valid_to, name, themes, level, sectors, tags),"
+	                       " valid_to),"
 	                       " evaluations (id, source_id, path, valid_from, valid_to,"
-	                       " intervention, design, quality, country, published),"
-	                       " outcomes (evaluation_version, ordinal, crime_type, measure),"
-	                       " reference_data, evaluation_counts,"
-	                       " scores (intervention, crime_type, run_id, band, bcr,"
-	                       " p_bcr_gt1, evidence_rating, headline)",
+	                       " intervention),"
+	                       " outcomes (evaluation_version, crime_type),"
+	                       " reference_data (kind, id, source_id, path, valid_from,"
+	                       " valid_to), evaluation_counts,"
+	                       " scores (intervention, crime_type, headline)",
 	                       0, NULL);
 	if (r == NULL)
 		return WW_EDB;
