@@ -83,15 +83,23 @@ void db_close(PGconn *conn)
 		PQfinish(conn);
 }
 
-static int result_error(PGconn *conn, PGresult *res, struct err *e, const char *what)
+int db_error(PGconn *conn, const PGresult *res, struct err *e, const char *what)
 {
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 	trim(msg);
+	return err_set(e, WW_EDB, "could not %s: %s", what, msg);
+}
+
+/* db_error, and res is released. */
+static int result_error(PGconn *conn, PGresult *res, struct err *e, const char *what)
+{
+	int rc = db_error(conn, res, e, what);
+
 	if (res)
 		PQclear(res);
-	return err_set(e, WW_EDB, "could not %s: %s", what, msg);
+	return rc;
 }
 
 static double now_ms(void)

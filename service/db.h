@@ -45,6 +45,10 @@ int db_schema_version(void);
 PGresult *db_query(PGconn *c, struct err *e, const char *what, const char *sql, int nparams,
                    const char *const *params);
 
+/* Sets e to "could not <what>: <PostgreSQL's reason>" from res, or from the
+ * connection when res is NULL; returns WW_EDB. res is not released. */
+int db_error(PGconn *conn, const PGresult *res, struct err *e, const char *what);
+
 /* Connects to db_conninfo()'s database and applies pending migrations; the
  * commands' way in. On failure *out is NULL and e says why. */
 int db_open(PGconn **out, struct err *e);

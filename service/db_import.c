@@ -2,6 +2,7 @@
  * db_import.c - sources, import runs and versioned records
  */
 #include "db_import.h"
+#include "jsontext.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -435,12 +436,6 @@ static void copy_list(struct db_copy *b, const json_t *obj, const char *key)
 		free(v);
 }
 
-static int copy_json_chunk(const char *buf, size_t size, void *data)
-{
-	db_copy_escaped(data, buf, size);
-	return 0;
-}
-
 /* The columns every versioned record has, up to and including body. */
 static void copy_common(struct db_copy *b, const struct db_doc *d, const char *const *meta)
 {
@@ -451,9 +446,7 @@ static void copy_common(struct db_copy *b, const struct db_doc *d, const char *c
 	db_copy_text(b, d->blob);
 	db_copy_begin_field(b);
 	/* 15 significant digits: what a partner wrote (0.8) is what is stored */
-	if (json_dump_callback(d->body, copy_json_chunk, b,
-	                       JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0)
-		b->oom = 1;
+	jsontext_put(b, d->body, 1);
 }
 
 int db_records_write(PGconn *c, long long run_id, long long source_id,

@@ -61,22 +61,6 @@ int db_score_start(struct db_score_job **job, PGconn *c, long long run_id, const
 int db_score_finish(struct db_score_job *job, PGconn *c, int *rescored, struct err *e);
 void db_score_cancel(struct db_score_job *job);
 
-/*
- * The text json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15) |
- * JSON_ENCODE_ANY) gives, written faster as db_score_refresh writes the
- * figures; with copy set, escaped as a field of COPY's text format. v's
- * strings must be valid UTF-8 (jansson's checked constructors ensure it).
- * Malloc'd; NULL on out of memory. Exposed for tests.
- */
-char *db_score_json_text(const json_t *v, int copy);
-
-/*
- * json_loads(text, 0, je), reading PostgreSQL's JSON output several times
- * faster: the same values, and for input it is not sure of (invalid, or at
- * the limits) json_loads' own result. Exposed for tests.
- */
-json_t *db_score_json_load(const char *text, json_error_t *je);
-
 /* An intervention's body and its current scores, for `whatworks score`. */
 int db_score_get(json_t **intervention, json_t **scores, PGconn *c, const char *id, struct err *e);
 

@@ -1,5 +1,5 @@
 /*
- * test_score_json.c - the figures of a score are written as the very text
+ * test_jsontext.c - JSON is written as the very text json_dumps gives, and
  * json_dumps gives, and escaped for COPY; the scoring input is read into the
  * very values json_loads gives
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db_score.h"
+#include "jsontext.h"
 
 #define FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY)
 
@@ -38,8 +38,8 @@ static char *copy_escaped(const char *s)
 /* Expects both forms of v to be json_dumps' text; returns 1 when they are. */
 static int same_as_jansson(const json_t *v)
 {
-	char *want = json_dumps(v, FLAGS), *got = db_score_json_text(v, 0);
-	char *want_copy = copy_escaped(want), *got_copy = db_score_json_text(v, 1);
+	char *want = json_dumps(v, FLAGS), *got = jsontext_dump(v, 0);
+	char *want_copy = copy_escaped(want), *got_copy = jsontext_dump(v, 1);
 	int ok = strcmp(want, got) == 0 && strcmp(want_copy, got_copy) == 0;
 	cr_expect_str_eq(got, want);
 	cr_expect_str_eq(got_copy, want_copy);
@@ -55,7 +55,7 @@ static int same_real(double x)
 	if (!isfinite(x)) /* JSON has no such number */
 		return 1;
 	json_t *j = json_real(x);
-	char *want = json_dumps(j, FLAGS), *got = db_score_json_text(j, 0);
+	char *want = json_dumps(j, FLAGS), *got = jsontext_dump(j, 0);
 	int ok = strcmp(want, got) == 0;
 	if (!ok)
 		cr_log_error("%.17g: got %s, want %s", x, got, want);
@@ -189,12 +189,12 @@ Test(score_json, nested_values_keep_jansson_key_order)
 
 /* ---- reading ------------------------------------------------------------ */
 
-/* Expects db_score_json_load to give what json_loads gives: the same values
+/* Expects jsontext_load to give what json_loads gives: the same values
  * (integers as integers, reals to the bit, keys in order) or the same error. */
 static void reads_as_jansson(const char *text)
 {
 	json_error_t je1, je2;
-	json_t *want = json_loads(text, 0, &je1), *got = db_score_json_load(text, &je2);
+	json_t *want = json_loads(text, 0, &je1), *got = jsontext_load(text, &je2);
 	if (want == NULL) {
 		cr_expect_null(got, "%s: read, json_loads says %s", text, je1.text);
 		cr_expect_str_eq(je2.text, je1.text, "%s", text);
