@@ -1,7 +1,7 @@
 /*
  * test_jsontext.c - JSON is written as the very text json_dumps gives, and
- * json_dumps gives, and escaped for COPY; the scoring input is read into the
- * very values json_loads gives
+ * escaped for COPY; PostgreSQL's JSON output is read into the very values
+ * json_loads gives
  */
 #include <criterion/criterion.h>
 #include <math.h>
