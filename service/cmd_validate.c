@@ -57,7 +57,7 @@ struct run {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: whatworks validate [--format text|json] [--quiet] PATH...\n"
+	        "usage: whatworks validate [--format text|json] [--quiet] [-j N] PATH...\n"
 	        "\n"
 	        "Checks evidence files against the evidence format without a database.\n"
 	        "PATH is a file or a folder; folders are searched for *.yaml and *.yml\n"
