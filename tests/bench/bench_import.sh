@@ -19,10 +19,12 @@ measure() { # label, command...
 	grep -h "import timing" "$work/err" | sed 's/^.*msg="import timing" /      /' || true
 }
 
-for spec in 100:1000 1000:10000 5000:50000; do
+# BENCH_IMPORT_SIZES="100:1000 1000:10000" for a shorter run
+for spec in ${BENCH_IMPORT_SIZES:-100:1000 1000:10000 5000:50000}; do
 	ivs=${spec%%:*}; evs=${spec##*:}; files=$((ivs + evs))
 	repo=$work/repo-$files
 	python3 "$here/genrepo.py" "$repo" "$ivs" "$evs"
+	sync # the generator's writes are flushed before anything is measured
 	db=bench_$files
 	psql "$WHATWORKS_TEST_PG" -qc "CREATE DATABASE $db"
 	export WHATWORKS_DATABASE_URL="${WHATWORKS_TEST_PG/dbname=postgres/dbname=$db}"
