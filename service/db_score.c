@@ -369,28 +369,22 @@ static void crew_stop(struct crew *w, struct job *j)
 /* ---- reading and writing -------------------------------------------------- */
 
 /* This run's documents, not yet in the database, found by intervention id. */
+/* A document of this run under the intervention id it is found by. */
+struct pending_doc {
+	const char *key;
+	const struct db_doc *doc;
+};
+
+/* This run's documents, not yet in the database, found by intervention id. */
 struct pending {
-	const struct db_doc **ivs; /* interventions, by id */
-	const struct db_doc **evs; /* evaluations, by the intervention they name */
+	struct pending_doc *ivs; /* interventions, by id */
+	struct pending_doc *evs; /* evaluations, by the intervention they name */
 	size_t n_ivs, n_evs;
 };
 
-static const char *ev_target(const struct db_doc *d)
+static int cmp_pending(const void *a, const void *b)
 {
-	const char *s = json_string_value(json_object_get(d->body, "intervention"));
-	return s ? s : "";
-}
-
-static int cmp_iv(const void *a, const void *b)
-{
-	return strcmp((*(const struct db_doc *const *)a)->id,
-	              (*(const struct db_doc *const *)b)->id);
-}
-
-static int cmp_ev(const void *a, const void *b)
-{
-	return strcmp(ev_target(*(const struct db_doc *const *)a),
-	              ev_target(*(const struct db_doc *const *)b));
+	return strcmp(((const struct pending_doc *)a)->key, ((const struct pending_doc *)b)->key);
 }
 
 static int pending_init(struct pending *pd, const struct db_doc *docs, size_t n)
@@ -400,13 +394,16 @@ static int pending_init(struct pending *pd, const struct db_doc *docs, size_t n)
 	    (pd->evs = calloc(n + 1, sizeof(*pd->evs))) == NULL)
 		return WW_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(docs[i].kind, "intervention") == 0)
-			pd->ivs[pd->n_ivs++] = &docs[i];
-		else if (strcmp(docs[i].kind, "evaluation") == 0)
-			pd->evs[pd->n_evs++] = &docs[i];
+		if (strcmp(docs[i].kind, "intervention") == 0) {
+			pd->ivs[pd->n_ivs++] = (struct pending_doc){docs[i].id, &docs[i]};
+		} else if (strcmp(docs[i].kind, "evaluation") == 0) {
+			const char *iv =
+			    json_string_value(json_object_get(docs[i].body, "intervention"));
+			pd->evs[pd->n_evs++] = (struct pending_doc){iv ? iv : "", &docs[i]};
+		}
 	}
-	qsort(pd->ivs, pd->n_ivs, sizeof(*pd->ivs), cmp_iv);
-	qsort(pd->evs, pd->n_evs, sizeof(*pd->evs), cmp_ev);
+	qsort(pd->ivs, pd->n_ivs, sizeof(*pd->ivs), cmp_pending);
+	qsort(pd->evs, pd->n_evs, sizeof(*pd->evs), cmp_pending);
 	return 0;
 }
 
@@ -417,35 +414,33 @@ static void pending_free(struct pending *pd)
 	memset(pd, 0, sizeof(*pd));
 }
 
-/* Fills a slot's pending parts for intervention id; WW_ENOMEM. */
-static int pending_fill(const struct pending *pd, struct slot *sl, const char *id)
+/* The first of v (n, sorted) whose key is not below key. */
+static size_t pending_lower(const struct pending_doc *v, size_t n, const char *key)
 {
-	size_t lo = 0, hi = pd->n_ivs;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(pd->ivs[mid]->id, id);
-		if (c == 0) {
-			sl->iv = pd->ivs[mid]->body;
-			break;
-		}
-		if (c < 0)
+		if (strcmp(v[mid].key, key) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	lo = 0, hi = pd->n_evs;
-	while (lo < hi) { /* the first evaluation naming id or a later one */
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(ev_target(pd->evs[mid]), id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < pd->n_evs && strcmp(ev_target(pd->evs[lo]), id) == 0; lo++) {
+	return lo;
+}
+
+/* Fills a slot's pending parts for intervention id; WW_ENOMEM. */
+static int pending_fill(const struct pending *pd, struct slot *sl, const char *id)
+{
+	size_t i = pending_lower(pd->ivs, pd->n_ivs, id);
+
+	if (i < pd->n_ivs && strcmp(pd->ivs[i].key, id) == 0)
+		sl->iv = pd->ivs[i].doc->body;
+	for (i = pending_lower(pd->evs, pd->n_evs, id);
+	     i < pd->n_evs && strcmp(pd->evs[i].key, id) == 0; i++) {
 		if (sl->evs == NULL && (sl->evs = json_array()) == NULL)
 			return WW_ENOMEM;
-		if (json_array_append(sl->evs, (json_t *)pd->evs[lo]->body) < 0)
+		if (json_array_append(sl->evs, (json_t *)pd->evs[i].doc->body) < 0)
 			return WW_ENOMEM;
 	}
 	return 0;
@@ -690,7 +685,7 @@ static char *ids_text(const json_t *touched, const struct pending *pd)
 	char *text;
 
 	for (size_t i = 0; ids != NULL && i < pd->n_ivs; i++)
-		if (json_array_append_new(ids, json_string(pd->ivs[i]->id)) < 0) {
+		if (json_array_append_new(ids, json_string(pd->ivs[i].key)) < 0) {
 			json_decref(ids);
 			ids = NULL;
 		}
