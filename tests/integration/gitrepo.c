@@ -69,8 +69,19 @@ void gitrepo_commit(struct gitrepo *g, const char *message, char *out)
 
 void gitrepo_remove(struct gitrepo *g)
 {
+	tmpdir_remove(g->dir);
+}
+
+void tmpdir_make(char *dir, size_t size)
+{
+	snprintf(dir, size, "/tmp/ww-data.XXXXXX");
+	cr_assert(mkdtemp(dir) != NULL);
+}
+
+void tmpdir_remove(const char *dir)
+{
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g->dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	sh(cmd);
 }
 

@@ -1,8 +1,11 @@
 /*
- * gitrepo.h - throwaway git repositories for tests, built with the git CLI
+ * gitrepo.h - throwaway git repositories (and folders) for tests, built with
+ * the git CLI
  */
 #ifndef WW_GITREPO_H
 #define WW_GITREPO_H
+
+#include <stddef.h>
 
 struct gitrepo {
 	char dir[256];
@@ -18,6 +21,10 @@ void gitrepo_commit(struct gitrepo *g, const char *message, char *out);
 void gitrepo_git(struct gitrepo *g, const char *args);
 /* Removes the folder. */
 void gitrepo_remove(struct gitrepo *g);
+
+/* A new empty folder under /tmp (a data directory) into dir; removes it. */
+void tmpdir_make(char *dir, size_t size);
+void tmpdir_remove(const char *dir);
 
 /* A valid intervention / evaluation document with the given ids. */
 char *gitrepo_intervention(const char *id, const char *name);

@@ -21,16 +21,13 @@ static char data_dir[256];
 
 static void mkdata(void)
 {
-	snprintf(data_dir, sizeof(data_dir), "/tmp/ww-h7data.XXXXXX");
-	cr_assert(mkdtemp(data_dir) != NULL);
+	tmpdir_make(data_dir, sizeof(data_dir));
 	setenv("WHATWORKS_DATA_DIR", data_dir, 1);
 }
 
 static void rmdata(void)
 {
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data_dir);
-	cr_assert(system(cmd) == 0);
+	tmpdir_remove(data_dir);
 }
 
 static void seed(struct gitrepo *g, const char *prefix)

@@ -22,18 +22,15 @@ static void setup(void)
 {
 	pgtest_setup(&pg, "par");
 	gitrepo_init(&repo);
-	snprintf(data_dir, sizeof(data_dir), "/tmp/ww-data.XXXXXX");
-	cr_assert(mkdtemp(data_dir) != NULL);
+	tmpdir_make(data_dir, sizeof(data_dir));
 	setenv("WHATWORKS_DATA_DIR", data_dir, 1);
 }
 
 static void teardown(void)
 {
-	char cmd[300];
 	pgtest_teardown(&pg);
 	gitrepo_remove(&repo);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data_dir);
-	cr_assert(system(cmd) == 0);
+	tmpdir_remove(data_dir);
 }
 
 static int import_on(struct pgtest *t, int threads, struct import_result *res)

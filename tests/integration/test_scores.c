@@ -37,17 +37,14 @@ static void setup(void)
 {
 	pgtest_setup(&pg, "scores");
 	gitrepo_init(&repo);
-	snprintf(data_dir, sizeof(data_dir), "/tmp/ww-data.XXXXXX");
-	cr_assert(mkdtemp(data_dir) != NULL);
+	tmpdir_make(data_dir, sizeof(data_dir));
 }
 
 static void teardown(void)
 {
-	char cmd[300];
 	pgtest_teardown(&pg);
 	gitrepo_remove(&repo);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data_dir);
-	cr_assert(system(cmd) == 0);
+	tmpdir_remove(data_dir);
 }
 
 static void put(const char *path, char *doc)
