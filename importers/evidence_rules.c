@@ -319,24 +319,41 @@ static void verr(struct vctx *c, const struct yamldoc_node *n, const char *fmt, 
 		c->nomem = 1;
 }
 
+/* Appends n bytes of s to the path, cut at its size; every field visited
+ * pushes, so no printf here. */
+static void path_add(struct vctx *c, const char *s, size_t n)
+{
+	size_t room = sizeof(c->path) - 1 - c->plen;
+
+	if (n > room)
+		n = room;
+	memcpy(c->path + c->plen, s, n);
+	c->plen += n;
+	c->path[c->plen] = '\0';
+}
+
 /* Appends ".key" (or "key" at the top) to the path; returns the old length. */
 static size_t push_key(struct vctx *c, const char *key)
 {
 	size_t old = c->plen;
-	int w = snprintf(c->path + old, sizeof(c->path) - old, "%s%s", old ? "." : "", key);
 
-	c->plen =
-	    w < 0 || old + (size_t)w >= sizeof(c->path) ? sizeof(c->path) - 1 : old + (size_t)w;
+	if (old > 0)
+		path_add(c, ".", 1);
+	path_add(c, key, strlen(key));
 	return old;
 }
 
 static size_t push_index(struct vctx *c, size_t i)
 {
 	size_t old = c->plen;
-	int w = snprintf(c->path + old, sizeof(c->path) - old, "[%zu]", i);
+	char num[24], *p = num + sizeof(num);
 
-	c->plen =
-	    w < 0 || old + (size_t)w >= sizeof(c->path) ? sizeof(c->path) - 1 : old + (size_t)w;
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while ((i /= 10) > 0);
+	*--p = '[';
+	path_add(c, p, (size_t)(num + sizeof(num) - p));
 	return old;
 }
 

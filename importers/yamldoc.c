@@ -327,10 +327,15 @@ static void resolve_plain(struct yamldoc_node *n)
 	const char *s = n->text;
 	size_t len = n->len;
 
+	/* only these letters can start a null or a boolean: most scalars skip
+	 * the ten comparisons */
+	bool word = len == 0 || strchr("~nNtTfF", s[0]) != NULL;
+
 	n->scalar = YAMLDOC_STR;
-	if (len == 0 || strcmp(s, "~") == 0 || one_of(s, "null", "Null", "NULL")) {
+	if (word && (len == 0 || strcmp(s, "~") == 0 || one_of(s, "null", "Null", "NULL"))) {
 		n->scalar = YAMLDOC_NULL;
-	} else if (one_of(s, "true", "True", "TRUE") || one_of(s, "false", "False", "FALSE")) {
+	} else if (word &&
+	           (one_of(s, "true", "True", "TRUE") || one_of(s, "false", "False", "FALSE"))) {
 		n->scalar = YAMLDOC_BOOL;
 		n->b = s[0] == 't' || s[0] == 'T';
 	} else if ((s[0] == '-' || s[0] == '+') ? is_digits(s + 1, len - 1, "0123456789")
