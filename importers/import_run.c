@@ -567,12 +567,21 @@ static int write_all(struct run *r, struct err *e)
 	       strcmp(docs[n_ref].kind, "evaluation") != 0)
 		n_ref++;
 	r->res->n.removed = (int)json_array_size(r->retract);
-	/* what this run retracts, then what it replaces: closed in one go */
+	/*
+	 * What this run retracts, then what it replaces, closed in one go. Only
+	 * a record that was at a changed path can be replaced: the same key
+	 * anywhere else was rejected as a duplicate, so a new one closes nothing.
+	 */
 	if (rc == 0 && (closing = json_deep_copy(r->retract)) == NULL)
 		rc = nomem(e);
-	for (size_t i = 0; i < r->n_docs && rc == 0; i++)
-		if (json_array_append_new(closing, json_pack("[ss]", docs[i].kind, docs[i].id)) < 0)
+	for (size_t i = 0; i < r->n_docs && rc == 0; i++) {
+		char *k = key_of(docs[i].kind, docs[i].id);
+		if (k == NULL || (strset_has(&old_keys, k) &&
+		                  json_array_append_new(
+		                      closing, json_pack("[ss]", docs[i].kind, docs[i].id)) < 0))
 			rc = nomem(e);
+		free(k);
+	}
 	if (rc < 0 || (rc = db_begin(r->c, e)) < 0)
 		goto cleanup;
 	/*
