@@ -509,8 +509,8 @@ static int feed_fetch(void *ctx, const struct db_source *src, struct import_chan
 
 /* Validates one document exactly as a YAML file is, and that it is what the
  * export said it is. */
-static int feed_parse_loaded(const void *ctx, size_t i, const char *buf, size_t len,
-                             struct ev_doc **doc, struct ev_errors *errs, struct err *e)
+static int feed_parse(const void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
+                      struct err *e)
 {
 	/* several threads at once: the items are only read (jansson allows it) */
 	const struct feed_ctx *f = ctx;
@@ -519,8 +519,6 @@ static int feed_parse_loaded(const void *ctx, size_t i, const char *buf, size_t 
 	const char *id = json_string_value(json_object_get(item, "id"));
 	int rc = ev_from_json(doc, f->paths[i], json_object_get(item, "body"), errs);
 
-	(void)buf;
-	(void)len;
 	if (rc == WW_ENOMEM)
 		return err_set(e, rc, "out of memory validating \"%s\"", f->paths[i]);
 	if (rc < 0)
@@ -538,12 +536,6 @@ static int feed_parse_loaded(const void *ctx, size_t i, const char *buf, size_t 
 	return rc;
 }
 
-static int feed_parse(void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
-                      struct err *e)
-{
-	return feed_parse_loaded(ctx, i, NULL, 0, doc, errs, e);
-}
-
 static void default_name(char *out, size_t size, const char *origin)
 {
 	const char *host = strstr(origin, "://");
@@ -554,8 +546,7 @@ static void default_name(char *out, size_t size, const char *origin)
 int feed_import(PGconn *c, const struct feed_opts *o, struct import_result *res, int *requests,
                 struct err *e)
 {
-	static const struct import_source_ops ops = {
-	    .fetch = feed_fetch, .parse = feed_parse, .parse_loaded = feed_parse_loaded};
+	static const struct import_source_ops ops = {.fetch = feed_fetch, .parse = feed_parse};
 	struct feed_ctx f = {.c = c, .o = o};
 	struct db_source src = {0};
 	int rc;

@@ -567,6 +567,9 @@ int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const ch
 		rc = list_all(&l, repo, commit, e);
 	log_debug("git snapshot", "open_ms=%.1f fetch_ms=%.1f list_ms=%.1f", t1 - t0, t2 - t1,
 	          now_ms() - t2);
+	/* the object database the blobs are read from, on any thread */
+	if (rc == 0 && git_repository_odb((git_odb **)&s->odb, repo) < 0)
+		rc = git_fail(e, WW_EIO, "open the object database");
 	if (rc < 0)
 		goto fail;
 	for (size_t i = 0; i < s->n_warnings; i++)
@@ -588,26 +591,30 @@ int gitsrc_read(const struct gitsrc_snapshot *s, const char *blob, char **buf, s
                 struct err *e)
 {
 	git_oid oid;
-	git_blob *b = NULL;
-	git_object_size_t size;
+	git_odb_object *o = NULL;
+	size_t size;
 
 	*buf = NULL;
 	*len = 0;
-	if (git_oid_fromstr(&oid, blob) < 0 || git_blob_lookup(&b, s->priv, &oid) < 0)
+	if (git_oid_fromstr(&oid, blob) < 0 || git_odb_read(&o, s->odb, &oid) < 0)
 		return git_fail(e, WW_EIO, "read a blob");
-	size = git_blob_rawsize(b);
+	if (git_odb_object_type(o) != GIT_OBJECT_BLOB) {
+		git_odb_object_free(o);
+		return err_set(e, WW_EIO, "could not read a blob: object %s is not a blob", blob);
+	}
+	size = git_odb_object_size(o);
 	if (size > EV_MAX_FILE_SIZE) {
-		git_blob_free(b);
+		git_odb_object_free(o);
 		return err_set(e, WW_EINVALID, "file is larger than %d bytes", EV_MAX_FILE_SIZE);
 	}
-	if ((*buf = malloc((size_t)size + 1)) == NULL) {
-		git_blob_free(b);
+	if ((*buf = malloc(size + 1)) == NULL) {
+		git_odb_object_free(o);
 		return err_set(e, WW_ENOMEM, "out of memory reading a blob");
 	}
-	memcpy(*buf, git_blob_rawcontent(b), (size_t)size);
+	memcpy(*buf, git_odb_object_data(o), size);
 	(*buf)[size] = '\0';
-	*len = (size_t)size;
-	git_blob_free(b);
+	*len = size;
+	git_odb_object_free(o);
 	return 0;
 }
 
@@ -621,6 +628,7 @@ void gitsrc_snapshot_free(struct gitsrc_snapshot *s)
 	for (size_t i = 0; i < s->n_warnings; i++)
 		free(s->warnings[i]);
 	free(s->warnings);
+	git_odb_free(s->odb);
 	git_repository_free(s->priv);
 	free(s);
 	git_libgit2_shutdown();

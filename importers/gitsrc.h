@@ -40,7 +40,8 @@ struct gitsrc_snapshot {
 	size_t n_entries;
 	char **warnings; /* skipped symlinks, submodules, oversized files */
 	size_t n_warnings;
-	void *priv; /* the repository, for gitsrc_read */
+	void *priv; /* the repository */
+	void *odb;  /* its object database, for gitsrc_read */
 };
 
 /*
@@ -54,7 +55,12 @@ int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const ch
                     const char *subpath, const char *data_dir, const char *last_commit,
                     struct err *e);
 
-/* Reads a blob of the snapshot into a malloc'd buffer (NUL-terminated). */
+/*
+ * Reads a blob of the snapshot into a malloc'd buffer (NUL-terminated).
+ * Several threads may read from one snapshot at once: the reads go to
+ * libgit2's object database, which locks itself (documented thread-safe
+ * since libgit2 1.4; Debian 12 has 1.5), never to the repository.
+ */
 int gitsrc_read(const struct gitsrc_snapshot *s, const char *blob, char **buf, size_t *len,
                 struct err *e);
 

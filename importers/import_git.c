@@ -70,11 +70,11 @@ static int git_fetch(void *ctx, const struct db_source *src, struct import_chang
 	return 0;
 }
 
-/* Reads a file's blob; one that cannot be read adds its error and is rejected. */
-static int git_load(void *ctx, size_t i, char **buf, size_t *len, struct ev_errors *errs,
-                    struct err *e)
+/* Reads a file's blob; one that cannot be read adds its error and is rejected.
+ * Safe on several threads at once (gitsrc_read). */
+static int git_load(const struct git_ctx *g, size_t i, char **buf, size_t *len,
+                    struct ev_errors *errs, struct err *e)
 {
-	struct git_ctx *g = ctx;
 	const struct gitsrc_entry *en = &g->snap->entries[i];
 	struct err re = {0};
 	int rc = gitsrc_read(g->snap, en->blob, buf, len, &re);
@@ -88,39 +88,31 @@ static int git_load(void *ctx, size_t i, char **buf, size_t *len, struct ev_erro
 	return 0;
 }
 
-/* Parses what git_load read; touches only the entry's path, never the repository. */
-static int git_parse_loaded(const void *ctx, size_t i, const char *buf, size_t len,
-                            struct ev_doc **doc, struct ev_errors *errs, struct err *e)
+/*
+ * A file that cannot be read or does not parse adds its errors and is
+ * rejected. It reads through the object database, never the repository, so
+ * the files of a batch are read and parsed on several threads at once: the
+ * reads wait on the disk in parallel as well.
+ */
+static int git_parse(const void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
+                     struct err *e)
 {
 	const struct git_ctx *g = ctx;
 	const char *path = g->snap->entries[i].path;
-	int rc = ev_parse(doc, path, buf, len, errs);
-
-	if (rc == WW_ENOMEM)
-		return err_set(e, rc, "out of memory parsing \"%s\"", path);
-	return rc;
-}
-
-/* A file that cannot be read or does not parse adds its errors and is rejected. */
-static int git_parse(void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
-                     struct err *e)
-{
 	char *buf = NULL;
 	size_t len = 0;
-	int rc = git_load(ctx, i, &buf, &len, errs, e);
+	int rc;
 
-	if (rc == 0)
-		rc = git_parse_loaded(ctx, i, buf, len, doc, errs, e);
+	if ((rc = git_load(g, i, &buf, &len, errs, e)) == 0 &&
+	    (rc = ev_parse(doc, path, buf, len, errs)) == WW_ENOMEM)
+		rc = err_set(e, rc, "out of memory parsing \"%s\"", path);
 	free(buf);
 	return rc;
 }
 
 int import_git(PGconn *c, const struct import_git_opts *o, struct import_result *res, struct err *e)
 {
-	static const struct import_source_ops ops = {.fetch = git_fetch,
-	                                             .parse = git_parse,
-	                                             .load = git_load,
-	                                             .parse_loaded = git_parse_loaded};
+	static const struct import_source_ops ops = {.fetch = git_fetch, .parse = git_parse};
 	struct git_ctx g = {.o = o};
 	struct db_source src = {0};
 	int rc;

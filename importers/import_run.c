@@ -133,19 +133,17 @@ static int parse_entry(struct run *r, size_t i, struct err *e)
 
 /* One change parsed on its own, merged into the run in change order afterwards. */
 struct parse_slot {
-	size_t i;  /* index into ch->v */
-	char *buf; /* what load read, freed once parsed */
-	size_t len;
+	size_t i; /* index into ch->v */
 	struct ev_doc *doc;
 	struct ev_errors errs;
 	struct err e;
 	int rc;
-	int done; /* parsed, or load said what became of it */
+	int done;
 };
 
 struct parse_batch {
 	const struct import_source_ops *ops;
-	void *ctx;
+	const void *ctx;
 	struct parse_slot *v;
 };
 
@@ -154,31 +152,14 @@ static int fatal(int rc)
 	return rc < 0 && rc != WW_EINVALID;
 }
 
-/* On the run's thread, in order: the kind's load (the repository stays on this thread). */
-static int batch_load(void *ctx, size_t k)
-{
-	struct parse_batch *b = ctx;
-	struct parse_slot *s = &b->v[k];
-
-	s->rc = b->ops->load(b->ctx, s->i, &s->buf, &s->len, &s->errs, &s->e);
-	if (s->rc < 0)
-		s->done = 1; /* rejected or failed without a parse */
-	return fatal(s->rc);
-}
-
 /* On any thread: everything it touches is slot k's own, or ctx only read. */
 static int batch_work(void *ctx, size_t k)
 {
 	struct parse_batch *b = ctx;
 	struct parse_slot *s = &b->v[k];
 
-	if (!s->done) {
-		s->rc =
-		    b->ops->parse_loaded(b->ctx, s->i, s->buf, s->len, &s->doc, &s->errs, &s->e);
-		s->done = 1;
-	}
-	free(s->buf);
-	s->buf = NULL;
+	s->rc = b->ops->parse(b->ctx, s->i, &s->doc, &s->errs, &s->e);
+	s->done = 1;
 	return fatal(s->rc);
 }
 
@@ -213,10 +194,9 @@ static int merge_slot(struct run *r, struct parse_slot *s, struct err *e)
 }
 
 /*
- * Parses the changed files: one after the other for a small batch or a kind
- * without parse_loaded, else read in order on this thread and parsed on
- * several, each into its own slot, merged in change order so documents,
- * errors and counts are those of one thread.
+ * Parses the changed files: one after the other for a small batch, else on
+ * several threads, each into its own slot, merged in change order so
+ * documents, errors and counts are those of one thread.
  */
 static int parse_changes(struct run *r, struct err *e)
 {
@@ -228,7 +208,7 @@ static int parse_changes(struct run *r, struct err *e)
 	for (size_t i = 0; i < ch->n; i++)
 		if (!ch->v[i].deleted && strset_has(&r->parsed_paths, ch->v[i].path))
 			n++;
-	threads = r->ops->parse_loaded != NULL ? par_threads(n, r->parse_threads) : 1;
+	threads = par_threads(n, r->parse_threads);
 	if (threads <= 1 || (slots = calloc(n, sizeof(*slots))) == NULL) {
 		for (size_t i = 0; i < ch->n && rc == 0; i++)
 			if (!ch->v[i].deleted && strset_has(&r->parsed_paths, ch->v[i].path))
@@ -241,12 +221,11 @@ static int parse_changes(struct run *r, struct err *e)
 	/* jansson seeds its hash once; do it before the threads make objects */
 	json_object_seed(0);
 	struct parse_batch b = {r->ops, r->ctx, slots};
-	struct par_ops po = {r->ops->load != NULL ? batch_load : NULL, batch_work};
+	struct par_ops po = {NULL, batch_work};
 	par_run(n, threads, &po, &b);
 	for (size_t k = 0; k < n && rc == 0; k++)
 		rc = merge_slot(r, &slots[k], e);
 	for (size_t k = 0; k < n; k++) {
-		free(slots[k].buf);
 		ev_doc_free(slots[k].doc);
 		ev_errors_free(&slots[k].errs);
 	}

@@ -48,25 +48,13 @@ struct import_source_ops {
 	/*
 	 * Parses change i into *doc. Returns 0, WW_EINVALID after appending
 	 * its errors (the document is rejected, the run goes on collecting
-	 * errors), or another negative code with e set (the run fails).
+	 * errors), or another negative code with e set (the run fails). Runs on
+	 * several threads at once for different changes of a large batch, so it
+	 * may read ctx but never change it (a libgit2 repository is not to be
+	 * touched; its object database is safe).
 	 */
-	int (*parse)(void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
+	int (*parse)(const void *ctx, size_t i, struct ev_doc **doc, struct ev_errors *errs,
 	             struct err *e);
-	/*
-	 * Optional, to parse large batches on several threads: parse split in
-	 * two. load reads change i into *buf (*len bytes, malloc'd, the caller
-	 * frees it); it is called on the run's thread only, in change order,
-	 * and returns like parse (NULL: nothing to read, buf NULL, len 0).
-	 * parse_loaded then parses what load read and returns like parse, with
-	 * the same documents and errors. It runs on several threads at once for
-	 * different changes, so it may read ctx but not change it, and must use
-	 * nothing load or the kind touches meanwhile (a libgit2 repository).
-	 * NULL: every change is parsed with parse, one after the other.
-	 */
-	int (*load)(void *ctx, size_t i, char **buf, size_t *len, struct ev_errors *errs,
-	            struct err *e);
-	int (*parse_loaded)(const void *ctx, size_t i, const char *buf, size_t len,
-	                    struct ev_doc **doc, struct ev_errors *errs, struct err *e);
 };
 
 /*
