@@ -542,7 +542,18 @@ Test(http, metrics_in_prometheus_text)
 
 	json_decref(get_json("/v1/themes", 200));
 	json_decref(get_json("/v1/interventions/nope", 404));
-	ht_get(&r, &d, "/metrics");
+	/* a request is counted once the server has finished with it, which can
+	 * be just after the client has its answer: wait for both (bounded) */
+	for (int tries = 0;; tries++) {
+		ht_get(&r, &d, "/metrics");
+		if (tries == 200 ||
+		    (r.status == 200 &&
+		     strstr(r.body, "route=\"/v1/themes\",status=\"200\"} 1\n") &&
+		     strstr(r.body, "route=\"/v1/interventions/{id}\",status=\"404\"")))
+			break;
+		ht_free(&r);
+		usleep(10 * 1000);
+	}
 	cr_assert_eq(r.status, 200);
 	cr_expect(strncmp(ht_header(&r, "Content-Type", buf, sizeof(buf)), "text/plain", 10) == 0);
 	cr_expect(strstr(r.body,
