@@ -123,6 +123,22 @@ PGresult *db_query(PGconn *c, struct err *e, const char *what, const char *sql, 
 	return NULL;
 }
 
+int db_query_json(json_t **out, PGconn *c, struct err *e, const char *what, const char *sql,
+                  int nparams, const char *const *params)
+{
+	PGresult *r = db_query(c, e, what, sql, nparams, params);
+	json_error_t je;
+
+	*out = NULL;
+	if (r == NULL)
+		return WW_EDB;
+	*out = json_loads(PQgetvalue(r, 0, 0), 0, &je);
+	PQclear(r);
+	if (*out == NULL)
+		return err_set(e, WW_EDB, "could not %s: %s", what, je.text);
+	return 0;
+}
+
 int db_open(PGconn **out, struct err *e)
 {
 	char conninfo[1024];

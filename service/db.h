@@ -9,6 +9,8 @@
 
 #include "err.h"
 
+#include <jansson.h>
+
 typedef struct pg_conn PGconn;
 typedef struct pg_result PGresult;
 
@@ -44,6 +46,14 @@ int db_schema_version(void);
  */
 PGresult *db_query(PGconn *c, struct err *e, const char *what, const char *sql, int nparams,
                    const char *const *params);
+
+/*
+ * db_query for a statement whose one row and column is a JSON document (a
+ * json_agg, json_build_object ...::text): *out receives it parsed, or NULL
+ * with e set to "could not <what>: ..." and WW_EDB.
+ */
+int db_query_json(json_t **out, PGconn *c, struct err *e, const char *what, const char *sql,
+                  int nparams, const char *const *params);
 
 /* Sets e to "could not <what>: <PostgreSQL's reason>" from res, or from the
  * connection when res is NULL; returns WW_EDB. res is not released. */

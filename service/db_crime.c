@@ -59,22 +59,12 @@ int db_crime_categories_write(PGconn *c, long long run_id, const char *month, co
 int db_crime_units_done(json_t **out, PGconn *c, const char *published, struct err *e)
 {
 	const char *p[1] = {published};
-	json_error_t je;
-	PGresult *r;
 
-	*out = NULL;
-	r = db_query(
-	    c, e, "read the stored units",
+	return db_query_json(
+	    out, c, e, "read the stored units",
 	    "SELECT coalesce(json_object_agg(to_char(month, 'YYYY-MM') || '/' || force, true),"
 	    " '{}')::text FROM crime_units WHERE published = $1",
 	    1, p);
-	if (r == NULL)
-		return WW_EDB;
-	*out = json_loads(PQgetvalue(r, 0, 0), 0, &je);
-	PQclear(r);
-	if (*out == NULL)
-		return err_set(e, WW_EDB, "could not read the stored units: %s", je.text);
-	return 0;
 }
 
 int db_crime_unit_write(PGconn *c, long long run_id, const char *published, const char *force,

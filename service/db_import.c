@@ -555,14 +555,11 @@ int db_imports(json_t **out, PGconn *c, int limit, long long run_id, struct err 
 {
 	char lim[16], id[24];
 	const char *p[2] = {lim, id};
-	json_error_t je;
-	PGresult *r;
 
-	*out = NULL;
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(id, sizeof(id), "%lld", run_id);
-	r = db_query(
-	    c, e, "read the import runs",
+	return db_query_json(
+	    out, c, e, "read the import runs",
 	    "SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]')::text FROM ("
 	    " SELECT r.id, s.name AS source, s.kind, r.status, r.mode, r.commit, r.trigger,"
 	    "  r.added, r.updated, r.unchanged, r.removed, r.rejected, r.started_at,"
@@ -574,13 +571,6 @@ int db_imports(json_t **out, PGconn *c, int limit, long long run_id, struct err 
 	    " WHERE $2::bigint = 0 OR r.id = $2::bigint"
 	    " ORDER BY r.id DESC LIMIT $1::int) x",
 	    2, p);
-	if (r == NULL)
-		return WW_EDB;
-	*out = json_loads(PQgetvalue(r, 0, 0), 0, &je);
-	PQclear(r);
-	if (*out == NULL)
-		return err_set(e, WW_EDB, "could not read the import runs: %s", je.text);
-	return 0;
 }
 
 int db_analyze_evidence(PGconn *c, struct err *e)

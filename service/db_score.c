@@ -81,23 +81,16 @@ static json_t *load_text(PGresult *r, int row, int col, struct err *e)
 
 int db_score_reference(json_t **out, PGconn *c, struct err *e)
 {
-	PGresult *r =
-	    db_query(c, e, "read the reference data",
-	             "SELECT json_build_object("
-	             " 'unit_costs', coalesce((SELECT jsonb_agg(x ORDER BY d.id, x->>'crime_type')"
-	             "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
-	             "   WHERE d.kind = 'unit-costs' AND d.valid_to IS NULL), '[]'),"
-	             " 'deflators', coalesce((SELECT jsonb_agg(x ORDER BY (x->>'year')::int, d.id)"
-	             "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
-	             "   WHERE d.kind = 'deflators' AND d.valid_to IS NULL), '[]'))::text",
-	             0, NULL);
-
-	*out = NULL;
-	if (r == NULL)
-		return WW_EDB;
-	*out = load_text(r, 0, 0, e);
-	PQclear(r);
-	return *out ? 0 : WW_EDB;
+	return db_query_json(
+	    out, c, e, "read the reference data",
+	    "SELECT json_build_object("
+	    " 'unit_costs', coalesce((SELECT jsonb_agg(x ORDER BY d.id, x->>'crime_type')"
+	    "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
+	    "   WHERE d.kind = 'unit-costs' AND d.valid_to IS NULL), '[]'),"
+	    " 'deflators', coalesce((SELECT jsonb_agg(x ORDER BY (x->>'year')::int, d.id)"
+	    "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
+	    "   WHERE d.kind = 'deflators' AND d.valid_to IS NULL), '[]'))::text",
+	    0, NULL);
 }
 
 /* ---- score rows as COPY text ---------------------------------------------- */
@@ -844,19 +837,12 @@ int db_score_get(json_t **intervention, json_t **scores, PGconn *c, const char *
 
 int db_score_headlines(json_t **rows, PGconn *c, struct err *e)
 {
-	PGresult *r =
-	    db_query(c, e, "read the scores",
-	             "SELECT coalesce(json_agg(json_build_object('intervention', s.intervention,"
-	             " 'crime_type', s.crime_type, 'band', s.band, 'bcr', s.bcr,"
-	             " 'p_bcr_gt1', s.p_bcr_gt1, 'evidence_rating', s.evidence_rating)"
-	             " ORDER BY s.bcr DESC NULLS LAST, s.intervention), '[]')::text"
-	             " FROM scores s WHERE s.headline",
-	             0, NULL);
-
-	*rows = NULL;
-	if (r == NULL)
-		return WW_EDB;
-	*rows = load_text(r, 0, 0, e);
-	PQclear(r);
-	return *rows ? 0 : WW_EDB;
+	return db_query_json(
+	    rows, c, e, "read the scores",
+	    "SELECT coalesce(json_agg(json_build_object('intervention', s.intervention,"
+	    " 'crime_type', s.crime_type, 'band', s.band, 'bcr', s.bcr,"
+	    " 'p_bcr_gt1', s.p_bcr_gt1, 'evidence_rating', s.evidence_rating)"
+	    " ORDER BY s.bcr DESC NULLS LAST, s.intervention), '[]')::text"
+	    " FROM scores s WHERE s.headline",
+	    0, NULL);
 }
