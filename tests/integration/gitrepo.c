@@ -121,3 +121,28 @@ char *gitrepo_evaluation(const char *id, const char *intervention, double rr)
 	                   id, intervention, rr, rr * 0.8, rr * 1.2) > 0);
 	return s;
 }
+
+char *gitrepo_unit_costs(int amount)
+{
+	char *s = NULL;
+	cr_assert(asprintf(&s,
+	                   "kind: unit-costs\n"
+	                   "id: test-unit-costs\n"
+	                   "title: Test unit costs\n"
+	                   "source: {citation: Test (2018)}\n"
+	                   "entries:\n"
+	                   "  - {crime_type: violence-with-injury, amount: %d, unit: crime,"
+	                   " price_year: 2015, flag: secondary}\n",
+	                   amount) > 0);
+	return s;
+}
+
+const char gitrepo_deflators[] = "kind: deflators\n"
+                                 "id: test-deflators\n"
+                                 "title: Test deflators\n"
+                                 "source: {citation: Test (2026)}\n"
+                                 "base: 2024-25 = 100\n"
+                                 "entries:\n"
+                                 "  - {year: 2015, index: 74.5804, flag: secondary}\n"
+                                 "  - {year: 2019, index: 80.8738, flag: secondary}\n"
+                                 "  - {year: 2024, index: 100.0, flag: secondary}\n";

@@ -29,5 +29,9 @@ void tmpdir_remove(const char *dir);
 /* A valid intervention / evaluation document with the given ids. */
 char *gitrepo_intervention(const char *id, const char *name);
 char *gitrepo_evaluation(const char *id, const char *intervention, double rr);
+/* Unit costs with one entry (violence-with-injury at amount, 2015 prices),
+ * and deflators for 2015, 2019 and 2024: enough reference data to score. */
+char *gitrepo_unit_costs(int amount);
+extern const char gitrepo_deflators[];
 
 #endif

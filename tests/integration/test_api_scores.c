@@ -460,23 +460,6 @@ Test(api_scores, scoring_parameters_without_scores)
 static struct gitrepo repo;
 static char data_dir[256];
 
-static const char unit_costs[] = "kind: unit-costs\n"
-                                 "id: test-unit-costs\n"
-                                 "title: Test unit costs\n"
-                                 "source: {citation: Test (2018)}\n"
-                                 "entries:\n"
-                                 "  - {crime_type: violence-with-injury, amount: 14050,"
-                                 " unit: crime, price_year: 2015, flag: secondary}\n";
-static const char deflators[] = "kind: deflators\n"
-                                "id: test-deflators\n"
-                                "title: Test deflators\n"
-                                "source: {citation: Test (2026)}\n"
-                                "base: 2024-25 = 100\n"
-                                "entries:\n"
-                                "  - {year: 2015, index: 74.5804, flag: secondary}\n"
-                                "  - {year: 2019, index: 80.8738, flag: secondary}\n"
-                                "  - {year: 2024, index: 100.0, flag: secondary}\n";
-
 static void import_setup(void)
 {
 	pgtest_setup(&t, "apiscores");
@@ -512,8 +495,8 @@ static void import_ok(char *mode, size_t size)
 static void seed(char *commit)
 {
 	char mode[32];
-	gitrepo_write(&repo, "reference/unit-costs.yaml", unit_costs);
-	gitrepo_write(&repo, "reference/deflators.yaml", deflators);
+	put("reference/unit-costs.yaml", gitrepo_unit_costs(14050));
+	gitrepo_write(&repo, "reference/deflators.yaml", gitrepo_deflators);
 	put("interventions/a.yaml", gitrepo_intervention("iv-a", "A"));
 	put("interventions/b.yaml", gitrepo_intervention("iv-b", "B"));
 	put("evaluations/a1.yaml", gitrepo_evaluation("ev-a1", "iv-a", 0.8));

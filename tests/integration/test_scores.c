@@ -16,23 +16,6 @@ static struct pgtest pg;
 static struct gitrepo repo;
 static char data_dir[256];
 
-static const char unit_costs[] = "kind: unit-costs\n"
-                                 "id: test-unit-costs\n"
-                                 "title: Test unit costs\n"
-                                 "source: {citation: Test (2018)}\n"
-                                 "entries:\n"
-                                 "  - {crime_type: violence-with-injury, amount: %d, unit: crime,"
-                                 " price_year: 2015, flag: secondary}\n";
-static const char deflators[] = "kind: deflators\n"
-                                "id: test-deflators\n"
-                                "title: Test deflators\n"
-                                "source: {citation: Test (2026)}\n"
-                                "base: 2024-25 = 100\n"
-                                "entries:\n"
-                                "  - {year: 2015, index: 74.5804, flag: secondary}\n"
-                                "  - {year: 2019, index: 80.8738, flag: secondary}\n"
-                                "  - {year: 2024, index: 100.0, flag: secondary}\n";
-
 static void setup(void)
 {
 	pgtest_setup(&pg, "scores");
@@ -55,9 +38,7 @@ static void put(const char *path, char *doc)
 
 static void put_unit_cost(int amount)
 {
-	char *s = NULL;
-	cr_assert(asprintf(&s, unit_costs, amount) > 0);
-	put("reference/unit-costs.yaml", s);
+	put("reference/unit-costs.yaml", gitrepo_unit_costs(amount));
 }
 
 static void import_ok(void)
@@ -90,7 +71,7 @@ static void seed(void)
 {
 	char c[41];
 	put_unit_cost(14050);
-	gitrepo_write(&repo, "reference/deflators.yaml", deflators);
+	gitrepo_write(&repo, "reference/deflators.yaml", gitrepo_deflators);
 	put("interventions/a.yaml", gitrepo_intervention("iv-a", "A"));
 	put("interventions/b.yaml", gitrepo_intervention("iv-b", "B"));
 	put("evaluations/a.yaml", gitrepo_evaluation("ev-a", "iv-a", 0.8));
@@ -255,7 +236,7 @@ static void seed_many(void)
 {
 	char c[41], path[64], id[32], ev[32];
 	put_unit_cost(14050);
-	gitrepo_write(&repo, "reference/deflators.yaml", deflators);
+	gitrepo_write(&repo, "reference/deflators.yaml", gitrepo_deflators);
 	for (int i = 0; i < MANY; i++) {
 		snprintf(id, sizeof(id), "iv-%02d", i);
 		snprintf(path, sizeof(path), "interventions/%s.yaml", id);
