@@ -397,6 +397,13 @@ void db_copy_end_row(struct db_copy *b)
 		copy_flush(b);
 }
 
+void db_copy_append(struct db_copy *b, const char *rows, size_t n)
+{
+	db_copy_raw(b, rows, n);
+	if (b->len >= STREAM_BYTES)
+		copy_flush(b);
+}
+
 int db_copy_begin(struct db_copy *b, PGconn *c, const char *what, const char *copy_sql,
                   struct err *e)
 {
@@ -442,6 +449,19 @@ int db_copy_end(struct db_copy *b, struct err *e)
 	b->len = 0;
 	b->oom = 0;
 	return rc;
+}
+
+void db_copy_abort(struct db_copy *b)
+{
+	PGresult *r;
+
+	if (b->conn == NULL)
+		return;
+	PQputCopyEnd(b->conn, "abandoned");
+	while ((r = PQgetResult(b->conn)) != NULL)
+		PQclear(r);
+	b->conn = NULL;
+	b->len = 0;
 }
 
 void db_copy_free(struct db_copy *b)

@@ -99,6 +99,9 @@ int db_copy_reserve(struct db_copy *b, size_t more);
 /* Appends s, n bytes, escaped for COPY, to the current field. */
 void db_copy_escaped(struct db_copy *b, const char *s, size_t n);
 void db_copy_end_row(struct db_copy *b);
+/* Appends n bytes of whole rows already in COPY's format (built elsewhere,
+ * each ending in a newline), streamed like rows built here. */
+void db_copy_append(struct db_copy *b, const char *rows, size_t n);
 /*
  * Runs copy_sql (a COPY ... FROM STDIN statement without parameters) on c;
  * the rows of b follow. Returns 0 or WW_EDB with e saying "could not <what>:
@@ -109,6 +112,9 @@ int db_copy_begin(struct db_copy *b, PGconn *c, const char *what, const char *co
 /* Sends the rest and ends the COPY (abandoned if a row could not be built);
  * b can then be used again. Returns 0, WW_ENOMEM or WW_EDB. */
 int db_copy_end(struct db_copy *b, struct err *e);
+/* Abandons the COPY in progress: the server keeps none of its rows and the
+ * transaction is left to roll back. */
+void db_copy_abort(struct db_copy *b);
 void db_copy_free(struct db_copy *b);
 
 /* BEGIN / COMMIT / ROLLBACK helpers. */

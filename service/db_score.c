@@ -513,31 +513,14 @@ static int read_rows(PGconn *c, struct job *j, struct crew *w, int all, const ch
 	return rc;
 }
 
-/* Ends the COPY in progress, with abort_msg to make the server drop it; reads
- * its outcome. */
-static int copy_end(PGconn *c, const char *abort_msg, struct err *e)
-{
-	PGresult *res;
-	int rc = 0;
-
-	if (PQputCopyEnd(c, abort_msg) != 1)
-		rc = db_error(c, NULL, e, "write scores");
-	while ((res = PQgetResult(c)) != NULL) {
-		if (rc == 0 && abort_msg == NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = db_error(c, res, e, "write scores");
-		PQclear(res);
-	}
-	return rc;
-}
-
 /*
- * Streams every slot's lines to the COPY in progress on c in row order, each
- * as soon as it and those before it are scored (here when the crew is
- * empty). On the first failure (in row order: the same one a single thread
- * would meet) the COPY is aborted and e says why. *rows receives the lines
- * written, *scored the time the last one was.
+ * Streams every slot's lines to the COPY out on c in row order, each as soon
+ * as it and those before it are scored (here when the crew is empty). On the
+ * first failure (in row order: the same one a single thread would meet) the
+ * COPY is abandoned and e says why. *rows receives the lines written,
+ * *scored the time the last one was.
  */
-static int copy_slots(PGconn *c, struct job *j, struct crew *w, size_t *rows,
+static int copy_slots(struct db_copy *out, struct job *j, struct crew *w, size_t *rows,
                       struct timespec *scored, struct err *e)
 {
 	int rc = 0;
@@ -555,18 +538,17 @@ static int copy_slots(PGconn *c, struct job *j, struct crew *w, size_t *rows,
 		}
 		if (sl->rc < 0)
 			rc = err_set(e, sl->rc, "%s", sl->e.msg);
-		else if (sl->rows.len > 0 && PQputCopyData(c, sl->rows.buf, (int)sl->rows.len) != 1)
-			rc = db_error(c, NULL, e, "write scores");
+		else
+			db_copy_append(out, sl->rows.buf, sl->rows.len);
 		*rows += (size_t)sl->n_rows;
-		free(sl->rows.buf);
-		sl->rows = (struct db_copy){0};
+		db_copy_free(&sl->rows);
 	}
 	clock_gettime(CLOCK_MONOTONIC, scored);
 	if (rc < 0) {
-		copy_end(c, "scoring failed", e);
+		db_copy_abort(out);
 		return rc;
 	}
-	return copy_end(c, NULL, e);
+	return db_copy_end(out, e);
 }
 
 /*
@@ -577,6 +559,7 @@ static int write_scores(PGconn *c, struct job *j, struct crew *w, const char *to
                         size_t *rows, struct timespec *scored, struct err *e)
 {
 	const char *dp[2] = {all ? "t" : "f", touched_text};
+	struct db_copy out = {0};
 	PGresult *r;
 	int rc;
 
@@ -591,15 +574,11 @@ static int write_scores(PGconn *c, struct job *j, struct crew *w, const char *to
 	PQclear(r);
 	if (j->n == 0)
 		return 0;
-	r = PQexecParams(c, "COPY scores (" COPY_COLUMNS ") FROM STDIN", 0, NULL, NULL, NULL, NULL,
-	                 0);
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		rc = db_error(c, r, e, "write scores");
-		PQclear(r);
-		return rc;
-	}
-	PQclear(r);
-	return copy_slots(c, j, w, rows, scored, e);
+	if ((rc = db_copy_begin(&out, c, "write scores",
+	                        "COPY scores (" COPY_COLUMNS ") FROM STDIN", e)) == 0)
+		rc = copy_slots(&out, j, w, rows, scored, e);
+	db_copy_free(&out);
+	return rc;
 }
 
 /* The run_id column: run_id, or for 0 the current evidence version. */
