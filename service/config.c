@@ -162,7 +162,7 @@ static int set(struct config *c, const struct key *k, const char *v, const char 
 	return 0;
 }
 
-static char *trim(char *s)
+char *config_trim(char *s)
 {
 	char *end;
 	while (isspace((unsigned char)*s))
@@ -183,7 +183,7 @@ static int load_file(struct config *c, const char *path, struct err *e)
 		return err_set(e, WW_EINVALID, "could not open config file \"%s\": %s", path,
 		               strerror(errno));
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char *s = trim(line), *eq;
+		char *s = config_trim(line), *eq;
 		const struct key *k;
 
 		lineno++;
@@ -196,7 +196,7 @@ static int load_file(struct config *c, const char *path, struct err *e)
 			break;
 		}
 		*eq = '\0';
-		char *name = trim(s), *val = trim(eq + 1);
+		char *name = config_trim(s), *val = config_trim(eq + 1);
 		size_t vl = strlen(val);
 		if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
 			val[vl - 1] = '\0';

@@ -63,6 +63,10 @@ void config_usage(FILE *out);
  */
 void config_apply_reload(struct config *dst, const struct config *src);
 
+/* s without leading and trailing white space, cut in place (the sources
+ * file is read with it too). */
+char *config_trim(char *s);
+
 /* The effective thread count (threads, or four per core). */
 int config_threads(const struct config *c);
 

@@ -2,6 +2,7 @@
  * sources.c - the sources file, parsed strictly with file:line errors
  */
 #include "sources.h"
+#include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -60,17 +61,6 @@ long sources_duration(const char *s)
 	if (n > INT_MAX / mul)
 		return -1;
 	return n * mul;
-}
-
-static char *trim(char *s)
-{
-	char *end;
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
 }
 
 static int valid_name(const char *s)
@@ -242,17 +232,17 @@ int sources_parse(struct sources *out, const char *file, const char *buf, size_t
 			rc = err_set(e, WW_EINVALID, "%s: NUL byte", where);
 			break;
 		}
-		s = trim(line);
+		s = config_trim(line);
 		if (*s == '\0' || *s == '#')
 			continue;
 		if (*s == '[') {
 			char *close = strchr(s, ']');
-			if (close == NULL || trim(close + 1)[0] != '\0') {
+			if (close == NULL || config_trim(close + 1)[0] != '\0') {
 				rc = err_set(e, WW_EINVALID, "%s: expected [NAME]", where);
 				break;
 			}
 			*close = '\0';
-			char *name = trim(s + 1);
+			char *name = config_trim(s + 1);
 			if (!valid_name(name)) {
 				rc = err_set(
 				    e, WW_EINVALID,
@@ -304,7 +294,7 @@ int sources_parse(struct sources *out, const char *file, const char *buf, size_t
 			break;
 		}
 		*eq = '\0';
-		char *key = trim(s), *val = trim(eq + 1);
+		char *key = config_trim(s), *val = config_trim(eq + 1);
 		size_t vl = strlen(val);
 		if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
 			val[vl - 1] = '\0';
