@@ -306,7 +306,8 @@ int db_copy_reserve(struct db_copy *b, size_t more)
 
 void db_copy_raw(struct db_copy *b, const char *s, size_t n)
 {
-	if (db_copy_reserve(b, n) == 0) {
+	/* nothing to add, and s may be NULL (an empty buffer's) */
+	if (n > 0 && db_copy_reserve(b, n) == 0) {
 		memcpy(b->buf + b->len, s, n);
 		b->len += n;
 	}

@@ -43,6 +43,17 @@ Test(db_copy, arrays_quote_every_element)
 	db_copy_free(&b);
 }
 
+Test(db_copy, appending_nothing_from_an_empty_buffer_is_nothing)
+{
+	struct db_copy rows = {0}, b = {0};
+
+	db_copy_append(&b, rows.buf, rows.len); /* NULL, 0: an intervention with no rows */
+	db_copy_raw(&b, NULL, 0);
+	cr_expect_eq(b.len, 0);
+	cr_expect_eq(b.oom, 0);
+	db_copy_free(&b);
+}
+
 Test(db_copy, raw_and_escaped_pieces_make_one_field)
 {
 	struct db_copy b = {0};
