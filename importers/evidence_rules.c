@@ -140,6 +140,7 @@ static const char *const cost_units[] = {"crime", "victim", NULL};
 static const char *const flags_ok[] = {"verified", "secondary", NULL};
 static const char *const nations[] = {"england", "wales", NULL};
 static const char *const bodies[] = {"pcc", "pfcc", "mayor", "police-authority", NULL};
+static const char *const toolkits[] = {"yef", "college-of-policing", "wsipp", NULL};
 
 /* ISO 3166-1 alpha-2, officially assigned codes */
 static const char iso_countries[] =
@@ -218,6 +219,15 @@ static const struct field outcome_fields[] = {
     {"follow_up_months", F_INT, LO, 1, 0}, {NULL}};
 static const struct schema outcome_schema = {outcome_fields};
 
+/* A toolkit's published rating of the intervention, worded as the toolkit
+ * words it, shown beside whatworks' own rating. */
+static const struct field toolkit_rating_fields[] = {{"toolkit", F_ENUM, REQ, NOB, toolkits},
+                                                     {"rating", F_STR, REQ | HI, 0, 100},
+                                                     {"url", F_URL, 0, NOB},
+                                                     {"seen", F_MONTH, 0, NOB},
+                                                     {NULL}};
+static const struct schema toolkit_rating_schema = {toolkit_rating_fields};
+
 static const struct field intervention_fields[] = {{"kind", F_KIND, REQ, NOB},
                                                    {"id", F_ID, REQ, NOB},
                                                    {"name", F_STR, REQ | HI, 0, 200},
@@ -229,6 +239,8 @@ static const struct field intervention_fields[] = {{"kind", F_KIND, REQ, NOB},
                                                    {"implementation", F_STR, 0, NOB},
                                                    {"sectors", F_ENUMS, 0, NOB, sectors},
                                                    {"tags", F_IDS, 0, NOB},
+                                                   {"toolkit_ratings", F_MAPS, LO, 1, 0, NULL,
+                                                    &toolkit_rating_schema},
                                                    {"extra", F_FREE, 0, NOB},
                                                    {NULL}};
 

@@ -104,6 +104,10 @@ BROKEN = [
     ("intervention: id with capitals", mutate(INTERVENTION, lambda d: setp(d, ["id"], "Focused-Deterrence"))),
     ("intervention: name too long", mutate(INTERVENTION, lambda d: setp(d, ["name"], "n" * 201))),
     ("intervention: bad sector", mutate(INTERVENTION, lambda d: setp(d, ["sectors"], ["army"]))),
+    ("intervention: unknown toolkit", mutate(INTERVENTION, lambda d: setp(d, ["toolkit_ratings"], [{"toolkit": "eif", "rating": "3"}]))),
+    ("intervention: toolkit rating too long", mutate(INTERVENTION, lambda d: setp(d, ["toolkit_ratings"], [{"toolkit": "yef", "rating": "r" * 101}]))),
+    ("intervention: toolkit rating without rating", mutate(INTERVENTION, lambda d: setp(d, ["toolkit_ratings"], [{"toolkit": "yef"}]))),
+    ("intervention: toolkit seen not a month", mutate(INTERVENTION, lambda d: setp(d, ["toolkit_ratings"], [{"toolkit": "yef", "rating": "r", "seen": "2026"}]))),
     ("evaluation: quality 6", mutate(EVAL, lambda d: setp(d, ["quality"], 6))),
     ("evaluation: quality as text", mutate(EVAL, lambda d: setp(d, ["quality"], "5"))),
     ("evaluation: missing submitted_by", mutate(EVAL, lambda d: delp(d, ["submitted_by"]))),
@@ -154,6 +158,7 @@ GOOD = [
     ("counts effect", mutate(EVAL, lambda d: setp(d, ["outcomes", 0, "effect"], {"measure": "counts", "treatment": {"events": 62, "n": 178}, "control": {"events": 85, "n": 178}}))),
     ("smd with se", mutate(EVAL, lambda d: setp(d, ["outcomes", 0, "effect"], {"measure": "smd", "estimate": -0.2, "se": 0.05}))),
     ("unquoted year", mutate(EVAL, lambda d: setp(d, ["source", "published"], 2021))),
+    ("toolkit ratings", mutate(INTERVENTION, lambda d: setp(d, ["toolkit_ratings"], [{"toolkit": "yef", "rating": "impact: high; evidence security: 3/5", "url": "https://youthendowmentfund.org.uk/toolkit/", "seen": "2026-12"}, {"toolkit": "college-of-policing", "rating": "effect: reduced crime"}]))),
 ]
 
 

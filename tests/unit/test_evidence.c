@@ -177,7 +177,7 @@ Test(evidence, intervention_rules)
 	     "t.yaml:7:1: unknown key \"colour\"; allowed keys are \"kind\", \"id\", \"name\", "
 	     "\"themes\", \"level\", \"summary\", \"mechanism\", \"moderators\", "
 	     "\"implementation\", "
-	     "\"sectors\", \"tags\" or \"extra\""},
+	     "\"sectors\", \"tags\", \"toolkit_ratings\" or \"extra\""},
 	    {"id pattern", "kind: intervention\nid: '-bad'\n",
 	     "t.yaml:1:1: missing required key \"name\"\n"
 	     "t.yaml:1:1: missing required key \"themes\"\n"
@@ -226,6 +226,73 @@ Test(evidence, intervention_rules)
 	};
 
 	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* The optional toolkit_ratings list: YEF, College of Policing or WSIPP
+ * ratings as the toolkit words them. */
+Test(evidence, toolkit_ratings)
+{
+	static const struct rule_case cases[] = {
+	    {"two ratings", IV "toolkit_ratings:\n  - {toolkit: yef, rating: 'impact: high'}\n"
+	                       "  - toolkit: college-of-policing\n    rating: reduced crime\n"
+	                       "    url: https://www.college.police.uk/research/crime-reduction-toolkit"
+	                       "\n    seen: 2026-12\n",
+	     ""},
+	    {"not a list", IV "toolkit_ratings: {toolkit: yef, rating: r}\n",
+	     "t.yaml:7:18: toolkit_ratings: must be a list of maps, not a map"},
+	    {"empty list", IV "toolkit_ratings: []\n",
+	     "t.yaml:7:18: toolkit_ratings: must list at least 1 item"},
+	    {"unknown toolkit", IV "toolkit_ratings: [{toolkit: eif, rating: r}]\n",
+	     "t.yaml:7:29: toolkit_ratings[0].toolkit: \"eif\" is not one of \"yef\", "
+	     "\"college-of-policing\" or \"wsipp\""},
+	    {"rating missing", IV "toolkit_ratings: [{toolkit: yef}]\n",
+	     "t.yaml:7:19: toolkit_ratings[0]: missing required key \"rating\""},
+	    {"rating empty", IV "toolkit_ratings: [{toolkit: yef, rating: ''}]\n",
+	     "t.yaml:7:42: toolkit_ratings[0].rating: must not be empty"},
+	    {"bad url and month", IV "toolkit_ratings: [{toolkit: wsipp, rating: r, url: x.org, "
+	                             "seen: 2026}]\n",
+	     "t.yaml:7:52: toolkit_ratings[0].url: \"x.org\" is not an http or https URL\n"
+	     "t.yaml:7:65: toolkit_ratings[0].seen: \"2026\" is not a month; use YYYY-MM"},
+	    {"unknown key", IV "toolkit_ratings: [{toolkit: yef, rating: r, score: 3}]\n",
+	     "t.yaml:7:45: toolkit_ratings[0]: unknown key \"score\"; allowed keys are "
+	     "\"toolkit\", \"rating\", \"url\" or \"seen\""},
+	};
+	char yaml[512];
+	char *got;
+
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+
+	/* at most 100 characters */
+	snprintf(yaml, sizeof(yaml), IV "toolkit_ratings: [{toolkit: yef, rating: %0100d}]\n", 0);
+	got = errors_of(yaml, strlen(yaml), NULL);
+	cr_expect_str_eq(got, "");
+	free(got);
+	snprintf(yaml, sizeof(yaml), IV "toolkit_ratings: [{toolkit: yef, rating: %0101d}]\n", 0);
+	got = errors_of(yaml, strlen(yaml), NULL);
+	cr_expect(strstr(got, "toolkit_ratings[0].rating:") != NULL, "%s", got);
+	free(got);
+}
+
+/* The ratings are kept in the body, in table order, between tags and extra. */
+Test(evidence, toolkit_ratings_in_the_body)
+{
+	struct ev_doc *doc;
+	const char *yaml = IV "extra: {a: 1}\ntoolkit_ratings:\n"
+	                      "  - {seen: 2026-12, rating: 'impact: moderate', toolkit: yef}\n"
+	                      "tags: [ab]\n";
+	char *got = errors_of(yaml, strlen(yaml), &doc);
+	char *s;
+
+	cr_assert_str_eq(got, "");
+	free(got);
+	s = json_dumps(doc->body, JSON_COMPACT);
+	cr_expect_str_eq(s, "{\"kind\":\"intervention\",\"id\":\"iv-one\",\"name\":\"N\","
+	                    "\"themes\":[\"vawg\"],\"level\":\"person\",\"summary\":\"S\","
+	                    "\"tags\":[\"ab\"],\"toolkit_ratings\":[{\"toolkit\":\"yef\","
+	                    "\"rating\":\"impact: moderate\",\"seen\":\"2026-12\"}],"
+	                    "\"extra\":{\"a\":1}}");
+	free(s);
+	ev_doc_free(doc);
 }
 
 Test(evidence, evaluation_rules)
@@ -646,7 +713,8 @@ Test(evidence, from_json_errors_have_no_position)
 	cr_assert_str_eq(buf,
 	                 "feed/iv-one: unknown key \"x\"; allowed keys are \"kind\", \"id\", "
 	                 "\"name\", \"themes\", \"level\", \"summary\", \"mechanism\", "
-	                 "\"moderators\", \"implementation\", \"sectors\", \"tags\" or \"extra\"");
+	                 "\"moderators\", \"implementation\", \"sectors\", \"tags\", "
+	                 "\"toolkit_ratings\" or \"extra\"");
 	ev_errors_free(&errs);
 	json_decref(j);
 }
