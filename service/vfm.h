@@ -233,6 +233,7 @@ enum vfm_band {
 	VFM_BAND_MEDIUM,
 	VFM_BAND_HIGH,
 	VFM_BAND_VERY_HIGH,
+	VFM_BAND_IMPLAUSIBLE, /* a BCR above 50: flagged, never a plain very-high */
 };
 
 /* Section 8: the band of a BCR; a lower bound belongs to the higher band. */
