@@ -390,6 +390,7 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	struct vfm_projection pr;
 	double horizon, draws;
 	const char *seed = vfm_jstr(score, "seed");
+	char why[300] = "";
 	json_t *o, *a;
 	int bad = 0, rc, t;
 
@@ -427,7 +428,10 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	bad |= vfm_put(o, "area_count", in.place ? vfm_num(area_count) : json_null());
 	bad |= vfm_put(o, "coverage", in.place ? vfm_num(coverage) : json_null());
 	bad |= vfm_put(o, "r_total", vfm_num(pr.r_total));
-	bad |= vfm_put(o, "r_source", json_string(in.place ? "area" : "evaluation"));
+	bad |= vfm_put(o, "r_source",
+	               json_string(in.place ? "area"
+	                                    : vfm_jstr(score, "r_source") ? vfm_jstr(score, "r_source")
+	                                                                  : "evaluation"));
 	bad |= vfm_put(o, "crimes_prevented", a);
 	for (t = 0; !bad && t < pr.horizon; t++)
 		bad |= vfm_push(a, vfm_num(pr.prevented[t]));
@@ -439,9 +443,23 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	bad |= vfm_put(o, "pv_costs", vfm_num(pr.pv_costs));
 	bad |= vfm_put(o, "npv", vfm_num(pr.npv));
 	bad |= vfm_put(o, "bcr", pr.has_bcr ? vfm_num(pr.bcr) : json_null());
-	bad |= vfm_put(
-	    o, "band",
-	    json_string(vfm_band_name(pr.has_bcr ? vfm_band_of(pr.bcr) : VFM_BAND_INSUFFICIENT)));
+	/* a projection preventing more crime a year than the area records, or a
+	 * BCR above VFM_BCR_IMPLAUSIBLE, is flagged, never a plain band */
+	if (area_count > 0 && pr.prevented[0] > area_count)
+		snprintf(why, sizeof(why),
+		         "it would prevent %.0f crimes a year, more than the %.0f the area records "
+		         "in the category: check units, coverage and the baseline",
+		         pr.prevented[0], area_count);
+	else if (pr.has_bcr && pr.bcr > VFM_BCR_IMPLAUSIBLE)
+		snprintf(why, sizeof(why),
+		         "a benefit-cost ratio of %.1f is above %d: check the baseline rate, the "
+		         "unit cost and the programme cost before using it",
+		         pr.bcr, VFM_BCR_IMPLAUSIBLE);
+	bad |= vfm_put(o, "implausible", json_boolean(why[0] != '\0'));
+	bad |= vfm_put(o, "implausible_reason", why[0] ? json_string(why) : json_null());
+	bad |= vfm_put(o, "band", json_string(vfm_band_name(why[0]       ? VFM_BAND_IMPLAUSIBLE
+	                                                     : pr.has_bcr ? vfm_band_of(pr.bcr)
+	                                                                  : VFM_BAND_INSUFFICIENT)));
 	bad |= vfm_put(o, "p_bcr_gt1", vfm_num(pr.p_bcr_gt_1));
 	bad |= vfm_put(o, "p_bcr_gt1_closed", vfm_num(pr.p_closed));
 	bad |= vfm_put(o, "bcr_p05", vfm_num(pr.bcr_p05));
