@@ -95,10 +95,10 @@ void ev_doc_free(struct ev_doc *doc);
  * Cross-file checks over a set of documents about to become the evidence base:
  * duplicate ids within a kind (naming both files), evaluations naming a
  * missing intervention (with "did you mean"), a unit-costs key defined in two
- * unit-costs files, a (crime_type, cohort) defined in two baselines files. known_ids are the intervention
- * ids already in the evidence base that docs do not replace (may be NULL when
- * n_known is 0); they count as existing and as "did you mean" candidates.
- * Returns 0 or WW_EINVALID with errors appended, or WW_ENOMEM.
+ * unit-costs files, a (crime_type, cohort) defined in two baselines files. known_ids are the
+ * intervention ids already in the evidence base that docs do not replace (may be NULL when n_known
+ * is 0); they count as existing and as "did you mean" candidates. Returns 0 or WW_EINVALID with
+ * errors appended, or WW_ENOMEM.
  */
 int ev_check_set(struct ev_doc *const *docs, size_t n, const char *const *known_ids, size_t n_known,
                  struct ev_errors *errs);

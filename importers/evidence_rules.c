@@ -301,16 +301,15 @@ static const struct field category_entry[] = {{"crime_type", F_ID, REQ | UNIQUE,
                                               {"unit_cost", F_ID, 0, NOB},
                                               {"rule", F_STR, HI, 0, 400},
                                               {NULL}};
-static const struct field baselines_entry[] = {
-    {"crime_type", F_ID, REQ, NOB},
-    {"cohort", F_ID, REQ, NOB},
-    {"rate", F_NUM, REQ | LO, 0, 0},
-    {"per", F_ENUM, REQ, NOB, baseline_per},
-    {"years", F_NUM, LO | LO_EX, 0, 0, NULL, NULL, "1"},
-    {"flag", F_FLAG, REQ, NOB, flags_ok},
-    {"note", F_STR, 0, NOB},
-    {"source", F_STR, 0, NOB},
-    {NULL}};
+static const struct field baselines_entry[] = {{"crime_type", F_ID, REQ, NOB},
+                                               {"cohort", F_ID, REQ, NOB},
+                                               {"rate", F_NUM, REQ | LO, 0, 0},
+                                               {"per", F_ENUM, REQ, NOB, baseline_per},
+                                               {"years", F_NUM, LO | LO_EX, 0, 0, NULL, NULL, "1"},
+                                               {"flag", F_FLAG, REQ, NOB, flags_ok},
+                                               {"note", F_STR, 0, NOB},
+                                               {"source", F_STR, 0, NOB},
+                                               {NULL}};
 static const struct schema unit_cost_entry_schema = {unit_cost_entry, NULL, check_priced};
 static const struct schema baselines_entry_schema = {baselines_entry, NULL, check_baseline};
 static const struct schema deflator_entry_schema = {deflator_entry};
@@ -340,9 +339,8 @@ static const struct field baselines_fields[] = {REFERENCE_HEAD,
 
 /* in the order of enum ev_kind */
 static const struct schema kind_schemas[EV_KIND_COUNT] = {
-    {intervention_fields}, {evaluation_fields}, {unit_costs_fields},
-    {deflators_fields},    {areas_fields},      {category_map_fields},
-    {baselines_fields},
+    {intervention_fields}, {evaluation_fields},   {unit_costs_fields}, {deflators_fields},
+    {areas_fields},        {category_map_fields}, {baselines_fields},
 };
 
 /* ---- reporting ---- */
@@ -1129,7 +1127,8 @@ static void check_priced(struct vctx *c, const struct yamldoc_node *m, json_t *o
 		pop(c, old);
 	}
 	pp = json_object_get(out, "public_purse");
-	if (json_is_number(pp) && json_number_value(pp) > json_number_value(json_object_get(out, "amount"))) {
+	if (json_is_number(pp) &&
+	    json_number_value(pp) > json_number_value(json_object_get(out, "amount"))) {
 		old = push_key(c, "public_purse");
 		verr(c, yamldoc_get(m, "public_purse"),
 		     "public_purse %g is above the amount %g: it is the part of the amount paid "

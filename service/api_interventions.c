@@ -149,7 +149,8 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 		       "WITH m AS (SELECT i.id, i.name, i.level, i.themes, i.sectors, i.tags,"
 		       " i.body->>'summary' AS summary, i.commit, i.path, s.crime_type, s.band,"
 		       " array_position(ARRAY['implausible','insufficient','poor','low','medium',"
-		       "'high','very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, s.evidence_rating,"
+		       "'high','very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, "
+		       "s.evidence_rating,"
 		       " s.pct_change, s.harmful, s.insufficient_reason%s"
 		       " FROM interventions i LEFT JOIN scores s ON s.intervention = i.id AND "
 		       "s.headline WHERE " API_VISIBLE("i") "%s),",

@@ -174,7 +174,8 @@ int api_scores_list(struct api_result *out, PGconn *db, const struct api_params 
 	qb_sql(&q,
 	       "WITH m AS (SELECT s.intervention, i.name AS intervention_name, i.themes, i.level,"
 	       " s.crime_type, s.headline, s.band, array_position(ARRAY['implausible',"
-	       "'insufficient','poor','low','medium','high','very-high'], s.band) AS band_rank, s.bcr, s.npv,"
+	       "'insufficient','poor','low','medium','high','very-high'], s.band) AS band_rank, "
+	       "s.bcr, s.npv,"
 	       " s.p_bcr_gt1, s.bcr_p05, s.bcr_p95, s.evidence_rating, s.pct_change, s.harmful,"
 	       " s.insufficient_reason, s.figures, s.run_id, s.computed_at,"
 	       " (s.figures->>'pv_benefits')::float8 AS pv_benefits,"

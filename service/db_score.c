@@ -86,7 +86,7 @@ static json_t *load_text(PGresult *r, int row, int col, struct err *e)
  */
 #define REF_ENTRY                                                                                  \
 	"x || jsonb_build_object('reference', d.id) || CASE WHEN x ? 'source' THEN '{}'::jsonb"    \
-	" ELSE jsonb_build_object('source', concat_ws(' ', d.body->'source'->>'citation',"          \
+	" ELSE jsonb_build_object('source', concat_ws(' ', d.body->'source'->>'citation',"         \
 	" d.body->'source'->>'url')) END"
 
 int db_score_reference(json_t **out, PGconn *c, struct err *e)
@@ -94,10 +94,12 @@ int db_score_reference(json_t **out, PGconn *c, struct err *e)
 	return db_query_json(
 	    out, c, e, "read the reference data",
 	    "SELECT json_build_object("
-	    " 'unit_costs', coalesce((SELECT jsonb_agg(" REF_ENTRY " ORDER BY d.id, x->>'crime_type')"
+	    " 'unit_costs', coalesce((SELECT jsonb_agg(" REF_ENTRY
+	    " ORDER BY d.id, x->>'crime_type')"
 	    "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
 	    "   WHERE d.kind = 'unit-costs' AND d.valid_to IS NULL), '[]'),"
-	    " 'crosswalk', coalesce((SELECT jsonb_agg(" REF_ENTRY " ORDER BY d.id, x->>'crime_type')"
+	    " 'crosswalk', coalesce((SELECT jsonb_agg(" REF_ENTRY
+	    " ORDER BY d.id, x->>'crime_type')"
 	    "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
 	    "   WHERE d.kind = 'category-map' AND d.valid_to IS NULL), '[]'),"
 	    " 'baselines', coalesce((SELECT jsonb_agg(" REF_ENTRY
@@ -156,7 +158,7 @@ struct row_common {
  */
 #define COPY_COLUMNS                                                                               \
 	"intervention, crime_type, run_id, params, figures, band, bcr, npv, p_bcr_gt1, bcr_p05,"   \
-	" bcr_p95, evidence_rating, pct_change, harmful, insufficient_reason, headline,"         \
+	" bcr_p95, evidence_rating, pct_change, harmful, insufficient_reason, headline,"           \
 	" breakeven_cost, implausible"
 
 static void put_row(struct db_copy *b, const json_t *s, const char *iv, int headline,

@@ -130,7 +130,8 @@ static int effect_from_json(struct cand *c, const json_t *ref)
 		in.has_p0 = 1;
 		c->p0_source = "evaluation";
 	} else if (ref != NULL && vfm_jstr(ref, "per") &&
-	           strcmp(vfm_jstr(ref, "per"), "participant") == 0 && vfm_jnum(&rate, ref, "rate")) {
+	           strcmp(vfm_jstr(ref, "per"), "participant") == 0 &&
+	           vfm_jnum(&rate, ref, "rate")) {
 		in.has_p0 = 1;
 		c->p0_source = "reference";
 	}
@@ -376,11 +377,12 @@ static void unit_cost_step(struct ct_score *s, const struct ctx *cx)
 			add_reason(s, VFM_REASON_NO_UNIT_COST, "\"%s\" is not valued: %.200s",
 			           s->crime_type, rule);
 		else
-			add_reason(s, VFM_REASON_NO_UNIT_COST,
-			           "no unit cost for crime type \"%s\" in the reference data; add one "
-			           "with its source and price year, or a crosswalk entry naming the "
-			           "unit cost that values it",
-			           s->crime_type);
+			add_reason(
+			    s, VFM_REASON_NO_UNIT_COST,
+			    "no unit cost for crime type \"%s\" in the reference data; add one "
+			    "with its source and price year, or a crosswalk entry naming the "
+			    "unit cost that values it",
+			    s->crime_type);
 		return;
 	}
 	s->uc_key = vfm_jstr(s->uc, "crime_type");

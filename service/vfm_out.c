@@ -188,7 +188,9 @@ static int prices_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	               s->has_r ? str(cx->place ? "area" : "participant") : json_null());
 	bad |= vfm_put(o, "r", s->has_r ? vfm_num(s->r) : json_null());
 	bad |= vfm_put(o, "r_source",
-	               str(s->bl_from ? "evaluation" : s->bl_ref ? "reference" : "none"));
+	               str(s->bl_from  ? "evaluation"
+	                   : s->bl_ref ? "reference"
+	                               : "none"));
 	bad |= vfm_put(o, "r_evaluation", s->bl_from ? str(s->bl_from->id) : json_null());
 	bad |= vfm_put(o, "r_reference", copy(s->bl_ref, "reference"));
 	bad |= vfm_put(o, "r_cohort", copy(s->bl_ref, "cohort"));
@@ -261,9 +263,9 @@ static int result_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "public_purse_share", s->has_share ? vfm_num(s->share) : json_null());
 	bad |= vfm_put(o, "pv_benefits_public",
 	               s->has_be && s->has_share ? vfm_num(s->be_pv * s->share) : json_null());
-	bad |= vfm_put(o, "pv_benefits_victims_society",
-	               s->has_be && s->has_share ? vfm_num(s->be_pv * (1 - s->share))
-	                                         : json_null());
+	bad |=
+	    vfm_put(o, "pv_benefits_victims_society",
+	            s->has_be && s->has_share ? vfm_num(s->be_pv * (1 - s->share)) : json_null());
 	bad |= vfm_put(o, "insufficient_reason",
 	               s->n_reasons ? str(vfm_reason_name(s->reasons[0].code)) : json_null());
 	for (t = 0; t < s->n_reasons; t++) {
@@ -429,9 +431,9 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	bad |= vfm_put(o, "coverage", in.place ? vfm_num(coverage) : json_null());
 	bad |= vfm_put(o, "r_total", vfm_num(pr.r_total));
 	bad |= vfm_put(o, "r_source",
-	               json_string(in.place ? "area"
-	                                    : vfm_jstr(score, "r_source") ? vfm_jstr(score, "r_source")
-	                                                                  : "evaluation"));
+	               json_string(in.place                      ? "area"
+	                           : vfm_jstr(score, "r_source") ? vfm_jstr(score, "r_source")
+	                                                         : "evaluation"));
 	bad |= vfm_put(o, "crimes_prevented", a);
 	for (t = 0; !bad && t < pr.horizon; t++)
 		bad |= vfm_push(a, vfm_num(pr.prevented[t]));
@@ -457,9 +459,10 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 		         pr.bcr, VFM_BCR_IMPLAUSIBLE);
 	bad |= vfm_put(o, "implausible", json_boolean(why[0] != '\0'));
 	bad |= vfm_put(o, "implausible_reason", why[0] ? json_string(why) : json_null());
-	bad |= vfm_put(o, "band", json_string(vfm_band_name(why[0]       ? VFM_BAND_IMPLAUSIBLE
-	                                                     : pr.has_bcr ? vfm_band_of(pr.bcr)
-	                                                                  : VFM_BAND_INSUFFICIENT)));
+	bad |= vfm_put(o, "band",
+	               json_string(vfm_band_name(why[0]       ? VFM_BAND_IMPLAUSIBLE
+	                                         : pr.has_bcr ? vfm_band_of(pr.bcr)
+	                                                      : VFM_BAND_INSUFFICIENT)));
 	bad |= vfm_put(o, "p_bcr_gt1", vfm_num(pr.p_bcr_gt_1));
 	bad |= vfm_put(o, "p_bcr_gt1_closed", vfm_num(pr.p_closed));
 	bad |= vfm_put(o, "bcr_p05", vfm_num(pr.bcr_p05));

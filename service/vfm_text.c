@@ -104,9 +104,12 @@ static const char *gbp(char *out, size_t size, double x)
 static const char *noun(char *out, size_t size, const json_t *s)
 {
 	static const char *const units[][2] = {
-	    {"crime", "crimes"},           {"victim", "victims"},
-	    {"reoffence", "reoffences"},   {"reoffender", "reoffenders"},
-	    {"attendance", "A&E attendances"}, {"user-year", "years of problem drug use"},
+	    {"crime", "crimes"},
+	    {"victim", "victims"},
+	    {"reoffence", "reoffences"},
+	    {"reoffender", "reoffenders"},
+	    {"attendance", "A&E attendances"},
+	    {"user-year", "years of problem drug use"},
 	};
 	const char *u = vfm_jstr(s, "unit_cost_unit"), *ct = vfm_jstr(s, "crime_type");
 	size_t i;
@@ -158,42 +161,52 @@ static void summary_text(struct buf *b, const json_t *iv, const json_t *s)
 		    "any effect.",
 		    str(iv, "name", "this intervention"), what, q);
 	} else {
-		add(b, "On the best-controlled evidence (%s%ld stud%s, quality %.0f/5, evidence rating "
-		       "%lld/5), %s %s %s by %.0f %% after adjusting for design quality",
+		add(b,
+		    "On the best-controlled evidence (%s%ld stud%s, quality %.0f/5, evidence "
+		    "rating "
+		    "%lld/5), %s %s %s by %.0f %% after adjusting for design quality",
 		    review ? "a review of " : "", studies, studies == 1 ? "y" : "ies", q,
 		    (long long)json_integer_value(json_object_get(s, "evidence_rating")),
 		    str(iv, "name", "the intervention"),
-		    pct < 0 ? "reduces" : pct > 0 ? "increases" : "does not change", what, fabs(pct));
+		    pct < 0   ? "reduces"
+		    : pct > 0 ? "increases"
+		              : "does not change",
+		    what, fabs(pct));
 		if (json_is_number(json_object_get(s, "ci_adj_low")))
-			add(b, " (95 %% interval %+.0f %% to %+.0f %%)", 100 * expm1(num(s, "ci_adj_low")),
-			    100 * expm1(num(s, "ci_adj_high")));
+			add(b, " (95 %% interval %+.0f %% to %+.0f %%)",
+			    100 * expm1(num(s, "ci_adj_low")), 100 * expm1(num(s, "ci_adj_high")));
 		else
 			add(b, " (the evidence gives no measure of uncertainty)");
 		add(b, ".");
 	}
 	if (json_is_true(json_object_get(s, "harmful")))
-		add(b, " It does harm: the whole 95 %% interval lies on the side of more %s, so it "
-		       "does not pay back at any cost.",
+		add(b,
+		    " It does harm: the whole 95 %% interval lies on the side of more %s, so it "
+		    "does not pay back at any cost.",
 		    what);
 	if (json_is_true(json_object_get(s, "implausible"))) {
-		add(b, " The computed benefit-cost ratio of %.1f is implausible and is not given a "
-		       "value-for-money band: %s.",
+		add(b,
+		    " The computed benefit-cost ratio of %.1f is implausible and is not given a "
+		    "value-for-money band: %s.",
 		    num(s, "bcr"), str(s, "implausible_reason", ""));
 	} else if (json_is_number(json_object_get(s, "bcr"))) {
-		add(b, " At %s %s, every \u00a31 spent returns %s (benefit-cost ratio %.2f, %s value "
-		       "for money",
+		add(b,
+		    " At %s %s, every \u00a31 spent returns %s (benefit-cost ratio %.2f, %s value "
+		    "for money",
 		    gbp(m1, sizeof(m1), num(s, "cost_b")), per_unit(s),
 		    gbp(m2, sizeof(m2), num(s, "bcr")), num(s, "bcr"), str(s, "band", "?"));
 		if (json_is_number(json_object_get(s, "p_bcr_gt1")))
-			add(b, "; 90 %% interval %.2f to %.2f; benefits exceed costs in %.0f %% of "
-			       "simulations",
+			add(b,
+			    "; 90 %% interval %.2f to %.2f; benefits exceed costs in %.0f %% of "
+			    "simulations",
 			    num(s, "bcr_p05"), num(s, "bcr_p95"), 100 * num(s, "p_bcr_gt1"));
 		add(b, ").");
 	} else if (json_is_number(json_object_get(s, "breakeven_cost")) &&
 	           !json_is_true(json_object_get(s, "harmful"))) {
 		if (num(s, "breakeven_cost") > 0) {
-			add(b, " No public source gives its cost: it pays back if it costs less than "
-			       "%s %s",
+			add(b,
+			    " No public source gives its cost: it pays back if it costs less than "
+			    "%s %s",
 			    gbp(m1, sizeof(m1), num(s, "breakeven_cost")), per_unit(s));
 			if (json_is_number(json_object_get(s, "breakeven_p05")))
 				add(b, " (90 %% interval %s to %s)",
@@ -201,8 +214,9 @@ static void summary_text(struct buf *b, const json_t *iv, const json_t *s)
 				    gbp(m3, sizeof(m3), num(s, "breakeven_p95")));
 			add(b, ": compare this with a provider's quote.");
 		} else {
-			add(b, " It does not pay back at any cost: its estimated effect does not "
-			       "reduce %s.",
+			add(b,
+			    " It does not pay back at any cost: its estimated effect does not "
+			    "reduce %s.",
 			    what);
 		}
 	} else if (json_array_size(json_object_get(s, "insufficient_reasons")) > 0) {
@@ -212,8 +226,9 @@ static void summary_text(struct buf *b, const json_t *iv, const json_t *s)
 	}
 	if (json_is_number(json_object_get(s, "pv_benefits_public")) &&
 	    num(s, "pv_benefits_per_unit") > 0)
-		add(b, " Of the %s of benefits %s (present value), %s would fall to the public purse "
-		       "(police, criminal justice, NHS) and %s to victims and society.",
+		add(b,
+		    " Of the %s of benefits %s (present value), %s would fall to the public purse "
+		    "(police, criminal justice, NHS) and %s to victims and society.",
 		    gbp(m1, sizeof(m1), num(s, "pv_benefits_per_unit")), per_unit(s),
 		    gbp(m2, sizeof(m2), num(s, "pv_benefits_public")),
 		    gbp(m3, sizeof(m3), num(s, "pv_benefits_victims_society")));
@@ -311,7 +326,8 @@ static void benefits_text(struct buf *b, const json_t *s)
 	    "  1. Unit cost \"%s\"%s%s%s: %s in %lld prices (%s; %s); x %.4f / %.4f = %s in "
 	    "%lld prices%s.\n",
 	    (long long)json_integer_value(json_object_get(s, "base_year")), key,
-	    strcmp(str(s, "unit_cost_via", ""), "crosswalk") == 0 ? ", by the crosswalk from \"" : "",
+	    strcmp(str(s, "unit_cost_via", ""), "crosswalk") == 0 ? ", by the crosswalk from \""
+	                                                          : "",
 	    strcmp(str(s, "unit_cost_via", ""), "crosswalk") == 0 ? str(s, "crime_type", "?") : "",
 	    strcmp(str(s, "unit_cost_via", ""), "crosswalk") == 0 ? "\"" : "",
 	    gbp(m1, sizeof(m1), num(s, "unit_cost")),
@@ -325,8 +341,10 @@ static void benefits_text(struct buf *b, const json_t *s)
 	                                                               : "");
 	if (strcmp(str(s, "r_source", ""), "reference") == 0)
 		add(b,
-		    "  2. Without the intervention, %.4f %s per %s a year (%g over %g year(s)): the "
-		    "national reference baseline for cohort %s (%s, %s; %s), as no basis evaluation "
+		    "  2. Without the intervention, %.4f %s per %s a year (%g over %g year(s)): "
+		    "the "
+		    "national reference baseline for cohort %s (%s, %s; %s), as no basis "
+		    "evaluation "
 		    "gives one.\n",
 		    num(s, "r"), what, unit, num(s, "baseline_rate"), num(s, "baseline_years"),
 		    str(s, "r_cohort", "?"), str(s, "r_reference", "?"),
@@ -352,7 +370,8 @@ static void benefits_text(struct buf *b, const json_t *s)
 	    100 * num(s, "discount"), gbp(m1, sizeof(m1), pv), per_unit(s));
 	if (json_is_number(json_object_get(s, "pv_benefits_public")))
 		add(b,
-		    "     Who gains: %.0f %% of the unit cost is paid from public budgets, so %s to "
+		    "     Who gains: %.0f %% of the unit cost is paid from public budgets, so %s "
+		    "to "
 		    "the public purse and %s to victims and society.\n",
 		    100 * num(s, "public_purse_share"),
 		    gbp(m1, sizeof(m1), num(s, "pv_benefits_public")),
@@ -362,8 +381,9 @@ static void benefits_text(struct buf *b, const json_t *s)
 		add(b, "Break-even. It pays back if it costs less than %s %s",
 		    gbp(m1, sizeof(m1), num(s, "breakeven_cost")), per_unit(s));
 		if (place)
-			add(b, " (the present value of benefits over %.4f, the present value of one "
-			       "pound a year for %ld years)",
+			add(b,
+			    " (the present value of benefits over %.4f, the present value of one "
+			    "pound a year for %ld years)",
 			    annuity, horizon);
 		if (json_is_number(json_object_get(s, "breakeven_p05")))
 			add(b, "; 90 %% interval %s to %s",
@@ -392,16 +412,20 @@ static void money_text(struct buf *b, const json_t *s)
 			add(b, " From %s: %s (%lld prices, %s%s%s).", str(c, "evaluation", "?"),
 			    gbp(m3, sizeof(m3), num(c, "amount")),
 			    (long long)json_integer_value(json_object_get(c, "price_year")),
-			    str(c, "flag", "flag not given"), json_is_string(json_object_get(c, "source")) ? "; seen in " : "",
+			    str(c, "flag", "flag not given"),
+			    json_is_string(json_object_get(c, "source")) ? "; seen in " : "",
 			    str(c, "source", ""));
 	}
 	add(b, "\n");
 	if (json_is_true(json_object_get(s, "implausible")))
-		add(b, "Result. IMPLAUSIBLE: %s. The benefit-cost ratio of %.2f is not given a "
-		       "band.\n",
+		add(b,
+		    "Result. IMPLAUSIBLE: %s. The benefit-cost ratio of %.2f is not given a "
+		    "band.\n",
 		    str(s, "implausible_reason", ""), num(s, "bcr"));
 	else
-		add(b, "Result. Benefit-cost ratio %.2f (%s value for money): every \u00a31 returns %s",
+		add(b,
+		    "Result. Benefit-cost ratio %.2f (%s value for money): every \u00a31 returns "
+		    "%s",
 		    num(s, "bcr"), str(s, "band", "?"), gbp(m1, sizeof(m1), num(s, "bcr")));
 	add(b, "; net present value %s %s", gbp(m1, sizeof(m1), num(s, "npv")), per_unit(s));
 	if (json_is_number(json_object_get(s, "cost_per_crime_prevented")))
@@ -458,8 +482,9 @@ char *vfm_appraisal_text(const json_t *intervention, const json_t *scores)
 	    "Level: %s (%s). Method: whatworks value-for-money model 1.1 (WSIPP-style "
 	    "meta-analysis and Monte Carlo, HM Treasury Green Book discounting and prices).\n",
 	    str(intervention, "level", "?"),
-	    strcmp(str(intervention, "level", ""), "place") == 0 ? "costs and effects per area a year"
-	                                                        : "costs and effects per participant");
+	    strcmp(str(intervention, "level", ""), "place") == 0
+	        ? "costs and effects per area a year"
+	        : "costs and effects per participant");
 	if (json_array_size(scores) == 0)
 		add(&b, "\nNo evaluation reports a crime outcome for this intervention yet: an "
 		        "evaluation with an effect on a costed crime type, a baseline rate and a "

@@ -659,9 +659,8 @@ Test(policeuk, projection_numbers_by_hand)
 	/* a projection preventing more crime than the area records is implausible: 1000
 	 * participants at 0.4 a year prevent 80, the area records 1266 a year; at 100,000
 	 * participants 8,000 */
-	struct kv many = {{"area", "units", "crime_type"},
-	                  {"testshire", "100000", "violence-with-injury"},
-	                  3};
+	struct kv many = {
+	    {"area", "units", "crime_type"}, {"testshire", "100000", "violence-with-injury"}, 3};
 	p.ctx = &many;
 	cr_assert_eq(api_intervention_projection(&r, pg.conn, "mentoring", &p, &e), 0, "%s", e.msg);
 	d = json_object_get(r.body, "data");

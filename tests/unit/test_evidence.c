@@ -167,7 +167,8 @@ Test(evidence, document_rules)
 	     "\"unit-costs\", \"deflators\", \"areas\", \"category-map\" or \"baselines\")"},
 	    {"kind typo", "kind: interventon\nid: xx\n",
 	     "t.yaml:1:7: kind: \"interventon\" is not one of \"intervention\", \"evaluation\", "
-	     "\"unit-costs\", \"deflators\", \"areas\", \"category-map\" or \"baselines\" (did you mean "
+	     "\"unit-costs\", \"deflators\", \"areas\", \"category-map\" or \"baselines\" (did you "
+	     "mean "
 	     "\"intervention\"?)"},
 	    {"kind not text", "kind: [a]\n", "t.yaml:1:7: kind: must be a string, not a list"},
 	    {"syntax error", "kind: [\n",
@@ -536,8 +537,9 @@ Test(evidence, baseline_and_cost_rules)
 	     "t.yaml:12:7: cost: missing required key \"price_year\""},
 	    /* plausibility guards (issue 9): file:line for each */
 	    {"participant baseline above the bound",
-	     EV_HEAD "outcomes:\n  - crime_type: homicide\n    effect: {measure: smd, estimate: 0}\n"
-	             "    baseline: {rate: 48, per: participant, years: 2}\n",
+	     EV_HEAD
+	     "outcomes:\n  - crime_type: homicide\n    effect: {measure: smd, estimate: 0}\n"
+	     "    baseline: {rate: 48, per: participant, years: 2}\n",
 	     "t.yaml:12:22: outcomes[0].baseline.rate: 48 per participant over 2 year(s) is 24 a "
 	     "year, above the bound of 10 a year: a rate is events per participant (0.48, not 48)"},
 	    {"area baseline has no bound",
@@ -581,7 +583,8 @@ Test(evidence, reference_rules)
 	     "t.yaml:6:5: entries[0]: missing required key \"flag\"\n"
 	     "t.yaml:6:35: entries[0].amount: must be greater than 0, not -1\n"
 	     "t.yaml:6:45: entries[0].unit: \"offence\" is not one of \"crime\", \"victim\", "
-	     "\"reoffence\", \"reoffender\", \"attendance\" or \"user-year\" (did you mean \"reoffence\"?)\n"
+	     "\"reoffence\", \"reoffender\", \"attendance\" or \"user-year\" (did you mean "
+	     "\"reoffence\"?)\n"
 	     "t.yaml:6:66: entries[0].price_year: must be between 1900 and 2100, not 15"},
 	    {"no entries", REF("unit-costs") "entries: []\n",
 	     "t.yaml:5:10: entries: must list at least 1 item"},
@@ -621,11 +624,13 @@ Test(evidence, reference_rules)
 	     "t.yaml:8:47: entries[2]: unknown key \"colour\"; allowed keys are \"crime_type\", "
 	     "\"police_uk_category\", \"unit_cost\" or \"rule\""},
 	    {"unit cost public purse and source",
-	     REF("unit-costs") "entries:\n  - {crime_type: reoffence, amount: 100, unit: reoffence, "
+	     REF("unit-costs") "entries:\n  - {crime_type: reoffence, amount: 100, unit: "
+	                       "reoffence, "
 	                       "public_purse: 40, price_year: 2019, flag: verified, source: MoJ}\n"
 	                       "  - {crime_type: reoffender, amount: 100, unit: reoffender, "
 	                       "public_purse: 140, price_year: 2019, flag: verified}\n",
-	     "t.yaml:7:75: entries[1].public_purse: public_purse 140 is above the amount 100: it is "
+	     "t.yaml:7:75: entries[1].public_purse: public_purse 140 is above the amount 100: it "
+	     "is "
 	     "the part of the amount paid from public budgets"},
 	    {"unit cost zero and in the future",
 	     REF("unit-costs") "entries:\n  - {crime_type: robbery, amount: 0, unit: crime, "
@@ -919,16 +924,18 @@ Test(evidence, set_unit_cost_and_baseline_keys_once_across_files)
 {
 	struct ev_doc *docs[] = {
 	    doc_of("reference/a.yaml", REF("unit-costs") "entries:\n" UC_ENTRY),
-	    doc_of("reference/b.yaml", REF("unit-costs") "entries:\n"
-	                                                 "  - {crime_type: rape, amount: 9, unit: "
-	                                                 "crime, price_year: 2015, flag: verified}\n" UC_ENTRY),
-	    doc_of("reference/c.yaml", REF("baselines") "entries:\n"
-	                                                "  - {crime_type: reoffending, cohort: adult, "
-	                                                "rate: 0.25, per: participant, flag: verified}\n"
-	                                                "  - {crime_type: reoffending, cohort: adult, "
-	                                                "rate: 0.3, per: participant, flag: verified}\n"
-	                                                "  - {crime_type: reoffending, cohort: juvenile, "
-	                                                "rate: 0.3, per: participant, flag: verified}\n"),
+	    doc_of("reference/b.yaml",
+	           REF("unit-costs") "entries:\n"
+	                             "  - {crime_type: rape, amount: 9, unit: "
+	                             "crime, price_year: 2015, flag: verified}\n" UC_ENTRY),
+	    doc_of("reference/c.yaml",
+	           REF("baselines") "entries:\n"
+	                            "  - {crime_type: reoffending, cohort: adult, "
+	                            "rate: 0.25, per: participant, flag: verified}\n"
+	                            "  - {crime_type: reoffending, cohort: adult, "
+	                            "rate: 0.3, per: participant, flag: verified}\n"
+	                            "  - {crime_type: reoffending, cohort: juvenile, "
+	                            "rate: 0.3, per: participant, flag: verified}\n"),
 	};
 	char *got = set_errors(docs, 3, NULL, 0, WW_EINVALID);
 
