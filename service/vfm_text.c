@@ -114,21 +114,16 @@ static const char *noun(char *out, size_t size, const json_t *s)
 	const char *u = vfm_jstr(s, "unit_cost_unit"), *ct = vfm_jstr(s, "crime_type");
 	size_t i;
 
-	for (i = 0; u && i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(u, units[i][0]) == 0) {
-			if (i == 0 && ct && strcmp(ct, "all-crime") != 0)
-				snprintf(out, size, "crimes (%s)", ct);
-			else
-				snprintf(out, size, "%s", units[i][1]);
-			break;
-		}
-	if (i < sizeof(units) / sizeof(units[0])) {
-		for (i = 0; out[i]; i++)
-			if (out[i] == '-')
-				out[i] = ' ';
-		return out;
-	}
 	snprintf(out, size, "%s", ct ? ct : "the outcome");
+	for (i = 0; u && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(u, units[i][0]) != 0)
+			continue;
+		if (i == 0 && ct && strcmp(ct, "all-crime") != 0)
+			snprintf(out, size, "crimes (%s)", ct);
+		else
+			snprintf(out, size, "%s", units[i][1]);
+		break;
+	}
 	for (i = 0; out[i]; i++)
 		if (out[i] == '-')
 			out[i] = ' ';

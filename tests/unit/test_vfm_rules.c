@@ -451,3 +451,21 @@ Test(vfm_rules, plain_words_summary_first)
 	json_decref(scores);
 	json_decref(iv);
 }
+
+Test(vfm_rules, plain_words_name_an_uncosted_outcome)
+{
+	const char *ivt = IV("po", "person", "");
+	json_t *scores = score(
+	    ivt,
+	    "[" EVAL(
+	        "p-rct", "po", "rct", 5,
+	        "\"outcomes\": [{\"crime_type\": \"illicit-opioid-use\", \"effect\":"
+	        " {\"measure\": \"risk-ratio\", \"estimate\": 0.5, \"ci95\": [0.4, 0.6]}}]") "]");
+	json_t *iv = load(ivt);
+	char *text = vfm_appraisal_text(iv, scores);
+
+	cr_expect(strstr(text, "reduces illicit opioid use by 50 %") != NULL, "%s", text);
+	free(text);
+	json_decref(iv);
+	json_decref(scores);
+}
