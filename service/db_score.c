@@ -844,7 +844,8 @@ int db_score_headlines(json_t **rows, PGconn *c, struct err *e)
 	    rows, c, e, "read the scores",
 	    "SELECT coalesce(json_agg(json_build_object('intervention', s.intervention,"
 	    " 'crime_type', s.crime_type, 'band', s.band, 'bcr', s.bcr,"
-	    " 'p_bcr_gt1', s.p_bcr_gt1, 'evidence_rating', s.evidence_rating)"
+	    " 'p_bcr_gt1', s.p_bcr_gt1, 'evidence_rating', s.evidence_rating,"
+	    " 'breakeven_cost', s.breakeven_cost)"
 	    " ORDER BY s.bcr DESC NULLS LAST, s.intervention), '[]')::text"
 	    " FROM scores s WHERE s.headline",
 	    0, NULL);

@@ -16,8 +16,6 @@
 #define VFM_P0_CAP 0.99
 /* a benefit-cost ratio above this is flagged implausible (VFM.md) */
 #define VFM_BCR_IMPLAUSIBLE 50
-/* the version of the model the scores implement (vfm-model.md version 1.1) */
-#define VFM_MODEL_VERSION 2
 
 /* The scoring context shared by every crime type of one intervention. */
 struct ctx {
