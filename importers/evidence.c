@@ -20,7 +20,7 @@
 #include <string.h>
 
 static const char *const kind_names[EV_KIND_COUNT] = {
-    "intervention", "evaluation", "unit-costs", "deflators", "areas", "category-map",
+    "intervention", "evaluation", "unit-costs", "deflators", "areas", "category-map", "baselines",
 };
 
 const char *ev_kind_name(enum ev_kind k)
@@ -172,6 +172,7 @@ void ev_doc_free(struct ev_doc *doc)
 	if (doc == NULL)
 		return;
 	json_decref(doc->body);
+	free(doc->keys);
 	free(doc->path);
 	free(doc);
 }
@@ -405,6 +406,76 @@ static int report_missing(struct ev_doc *const *docs, size_t n, const char *cons
 	return rc;
 }
 
+struct placed_key {
+	const struct ev_doc *doc;
+	const struct ev_entry_key *k;
+	size_t idx; /* of the document in the input */
+};
+
+static int cmp_placed(const void *a, const void *b)
+{
+	const struct placed_key *x = a, *y = b;
+	int r = strcmp(x->k->key, y->k->key);
+
+	if (r != 0)
+		return r;
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? -1 : 1;
+	return (x->k->entry > y->k->entry) - (x->k->entry < y->k->entry);
+}
+
+/*
+ * Reports entry keys of kind defined twice: unit-cost keys are looked up
+ * across every unit-costs file, reference baselines across every baselines
+ * file, so a second definition anywhere would be ambiguous. Repeats within
+ * one unit-costs file are reported by its own rules already.
+ */
+static int report_entry_keys(struct ev_doc *const *docs, size_t n, enum ev_kind kind,
+                             struct ev_errors *errs, int *bad)
+{
+	struct placed_key *v;
+	size_t nv = 0, total = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (docs[i]->kind == kind)
+			total += docs[i]->n_keys;
+	if (total < 2)
+		return 0;
+	if ((v = malloc(total * sizeof(*v))) == NULL)
+		return WW_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; docs[i]->kind == kind && j < docs[i]->n_keys; j++)
+			v[nv++] = (struct placed_key){docs[i], &docs[i]->keys[j], i};
+	qsort(v, nv, sizeof(*v), cmp_placed);
+	for (size_t i = 1, first = 0; i < nv && rc == 0; i++) {
+		const struct placed_key *a = &v[first], *b = &v[i];
+
+		if (strcmp(a->k->key, b->k->key) != 0) {
+			first = i;
+			continue;
+		}
+		if (kind == EV_UNIT_COSTS && a->doc == b->doc)
+			continue;
+		*bad = 1;
+		if (kind == EV_UNIT_COSTS)
+			rc = ev_errors_add(errs, b->doc->path, b->k->line, b->k->col, "",
+			                   "entries[%zu].crime_type: unit-cost key \"%s\" is "
+			                   "also defined in %s:%d:%d; a key must be defined once "
+			                   "across all unit-costs files",
+			                   b->k->entry, b->k->key, a->doc->path, a->k->line,
+			                   a->k->col);
+		else
+			rc = ev_errors_add(errs, b->doc->path, b->k->line, b->k->col, "",
+			                   "entries[%zu]: reference baseline \"%s\" (crime_type/"
+			                   "cohort) is also defined in %s:%d:%d",
+			                   b->k->entry, b->k->key, a->doc->path, a->k->line,
+			                   a->k->col);
+	}
+	free(v);
+	return rc;
+}
+
 int ev_check_set(struct ev_doc *const *docs, size_t n, const char *const *known_ids, size_t n_known,
                  struct ev_errors *errs)
 {
@@ -423,6 +494,10 @@ int ev_check_set(struct ev_doc *const *docs, size_t n, const char *const *known_
 	free(v);
 	if (rc == 0)
 		rc = report_missing(docs, n, known_ids, n_known, errs, &bad);
+	if (rc == 0)
+		rc = report_entry_keys(docs, n, EV_UNIT_COSTS, errs, &bad);
+	if (rc == 0)
+		rc = report_entry_keys(docs, n, EV_BASELINES, errs, &bad);
 	if (rc != 0)
 		return rc;
 	return bad ? WW_EINVALID : 0;

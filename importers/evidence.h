@@ -22,6 +22,7 @@
 #define EV_MAX_NODES 100000            /* scalars, maps and lists in one file */
 #define EV_MAX_ERRORS 1000             /* errors kept per set; more are counted */
 #define EV_ID_MAX 80
+#define EV_PARTICIPANT_RATE_MAX 10 /* baseline events per participant a year */
 
 enum ev_kind {
 	EV_INTERVENTION,
@@ -31,6 +32,7 @@ enum ev_kind {
 	EV_DEFLATORS,
 	EV_AREAS,
 	EV_CATEGORY_MAP,
+	EV_BASELINES,
 	EV_KIND_COUNT
 };
 
@@ -57,6 +59,16 @@ struct ev_doc {
 	/* evaluations only: the intervention it names, and where */
 	char intervention[EV_ID_MAX + 1];
 	int ref_line, ref_col;
+	/* unit-costs and baselines: the key of each valid entry ("crime_type", or
+	 * "crime_type/cohort") and where, for the checks across files; owned */
+	struct ev_entry_key *keys;
+	size_t n_keys;
+};
+
+struct ev_entry_key {
+	char key[2 * EV_ID_MAX + 2];
+	size_t entry; /* index in entries */
+	int line, col;
 };
 
 /* "intervention", "evaluation", "unit-costs", ...; NULL for a bad kind */
@@ -82,10 +94,11 @@ void ev_doc_free(struct ev_doc *doc);
 /*
  * Cross-file checks over a set of documents about to become the evidence base:
  * duplicate ids within a kind (naming both files), evaluations naming a
- * missing intervention (with "did you mean"). known_ids are the intervention
- * ids already in the evidence base that docs do not replace (may be NULL when
- * n_known is 0); they count as existing and as "did you mean" candidates.
- * Returns 0 or WW_EINVALID with errors appended, or WW_ENOMEM.
+ * missing intervention (with "did you mean"), a unit-costs key defined in two
+ * unit-costs files, a (crime_type, cohort) defined in two baselines files. known_ids are the
+ * intervention ids already in the evidence base that docs do not replace (may be NULL when n_known
+ * is 0); they count as existing and as "did you mean" candidates. Returns 0 or WW_EINVALID with
+ * errors appended, or WW_ENOMEM.
  */
 int ev_check_set(struct ev_doc *const *docs, size_t n, const char *const *known_ids, size_t n_known,
                  struct ev_errors *errs);

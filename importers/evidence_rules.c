@@ -14,7 +14,7 @@
  * (one document per file, unknown keys an error, all errors reported). Every
  * reference kind has:
  *
- *   kind     unit-costs | deflators | areas | category-map
+ *   kind     unit-costs | deflators | areas | category-map | baselines
  *   id       id (^[a-z0-9][a-z0-9-]{1,79}$), unique within its kind
  *   title    required string, at most 300 characters
  *   source   required map, as in evaluations: citation (required string),
@@ -24,12 +24,19 @@
  *   entries  required list of at least one map, as below
  *
  *   kind: unit-costs (e.g. Home Office RR99 unit costs of crime); entries:
- *     crime_type  required id, unique within the file
- *     amount      required number >= 0, pounds
- *     unit        required: crime | victim
- *     price_year  required integer 1900-2100 (the financial year starting in it)
+ *     crime_type  required id, the unit-cost key: unique within the file and
+ *                 across all unit-costs files (ev_check_set)
+ *     amount      required number > 0, pounds
+ *     unit        required: crime | victim | reoffence | reoffender |
+ *                 attendance | user-year
+ *     public_purse optional number, 0 <= public_purse <= amount: the part paid
+ *                 from public budgets (police, criminal justice, NHS, victim
+ *                 services), same unit and price year
+ *     price_year  required integer 1900 to the current year (the financial
+ *                 year starting in it; a future price year is refused)
  *     flag        required: verified | secondary ("unverified" is refused:
  *                 unverified figures may not be shipped)
+ *     source      optional string, when the entry's source is not the file's
  *     note        optional string
  *
  *   kind: deflators (e.g. HM Treasury GDP deflators); also
@@ -45,9 +52,20 @@
  *     country     required: england | wales
  *     body        required: pcc | pfcc | mayor | police-authority (who commissions)
  *
- *   kind: category-map (crime types to police.uk categories); entries:
+ *   kind: category-map (the crosswalk from outcome crime types); entries:
  *     crime_type          required id, unique within the file
- *     police_uk_category  required id
+ *     police_uk_category  optional id (the projection's category)
+ *     unit_cost           optional id: the unit-costs key valuing the outcome
+ *     rule                optional string <= 400: why it is valued this way,
+ *                         or why it is left unvalued
+ *
+ *   kind: baselines (national reference baselines); entries:
+ *     crime_type  required id; cohort required id; (crime_type, cohort)
+ *                 unique within the file and across baselines files
+ *     rate        required number >= 0; per required participant | area;
+ *                 years number > 0 (default 1); a participant rate above
+ *                 EV_PARTICIPANT_RATE_MAX a year is refused
+ *     flag        required verified | secondary; note, source optional strings
  *
  * The reference kinds take no extra: map.
  */
@@ -60,6 +78,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define FIELD_MAX 512
 
@@ -123,7 +142,7 @@ struct vctx {
 /* ---- allowed values ---- */
 
 static const char *const kinds[] = {"intervention", "evaluation",   "unit-costs", "deflators",
-                                    "areas",        "category-map", NULL};
+                                    "areas",        "category-map", "baselines",  NULL};
 static const char *const themes[] = {"knife-crime", "substance-misuse", "vawg", NULL};
 static const char *const levels[] = {"person", "place", NULL};
 static const char *const sectors[] = {"police",  "health",    "education", "local-government",
@@ -136,7 +155,8 @@ static const char *const measures[] = {"risk-ratio", "rate-ratio", "odds-ratio",
                                        "smd",        "counts",     NULL};
 static const char *const baseline_per[] = {"participant", "area", NULL};
 static const char *const cost_per[] = {"participant", "area-year", NULL};
-static const char *const cost_units[] = {"crime", "victim", NULL};
+static const char *const cost_units[] = {"crime",      "victim",    "reoffence", "reoffender",
+                                         "attendance", "user-year", NULL};
 static const char *const flags_ok[] = {"verified", "secondary", NULL};
 static const char *const nations[] = {"england", "wales", NULL};
 static const char *const bodies[] = {"pcc", "pfcc", "mayor", "police-authority", NULL};
@@ -159,6 +179,8 @@ static const char iso_countries[] =
 static void check_period(struct vctx *c, const struct yamldoc_node *m, json_t *out);
 static void check_ratio(struct vctx *c, const struct yamldoc_node *m, json_t *out);
 static void check_arm(struct vctx *c, const struct yamldoc_node *m, json_t *out);
+static void check_baseline(struct vctx *c, const struct yamldoc_node *m, json_t *out);
+static void check_priced(struct vctx *c, const struct yamldoc_node *m, json_t *out);
 
 static const struct field source_fields[] = {{"citation", F_STR, REQ, NOB},
                                              {"url", F_URL, 0, NOB},
@@ -175,14 +197,16 @@ static const struct field baseline_fields[] = {{"rate", F_NUM, REQ | LO, 0, 0},
                                                {"per", F_ENUM, REQ, NOB, baseline_per},
                                                {"years", F_NUM, LO | LO_EX, 0, 0, NULL, NULL, "1"},
                                                {NULL}};
-static const struct schema baseline_schema = {baseline_fields};
+static const struct schema baseline_schema = {baseline_fields, NULL, check_baseline};
 
-static const struct field cost_fields[] = {{"amount", F_NUM, REQ | LO, 0, 0},
+static const struct field cost_fields[] = {{"amount", F_NUM, REQ | LO | LO_EX, 0, 0},
                                            {"per", F_ENUM, REQ, NOB, cost_per},
                                            {"price_year", F_INT, REQ | LO | HI, 1900, 2100},
+                                           {"flag", F_FLAG, 0, NOB, flags_ok},
+                                           {"source", F_STR, 0, NOB},
                                            {"note", F_STR, 0, NOB},
                                            {NULL}};
-static const struct schema cost_schema = {cost_fields};
+static const struct schema cost_schema = {cost_fields, NULL, check_priced};
 
 static const struct field ratio_fields[] = {{"measure", F_ENUM, REQ, NOB, measures},
                                             {"estimate", F_NUM, REQ | LO | LO_EX, 0, 0},
@@ -233,6 +257,7 @@ static const struct field intervention_fields[] = {{"kind", F_KIND, REQ, NOB},
                                                    {"name", F_STR, REQ | HI, 0, 200},
                                                    {"themes", F_ENUMS, REQ | LO, 1, 0, themes},
                                                    {"level", F_ENUM, REQ, NOB, levels},
+                                                   {"cohort", F_ID, 0, NOB},
                                                    {"summary", F_STR, REQ | HI, 0, 2000},
                                                    {"mechanism", F_STR, 0, NOB},
                                                    {"moderators", F_STR, 0, NOB},
@@ -266,10 +291,12 @@ static const struct field evaluation_fields[] = {
     {NULL}};
 
 static const struct field unit_cost_entry[] = {{"crime_type", F_ID, REQ | UNIQUE, NOB},
-                                               {"amount", F_NUM, REQ | LO, 0, 0},
+                                               {"amount", F_NUM, REQ | LO | LO_EX, 0, 0},
                                                {"unit", F_ENUM, REQ, NOB, cost_units},
+                                               {"public_purse", F_NUM, LO, 0, 0},
                                                {"price_year", F_INT, REQ | LO | HI, 1900, 2100},
                                                {"flag", F_FLAG, REQ, NOB, flags_ok},
+                                               {"source", F_STR, 0, NOB},
                                                {"note", F_STR, 0, NOB},
                                                {NULL}};
 static const struct field deflator_entry[] = {{"year", F_INT, REQ | LO | HI | UNIQUE, 1900, 2100},
@@ -281,9 +308,22 @@ static const struct field area_entry[] = {{"id", F_ID, REQ | UNIQUE, NOB},
                                           {"country", F_ENUM, REQ, NOB, nations},
                                           {"body", F_ENUM, REQ, NOB, bodies},
                                           {NULL}};
-static const struct field category_entry[] = {
-    {"crime_type", F_ID, REQ | UNIQUE, NOB}, {"police_uk_category", F_ID, REQ, NOB}, {NULL}};
-static const struct schema unit_cost_entry_schema = {unit_cost_entry};
+static const struct field category_entry[] = {{"crime_type", F_ID, REQ | UNIQUE, NOB},
+                                              {"police_uk_category", F_ID, 0, NOB},
+                                              {"unit_cost", F_ID, 0, NOB},
+                                              {"rule", F_STR, HI, 0, 400},
+                                              {NULL}};
+static const struct field baselines_entry[] = {{"crime_type", F_ID, REQ, NOB},
+                                               {"cohort", F_ID, REQ, NOB},
+                                               {"rate", F_NUM, REQ | LO, 0, 0},
+                                               {"per", F_ENUM, REQ, NOB, baseline_per},
+                                               {"years", F_NUM, LO | LO_EX, 0, 0, NULL, NULL, "1"},
+                                               {"flag", F_FLAG, REQ, NOB, flags_ok},
+                                               {"note", F_STR, 0, NOB},
+                                               {"source", F_STR, 0, NOB},
+                                               {NULL}};
+static const struct schema unit_cost_entry_schema = {unit_cost_entry, NULL, check_priced};
+static const struct schema baselines_entry_schema = {baselines_entry, NULL, check_baseline};
 static const struct schema deflator_entry_schema = {deflator_entry};
 static const struct schema area_entry_schema = {area_entry};
 static const struct schema category_entry_schema = {category_entry};
@@ -306,11 +346,13 @@ static const struct field deflators_fields[] = {
 static const struct field areas_fields[] = {REFERENCE_HEAD, REFERENCE_TAIL(area_entry_schema)};
 static const struct field category_map_fields[] = {REFERENCE_HEAD,
                                                    REFERENCE_TAIL(category_entry_schema)};
+static const struct field baselines_fields[] = {REFERENCE_HEAD,
+                                                REFERENCE_TAIL(baselines_entry_schema)};
 
 /* in the order of enum ev_kind */
 static const struct schema kind_schemas[EV_KIND_COUNT] = {
-    {intervention_fields}, {evaluation_fields}, {unit_costs_fields},
-    {deflators_fields},    {areas_fields},      {category_map_fields},
+    {intervention_fields}, {evaluation_fields},   {unit_costs_fields}, {deflators_fields},
+    {areas_fields},        {category_map_fields}, {baselines_fields},
 };
 
 /* ---- reporting ---- */
@@ -1051,7 +1093,96 @@ static void check_arm(struct vctx *c, const struct yamldoc_node *m, json_t *out)
 	}
 }
 
+/* The year now (UTC): price years after it are refused. */
+static int current_year(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm) == NULL)
+		return 2100;
+	return tm.tm_year + 1900;
+}
+
+/* A participant baseline above EV_PARTICIPANT_RATE_MAX events a year is a
+ * slip (48 for 0.48), not a rate: refused with the figure. */
+static void check_baseline(struct vctx *c, const struct yamldoc_node *m, json_t *out)
+{
+	const char *per = json_string_value(json_object_get(out, "per"));
+	double rate = json_number_value(json_object_get(out, "rate"));
+	double years = json_number_value(json_object_get(out, "years"));
+	size_t old;
+
+	if (per == NULL || strcmp(per, "participant") != 0 || !(years > 0) ||
+	    rate / years <= EV_PARTICIPANT_RATE_MAX)
+		return;
+	old = push_key(c, "rate");
+	verr(c, yamldoc_get(m, "rate"),
+	     "%g per participant over %g year(s) is %g a year, above the bound of %d a year: "
+	     "a rate is events per participant (0.48, not 48)",
+	     rate, years, rate / years, EV_PARTICIPANT_RATE_MAX);
+	pop(c, old);
+}
+
+/* Costs: no price year in the future; a public-purse part within the amount. */
+static void check_priced(struct vctx *c, const struct yamldoc_node *m, json_t *out)
+{
+	const json_t *py = json_object_get(out, "price_year"), *pp;
+	int now = current_year();
+	size_t old;
+
+	if (json_is_integer(py) && json_integer_value(py) > now) {
+		old = push_key(c, "price_year");
+		verr(c, yamldoc_get(m, "price_year"),
+		     "price year %" JSON_INTEGER_FORMAT " is in the future (this is %d)",
+		     json_integer_value(py), now);
+		pop(c, old);
+	}
+	pp = json_object_get(out, "public_purse");
+	if (json_is_number(pp) &&
+	    json_number_value(pp) > json_number_value(json_object_get(out, "amount"))) {
+		old = push_key(c, "public_purse");
+		verr(c, yamldoc_get(m, "public_purse"),
+		     "public_purse %g is above the amount %g: it is the part of the amount paid "
+		     "from public budgets",
+		     json_number_value(pp), json_number_value(json_object_get(out, "amount")));
+		pop(c, old);
+	}
+}
+
 /* ---- documents ---- */
+
+/* Records the key and position of every entry of a unit-costs or baselines
+ * document, for ev_check_set. 0 or -1 on out of memory. */
+static int collect_keys(struct ev_doc *doc, const struct yamldoc_node *root)
+{
+	const struct yamldoc_node *en = yamldoc_get(root, "entries");
+
+	if (en == NULL || en->type != YAMLDOC_SEQ || en->n == 0)
+		return 0;
+	if ((doc->keys = calloc(en->n, sizeof(*doc->keys))) == NULL)
+		return -1;
+	for (size_t i = 0; i < en->n; i++) {
+		const struct yamldoc_node *ct = yamldoc_get(en->items[i], "crime_type");
+		const struct yamldoc_node *co = yamldoc_get(en->items[i], "cohort");
+		struct ev_entry_key *k = &doc->keys[doc->n_keys];
+
+		if (ct == NULL || ct->type != YAMLDOC_SCALAR)
+			continue;
+		if (doc->kind == EV_BASELINES) {
+			if (co == NULL || co->type != YAMLDOC_SCALAR)
+				continue;
+			snprintf(k->key, sizeof(k->key), "%.80s/%.80s", ct->text, co->text);
+		} else {
+			snprintf(k->key, sizeof(k->key), "%.80s", ct->text);
+		}
+		k->entry = i;
+		k->line = ct->line;
+		k->col = ct->col;
+		doc->n_keys++;
+	}
+	return 0;
+}
 
 int ev_rules_check(struct ev_doc *doc, const struct yamldoc_node *root, struct ev_errors *errs)
 {
@@ -1095,6 +1226,9 @@ int ev_rules_check(struct ev_doc *doc, const struct yamldoc_node *root, struct e
 		if (json_object_get(body, "intervention") != NULL)
 			snprintf(doc->intervention, sizeof(doc->intervention), "%s", v->text);
 	}
+	if (!c.nomem && c.nerr == 0 && body != NULL &&
+	    (kind == EV_UNIT_COSTS || kind == EV_BASELINES) && collect_keys(doc, root) != 0)
+		c.nomem = 1;
 	if (c.nomem || c.nerr > 0 || body == NULL) {
 		json_decref(body);
 		return c.nomem ? WW_ENOMEM : WW_EINVALID;

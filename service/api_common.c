@@ -692,8 +692,8 @@ void api_result_free(struct api_result *r)
 
 const char *const api_theme_ids[] = {"knife-crime", "substance-misuse", "vawg", NULL};
 const char *const api_level_ids[] = {"person", "place", NULL};
-const char *const api_band_ids[] = {"poor",      "low",          "medium", "high",
-                                    "very-high", "insufficient", NULL};
+const char *const api_band_ids[] = {"poor",      "low",          "medium",      "high",
+                                    "very-high", "insufficient", "implausible", NULL};
 
 int api_score_filters(struct qb *q, const struct api_params *p, struct err *e)
 {

@@ -12,7 +12,15 @@
  * sums the area's recorded crime in that category over the latest 12 months
  * the area has (annualised when fewer are stored), and scales the score with
  * vfm_project_json. For person interventions the baseline comes from the
- * evaluation and the area's counts are shown but not used.
+ * score (evaluation or reference) and the area's counts only bound it.
+ *
+ * units and coverage mean one thing each (service/VFM.md): units is how many
+ * are treated, participants (person) or areas such as hot spots (place), and
+ * scales the costs (and, for person, the baseline crime); coverage (place
+ * only, required) is the share of the force area's recorded crime in the
+ * mapped category that the treated areas hold together, and scales the
+ * baseline crime. Only the 43 territorial forces of England and Wales in the
+ * areas reference data can be projected: the unit costs are theirs.
  */
 #include "api_internal.h"
 
@@ -184,7 +192,7 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	if (crime_type != NULL && !api_is_id(crime_type))
 		return err_set(e, WW_EINVALID, "parameter \"crime_type\" must be a crime type id");
 	if ((rc = param_double(p, "units", 1, 0, 1e9, 1, &units, e)) < 0 ||
-	    (rc = param_double(p, "coverage", 1, 0, 1, 0, &coverage, e)) < 0)
+	    (rc = param_double(p, "coverage", -1, 0, 1, 1, &coverage, e)) < 0)
 		return rc;
 	qb_init(&q);
 	api_bind_run(&q, 0);
@@ -202,6 +210,10 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	    "  AND x.e->>'crime_type' = (SELECT crime_type FROM s) ORDER BY r.id LIMIT 1),"
 	    " mo AS (SELECT month FROM crime_units WHERE force = $4 ORDER BY month DESC LIMIT 12)"
 	    " SELECT json_build_object('version', " API_VERSION_SQL ","
+	    " 'england_wales', (SELECT r.id FROM reference_data r, jsonb_array_elements(CASE WHEN"
+	    "  jsonb_typeof(r.body->'entries') = 'array' THEN r.body->'entries' ELSE '[]' END) x(e)"
+	    "  WHERE r.kind = 'areas' AND r.valid_to IS NULL AND x.e->>'id' = $4"
+	    "  ORDER BY r.id LIMIT 1),"
 	    " 'intervention', (SELECT json_build_object('id', i.id, 'name', i.name, 'level',"
 	    "  i.level) FROM interventions i WHERE i.id = $2 AND i.valid_to IS NULL),"
 	    " 'crime_types', (SELECT json_agg(crime_type ORDER BY crime_type) FROM scores"
@@ -238,6 +250,29 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	}
 	level = json_string_value(json_object_get(iv, "level"));
 	category = json_string_value(json_object_get(doc, "category"));
+	if (!json_is_string(json_object_get(doc, "england_wales"))) {
+		rc = err_set(e, WW_EINVALID,
+		             "area \"%.80s\" is not one of the 43 territorial police forces of "
+		             "England and Wales in the areas reference data: the unit costs and "
+		             "recorded crime the projection uses are theirs (Northern Ireland, "
+		             "Scotland and British Transport Police are outside the model)",
+		             area);
+		goto done;
+	}
+	int is_place = level != NULL && strcmp(level, "place") == 0;
+	if (is_place && coverage < 0) {
+		rc = err_set(e, WW_EINVALID,
+		             "parameter \"coverage\" is required for a place intervention: the "
+		             "share (above 0, at most 1) of the area's recorded crime that the "
+		             "treated areas hold together; there is no default");
+		goto done;
+	}
+	if (!is_place && coverage >= 0) {
+		rc = err_set(e, WW_EINVALID,
+		             "parameter \"coverage\" applies to place interventions only: for a "
+		             "person intervention, units is the number of participants");
+		goto done;
+	}
 	months = json_object_get(doc, "months");
 	nmonths = json_array_size(months);
 	if (json_is_null(json_object_get(doc, "area")) && nmonths == 0) {

@@ -24,7 +24,7 @@ static const struct api_sort_col list_sort[] = {
     {"id", "id"},
     {"name", "name"},
     {"level", "level"},
-    {"band", "band_rank"}, /* insufficient < poor < low < medium < high < very-high */
+    {"band", "band_rank"}, /* implausible < insufficient < poor < ... < very-high */
     {"bcr", "bcr"},
     {"p_bcr_gt1", "p_bcr_gt1"},
     {"evidence_rating", "evidence_rating"},
@@ -148,8 +148,9 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 		qb_sql(&q,
 		       "WITH m AS (SELECT i.id, i.name, i.level, i.themes, i.sectors, i.tags,"
 		       " i.body->>'summary' AS summary, i.commit, i.path, s.crime_type, s.band,"
-		       " array_position(ARRAY['insufficient','poor','low','medium','high',"
-		       "'very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, s.evidence_rating,"
+		       " array_position(ARRAY['implausible','insufficient','poor','low','medium',"
+		       "'high','very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, "
+		       "s.evidence_rating,"
 		       " s.pct_change, s.harmful, s.insufficient_reason%s"
 		       " FROM interventions i LEFT JOIN scores s ON s.intervention = i.id AND "
 		       "s.headline WHERE " API_VISIBLE("i") "%s),",

@@ -36,7 +36,7 @@ static const struct api_sort_col list_sort[] = {
     {"crime_type", "crime_type COLLATE \"C\""},
     {"level", "level"},
     {"headline", "headline"},
-    {"band", "band_rank"}, /* insufficient < poor < low < medium < high < very-high */
+    {"band", "band_rank"}, /* implausible < insufficient < poor < ... < very-high */
     {"bcr", "bcr"},
     {"npv", "npv"},
     {"p_bcr_gt1", "p_bcr_gt1"},
@@ -173,8 +173,9 @@ int api_scores_list(struct api_result *out, PGconn *db, const struct api_params 
 		qb_param(&q, filters.values[k]);
 	qb_sql(&q,
 	       "WITH m AS (SELECT s.intervention, i.name AS intervention_name, i.themes, i.level,"
-	       " s.crime_type, s.headline, s.band, array_position(ARRAY['insufficient','poor',"
-	       "'low','medium','high','very-high'], s.band) AS band_rank, s.bcr, s.npv,"
+	       " s.crime_type, s.headline, s.band, array_position(ARRAY['implausible',"
+	       "'insufficient','poor','low','medium','high','very-high'], s.band) AS band_rank, "
+	       "s.bcr, s.npv,"
 	       " s.p_bcr_gt1, s.bcr_p05, s.bcr_p95, s.evidence_rating, s.pct_change, s.harmful,"
 	       " s.insufficient_reason, s.figures, s.run_id, s.computed_at,"
 	       " (s.figures->>'pv_benefits')::float8 AS pv_benefits,"

@@ -176,8 +176,8 @@ static void print_projection(const json_t *d)
 		    json_string_value(json_object_get(d, "baseline_to")),
 		    json_is_true(json_object_get(d, "annualised")) ? ", annualised" : "",
 		    place ? ""
-		          : " (not used: the baseline of a person intervention comes from "
-		            "its evaluation)");
+		          : " (a ceiling only: the baseline of a person intervention comes from "
+		            "its score)");
 	printf("  baseline at this scale: %s crimes a year\n",
 	       grouped(a, sizeof(a), num(d, "r_total")));
 	printf("  crimes prevented: %s in the first year",
@@ -199,6 +199,9 @@ static void print_projection(const json_t *d)
 		else
 			printf(" (no uncertainty reported by the evidence)");
 		printf(": value for money %s\n", json_string_value(json_object_get(d, "band")));
+		if (json_is_true(json_object_get(d, "implausible")))
+			printf("  IMPLAUSIBLE: %s\n",
+			       json_string_value(json_object_get(d, "implausible_reason")));
 	} else {
 		printf("  no benefit-cost ratio: no costs\n");
 	}
@@ -211,9 +214,12 @@ static void project_usage(FILE *f)
 	           "What the intervention would do in a police force area at a scale: crimes\n"
 	           "prevented, present values, the benefit-cost ratio and its uncertainty, from\n"
 	           "its score and the area's latest 12 months of recorded crime (import them\n"
-	           "with `whatworks import police-uk`). --units: participants or areas (default\n"
-	           "1); --coverage: the share of the area's crime the intervention reaches\n"
-	           "(place interventions, default 1); --crime-type: default the headline score.\n");
+	           "with `whatworks import police-uk`). --units: how many are treated,\n"
+	           "participants or areas (default 1); it scales the costs. --coverage: place\n"
+	           "interventions only, and required there: the share (above 0, at most 1) of\n"
+	           "the area's recorded crime that the treated areas hold together; it scales\n"
+	           "the baseline crime. FORCE is one of the 43 forces of England and Wales.\n"
+	           "--crime-type: default the headline score.\n");
 }
 
 int cmd_project(int argc, char **argv)

@@ -15,9 +15,12 @@ static void usage(FILE *f)
 	fprintf(f, "usage: whatworks score [--json] [ID]\n"
 	           "       whatworks score --rescore\n\n"
 	           "With ID, prints the value-for-money appraisal of that intervention in plain\n"
-	           "words, fit for a board paper: the evidence used, the pooled effect, the\n"
-	           "adjustment for design quality, the monetisation step by step, the result and\n"
-	           "its uncertainty. Without ID, lists every intervention's headline score.\n"
+	           "words, fit for a board paper: a one-paragraph summary (effect, confidence,\n"
+	           "money, who gains), then the evidence used, the pooled effect, the adjustment\n"
+	           "for design quality, the monetisation step by step with every input's source\n"
+	           "and flag, the result and its uncertainty. Without ID, lists every\n"
+	           "intervention's headline score and, where no cost is known, its break-even\n"
+	           "cost per participant or area-year (pounds).\n"
 	           "--rescore recomputes every score now (after changing WHATWORKS_VFM_*).\n");
 }
 
@@ -72,21 +75,25 @@ static int list(PGconn *c)
 		fprintf(stderr, "whatworks: %s\n", e.msg);
 		return 1;
 	}
-	printf("%-40s %-22s %-12s %8s %8s %6s\n", "intervention", "crime type", "band", "bcr",
-	       "p(bcr>1)", "rating");
+	printf("%-40s %-22s %-12s %8s %8s %6s %12s\n", "intervention", "crime type", "band", "bcr",
+	       "p(bcr>1)", "rating", "break-even");
 	for (size_t i = 0; i < json_array_size(rows); i++) {
 		const json_t *r = json_array_get(rows, i);
 		const json_t *bcr = json_object_get(r, "bcr"), *p = json_object_get(r, "p_bcr_gt1");
-		char b[32] = "-", pp[32] = "-";
+		const json_t *be = json_object_get(r, "breakeven_cost");
+		char b[32] = "-", pp[32] = "-", bb[32] = "-";
 		if (json_is_number(bcr))
 			snprintf(b, sizeof(b), "%.2f", json_number_value(bcr));
 		if (json_is_number(p))
 			snprintf(pp, sizeof(pp), "%.2f", json_number_value(p));
-		printf("%-40s %-22s %-12s %8s %8s %6lld\n",
+		/* the cost per unit below which it pays back (pounds) */
+		if (json_is_number(be) && json_number_value(be) > 0)
+			snprintf(bb, sizeof(bb), "%.0f", json_number_value(be));
+		printf("%-40s %-22s %-12s %8s %8s %6lld %12s\n",
 		       json_string_value(json_object_get(r, "intervention")),
 		       json_string_value(json_object_get(r, "crime_type")),
 		       json_string_value(json_object_get(r, "band")), b, pp,
-		       (long long)json_integer_value(json_object_get(r, "evidence_rating")));
+		       (long long)json_integer_value(json_object_get(r, "evidence_rating")), bb);
 	}
 	json_decref(rows);
 	return 0;

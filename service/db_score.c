@@ -79,14 +79,33 @@ static json_t *load_text(PGresult *r, int row, int col, struct err *e)
 	return j;
 }
 
+/*
+ * One reference entry as the model reads it: the entry, the id of its file
+ * as "reference", and "source" (the entry's own, else the file's citation
+ * and url), so every figure a score uses names where it was seen.
+ */
+#define REF_ENTRY                                                                                  \
+	"x || jsonb_build_object('reference', d.id) || CASE WHEN x ? 'source' THEN '{}'::jsonb"    \
+	" ELSE jsonb_build_object('source', concat_ws(' ', d.body->'source'->>'citation',"         \
+	" d.body->'source'->>'url')) END"
+
 int db_score_reference(json_t **out, PGconn *c, struct err *e)
 {
 	return db_query_json(
 	    out, c, e, "read the reference data",
 	    "SELECT json_build_object("
-	    " 'unit_costs', coalesce((SELECT jsonb_agg(x ORDER BY d.id, x->>'crime_type')"
+	    " 'unit_costs', coalesce((SELECT jsonb_agg(" REF_ENTRY
+	    " ORDER BY d.id, x->>'crime_type')"
 	    "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
 	    "   WHERE d.kind = 'unit-costs' AND d.valid_to IS NULL), '[]'),"
+	    " 'crosswalk', coalesce((SELECT jsonb_agg(" REF_ENTRY
+	    " ORDER BY d.id, x->>'crime_type')"
+	    "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
+	    "   WHERE d.kind = 'category-map' AND d.valid_to IS NULL), '[]'),"
+	    " 'baselines', coalesce((SELECT jsonb_agg(" REF_ENTRY
+	    "   ORDER BY d.id, x->>'crime_type', x->>'cohort')"
+	    "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
+	    "   WHERE d.kind = 'baselines' AND d.valid_to IS NULL), '[]'),"
 	    " 'deflators', coalesce((SELECT jsonb_agg(x ORDER BY (x->>'year')::int, d.id)"
 	    "   FROM reference_data d, jsonb_array_elements(d.body->'entries') x"
 	    "   WHERE d.kind = 'deflators' AND d.valid_to IS NULL), '[]'))::text",
@@ -139,7 +158,8 @@ struct row_common {
  */
 #define COPY_COLUMNS                                                                               \
 	"intervention, crime_type, run_id, params, figures, band, bcr, npv, p_bcr_gt1, bcr_p05,"   \
-	" bcr_p95, evidence_rating, pct_change, harmful, insufficient_reason, headline"
+	" bcr_p95, evidence_rating, pct_change, harmful, insufficient_reason, headline,"           \
+	" breakeven_cost, implausible"
 
 static void put_row(struct db_copy *b, const json_t *s, const char *iv, int headline,
                     const struct row_common *rc)
@@ -172,6 +192,10 @@ static void put_row(struct db_copy *b, const json_t *s, const char *iv, int head
 	put_text(b, json_object_get(s, "insufficient_reason"));
 	db_copy_raw(b, "\t", 1);
 	put_bool(b, headline);
+	db_copy_raw(b, "\t", 1);
+	put_number(b, json_object_get(s, "breakeven_cost"), COPY_NULL);
+	db_copy_raw(b, "\t", 1);
+	put_bool(b, json_is_true(json_object_get(s, "implausible")));
 	db_copy_raw(b, "\n", 1);
 }
 
@@ -820,7 +844,8 @@ int db_score_headlines(json_t **rows, PGconn *c, struct err *e)
 	    rows, c, e, "read the scores",
 	    "SELECT coalesce(json_agg(json_build_object('intervention', s.intervention,"
 	    " 'crime_type', s.crime_type, 'band', s.band, 'bcr', s.bcr,"
-	    " 'p_bcr_gt1', s.p_bcr_gt1, 'evidence_rating', s.evidence_rating)"
+	    " 'p_bcr_gt1', s.p_bcr_gt1, 'evidence_rating', s.evidence_rating,"
+	    " 'breakeven_cost', s.breakeven_cost)"
 	    " ORDER BY s.bcr DESC NULLS LAST, s.intervention), '[]')::text"
 	    " FROM scores s WHERE s.headline",
 	    0, NULL);

@@ -27,6 +27,9 @@
 #define VFM_Z95 1.959964       /* the model's two-sided 95 % normal quantile */
 #define VFM_HORIZON_MAX 100    /* years; bound on any horizon, incl. the cap */
 #define VFM_DRAWS_MAX 10000000 /* bound on Monte Carlo draws */
+/* The version scores and parameters report: 2 implements vfm-model.md
+ * version 1.1. A change makes the next import rescore everything. */
+#define VFM_MODEL_VERSION 2
 
 /* ---- parameters --------------------------------------------------------- */
 
@@ -233,6 +236,7 @@ enum vfm_band {
 	VFM_BAND_MEDIUM,
 	VFM_BAND_HIGH,
 	VFM_BAND_VERY_HIGH,
+	VFM_BAND_IMPLAUSIBLE, /* a BCR above 50: flagged, never a plain very-high */
 };
 
 /* Section 8: the band of a BCR; a lower bound belongs to the higher band. */

@@ -14,12 +14,15 @@
 
 /* odds-ratio conversion: the baseline risk is capped just below 1 */
 #define VFM_P0_CAP 0.99
+/* a benefit-cost ratio above this is flagged implausible (VFM.md) */
+#define VFM_BCR_IMPLAUSIBLE 50
 
 /* The scoring context shared by every crime type of one intervention. */
 struct ctx {
 	const struct vfm_params *p;
 	const json_t *reference;
 	const char *id, *level; /* borrowed from the intervention */
+	const char *cohort;     /* the intervention's cohort, or NULL */
 	int place;
 	struct vfm_deflators defl;
 	int has_base; /* the deflator table is not empty */
@@ -40,6 +43,7 @@ struct cand {
 	int in_basis, used; /* in the basis; pooled into mu */
 	double cost, cost_factor, cost_defl;
 	int cost_year, cost_interp, has_cost;
+	const char *p0_source; /* odds ratios: "evaluation", "reference" or NULL */
 };
 
 struct reason {
@@ -58,12 +62,15 @@ struct ct_score {
 	double m, mu_adj, se_adj;
 	int has_se;
 	struct vfm_rating rating;
-	/* unit cost */
-	const json_t *uc;
+	/* unit cost: the entry, the key it was found by, the crosswalk entry */
+	const json_t *uc, *cw;
+	const char *uc_key, *uc_via; /* via "crime-type" or "crosswalk" */
 	double u, u_factor, u_defl, u_b;
 	int u_year, u_interp, has_u;
-	/* baseline */
+	/* baseline: a basis evaluation's own, or the reference entry */
 	const struct cand *bl_from;
+	const json_t *ref_bl; /* for (crime type, cohort), any per; NULL when none */
+	const json_t *bl_ref; /* the reference baseline used for r */
 	double bl_rate, bl_years, r;
 	int has_r;
 	/* cost */
@@ -79,6 +86,14 @@ struct ct_score {
 	int has_money;
 	struct vfm_mc mc;
 	int has_mc;
+	/* break-even cost per unit (PV benefits per unit over the cost annuity) */
+	int has_be, has_be_ci;
+	double be, be_p05, be_p95, be_pv; /* be_pv: PV benefits per unit */
+	/* who gains: public_purse / amount of the unit cost */
+	int has_share;
+	double share;
+	int implausible;
+	char implausible_reason[200];
 	uint64_t seed;
 	double p_closed;
 	enum vfm_band band;

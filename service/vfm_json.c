@@ -85,15 +85,21 @@ static int cmp_eval_id(const void *a, const void *b)
 	return strcmp(s ? s : "", t ? t : "");
 }
 
-/* Fills in from an outcome's effect; 0, or -1 with c->error set. */
-static int effect_from_json(struct cand *c)
+/*
+ * Fills in from an outcome's effect; 0, or -1 with c->error set. An odds
+ * ratio (or smd) is converted with the control risk p0 (model 1.1): the
+ * outcome's own baseline rate per participant over the study's follow-up,
+ * whatever its years; else the reference baseline per participant for the
+ * crime type and cohort (ref may be NULL); capped at VFM_P0_CAP.
+ */
+static int effect_from_json(struct cand *c, const json_t *ref)
 {
 	const json_t *ef = json_object_get(c->outcome, "effect"), *ci, *t, *k;
 	const json_t *bl = json_object_get(c->outcome, "baseline");
 	struct vfm_effect_in in = {0};
 	struct err e = {0};
 	const char *per = vfm_jstr(bl, "per");
-	double rate, years = 1;
+	double rate = 0;
 	int m = vfm_measure_parse(vfm_jstr(ef, "measure"));
 
 	if (m < 0) {
@@ -120,11 +126,17 @@ static int effect_from_json(struct cand *c)
 		in.ci_hi = json_number_value(json_array_get(ci, 1));
 	}
 	in.has_se = vfm_jnum(&in.se, ef, "se");
-	vfm_jnum(&years, bl, "years");
-	if (per && strcmp(per, "participant") == 0 && years <= 1 && vfm_jnum(&rate, bl, "rate")) {
+	if (per && strcmp(per, "participant") == 0 && vfm_jnum(&rate, bl, "rate")) {
 		in.has_p0 = 1;
-		in.p0 = rate < VFM_P0_CAP ? rate : VFM_P0_CAP;
+		c->p0_source = "evaluation";
+	} else if (ref != NULL && vfm_jstr(ref, "per") &&
+	           strcmp(vfm_jstr(ref, "per"), "participant") == 0 &&
+	           vfm_jnum(&rate, ref, "rate")) {
+		in.has_p0 = 1;
+		c->p0_source = "reference";
 	}
+	if (in.has_p0)
+		in.p0 = rate < VFM_P0_CAP ? rate : VFM_P0_CAP;
 	if (vfm_effect_convert(&c->eff, &in, &e) != 0) {
 		snprintf(c->error, sizeof(c->error), "%.200s", e.msg);
 		return -1;
@@ -166,10 +178,41 @@ static int review_better(const struct cand *a, const struct cand *b)
 	return strcmp(a->id, b->id) < 0;
 }
 
+/*
+ * The reference baseline for a crime type with the given per and the
+ * intervention's cohort. An intervention with no cohort takes the crime
+ * type's entry only when exactly one has that per. NULL when none fits.
+ */
+static const json_t *ref_baseline(const struct ctx *cx, const char *ct, const char *per)
+{
+	const json_t *b, *found = NULL;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(json_object_get(cx->reference, "baselines"), i, b)
+	{
+		const char *t = vfm_jstr(b, "crime_type"), *co = vfm_jstr(b, "cohort");
+		const char *bp = vfm_jstr(b, "per");
+
+		if (t == NULL || strcmp(t, ct) != 0 || bp == NULL || strcmp(bp, per) != 0 ||
+		    !json_is_number(json_object_get(b, "rate")))
+			continue;
+		if (cx->cohort != NULL && (co == NULL || strcmp(co, cx->cohort) != 0))
+			continue;
+		if (found == NULL)
+			found = b;
+		n++;
+	}
+	return cx->cohort == NULL && n > 1 ? NULL : found;
+}
+
 /* Sections 1-5 for one crime type: candidates, basis, pooling, rating. */
 static int evidence_step(struct ct_score *s, const json_t *const *evs, size_t n_ev,
-                         const struct vfm_params *p, struct err *e)
+                         const struct ctx *cx, struct err *e)
 {
+	const struct vfm_params *p = cx->p;
+	const json_t *p0_ref = ref_baseline(cx, s->crime_type, "participant");
+
 	struct vfm_effect *eff = NULL;
 	size_t i, n_eff = 0;
 	int best = -1, any_review = 0, qmin = 6, all_n = 1;
@@ -196,7 +239,7 @@ static int evidence_step(struct ct_score *s, const json_t *const *evs, size_t n_
 		c->studies = jlong(evs[i], "studies", 1);
 		c->sample = jlong(evs[i], "sample_size", -1);
 		c->review = is_review(c->design);
-		c->ok = effect_from_json(c) == 0;
+		c->ok = effect_from_json(c, p0_ref) == 0;
 		if (c->review)
 			any_review = 1;
 		s->n_cands++;
@@ -287,27 +330,62 @@ static int rebase(struct ct_score *s, const struct ctx *cx, int y, const char *w
 	return 0;
 }
 
-static void unit_cost_step(struct ct_score *s, const struct ctx *cx)
+/* The entry of array key of the reference whose field equals value, or NULL. */
+static const json_t *ref_find(const struct ctx *cx, const char *array, const char *field,
+                              const char *value)
 {
-	const json_t *uc;
+	const json_t *x;
 	size_t i;
 
-	json_array_foreach(json_object_get(cx->reference, "unit_costs"), i, uc)
+	json_array_foreach(json_object_get(cx->reference, array), i, x)
 	{
-		const char *t = vfm_jstr(uc, "crime_type");
+		const char *t = vfm_jstr(x, field);
 
-		if (t && strcmp(t, s->crime_type) == 0 && vfm_jnum(&s->u, uc, "amount")) {
-			s->uc = uc;
-			break;
+		if (t && strcmp(t, value) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+/*
+ * The unit cost (model 1.1 and CONTRACT item 2): the unit-costs entry whose
+ * key is the crime type; else the one the crosswalk (category-map) names in
+ * unit_cost; else no-unit-cost, with the crosswalk's rule when it gives one.
+ */
+static void unit_cost_step(struct ct_score *s, const struct ctx *cx)
+{
+	const char *via_key, *rule;
+
+	s->cw = ref_find(cx, "crosswalk", "crime_type", s->crime_type);
+	rule = vfm_jstr(s->cw, "rule");
+	if ((s->uc = ref_find(cx, "unit_costs", "crime_type", s->crime_type)) != NULL) {
+		s->uc_via = "crime-type";
+	} else if ((via_key = vfm_jstr(s->cw, "unit_cost")) != NULL) {
+		s->uc = ref_find(cx, "unit_costs", "crime_type", via_key);
+		s->uc_via = "crosswalk";
+		if (s->uc == NULL) {
+			add_reason(s, VFM_REASON_NO_UNIT_COST,
+			           "the crosswalk values \"%s\" with unit cost \"%s\", which no "
+			           "unit-costs file defines",
+			           s->crime_type, via_key);
+			return;
 		}
 	}
-	if (s->uc == NULL) {
-		add_reason(s, VFM_REASON_NO_UNIT_COST,
-		           "no unit cost for crime type \"%s\" in the reference data; add one "
-		           "with its source and price year",
-		           s->crime_type);
+	if (s->uc == NULL || !vfm_jnum(&s->u, s->uc, "amount")) {
+		s->uc = NULL;
+		if (rule != NULL)
+			add_reason(s, VFM_REASON_NO_UNIT_COST, "\"%s\" is not valued: %.200s",
+			           s->crime_type, rule);
+		else
+			add_reason(
+			    s, VFM_REASON_NO_UNIT_COST,
+			    "no unit cost for crime type \"%s\" in the reference data; add one "
+			    "with its source and price year, or a crosswalk entry naming the "
+			    "unit cost that values it",
+			    s->crime_type);
 		return;
 	}
+	s->uc_key = vfm_jstr(s->uc, "crime_type");
 	s->u_year = (int)jlong(s->uc, "price_year", 0);
 	if (rebase(s, cx, s->u_year, "the unit cost", &s->u_factor, &s->u_defl, &s->u_interp))
 		return;
@@ -335,6 +413,16 @@ static void baseline_step(struct ct_score *s, const struct ctx *cx)
 		if (s->bl_from == NULL || c->sample > s->bl_from->sample)
 			s->bl_from = c;
 	}
+	if (s->bl_from == NULL && (s->bl_ref = ref_baseline(cx, s->crime_type, want)) != NULL) {
+		vfm_jnum(&s->bl_rate, s->bl_ref, "rate");
+		s->bl_years = 1;
+		vfm_jnum(&s->bl_years, s->bl_ref, "years");
+		if (!(s->bl_years > 0))
+			s->bl_years = 1;
+		s->r = s->bl_rate / s->bl_years;
+		s->has_r = 1;
+		return;
+	}
 	if (s->bl_from == NULL) {
 		if (any)
 			add_reason(s, VFM_REASON_UNIT_MISMATCH,
@@ -343,9 +431,11 @@ static void baseline_step(struct ct_score *s, const struct ctx *cx)
 			           want, cx->place ? "place" : "person");
 		else
 			add_reason(s, VFM_REASON_NO_BASELINE,
-			           "no basis evaluation gives a baseline rate for %s; add "
+			           "no basis evaluation gives a baseline rate for %s, and the "
+			           "reference baselines have none per %s for cohort %s; add "
 			           "baseline {rate, per: %s, years} to its outcome",
-			           s->crime_type, want);
+			           s->crime_type, want, cx->cohort ? cx->cohort : "(none given)",
+			           want);
 		return;
 	}
 	{
@@ -457,10 +547,46 @@ static uint64_t seed_for(const struct ct_score *s, const struct ctx *cx)
 	return h;
 }
 
+/* Who gains: the public-purse share of the unit cost, when the entry gives it. */
+static void share_step(struct ct_score *s)
+{
+	double pp;
+
+	if (s->uc != NULL && vfm_jnum(&pp, s->uc, "public_purse") && s->u > 0 && pp >= 0 &&
+	    pp <= s->u) {
+		s->share = pp / s->u;
+		s->has_share = 1;
+	}
+}
+
+/*
+ * The break-even cost per unit: the PV of benefits per unit over the PV of
+ * one unit of cost (1 for a one-off participant cost, the discounted annuity
+ * of one pound a year for an area-year cost), with its 90 % interval from the
+ * draws of the effect: BE falls as y rises, so be_p05 = BE(y_p95).
+ */
+static double breakeven_at(const struct ct_score *s, double y, double per_cost)
+{
+	return s->money.pv_all * -expm1(y) / per_cost;
+}
+
+static double cost_annuity(const struct vfm_money_in *m)
+{
+	double a = 0;
+	int t;
+
+	if (!m->recurring)
+		return 1;
+	for (t = 0; t < m->horizon; t++)
+		a += 1 / pow(1 + m->discount, t);
+	return a;
+}
+
 /* Sections 6-8 once the evidence is known. */
 static int money_step(struct ct_score *s, const struct ctx *cx, struct err *e)
 {
-	int rc;
+	int rc, valued;
+	double per_cost;
 
 	if (!s->has_estimate)
 		add_reason(s, VFM_REASON_NO_ESTIMATE,
@@ -470,13 +596,16 @@ static int money_step(struct ct_score *s, const struct ctx *cx, struct err *e)
 		           "the basis quality is %d: below 3 the model claims no effect; an "
 		           "evaluation of quality 3 or more would complete it",
 		           s->quality);
+	/* harm is decided from the adjusted interval alone, before monetisation */
+	s->harmful = s->has_estimate && vfm_is_harmful(s->mu_adj, s->se_adj, s->has_se);
 	unit_cost_step(s, cx);
+	share_step(s);
 	baseline_step(s, cx);
+	valued = s->n_reasons == 0; /* estimate, unit cost and baseline: benefits known */
 	cost_step(s, cx);
 	horizon_step(s, cx);
-	s->harmful = s->has_estimate && vfm_is_harmful(s->mu_adj, s->se_adj, s->has_se);
 	s->band = VFM_BAND_INSUFFICIENT;
-	if (s->n_reasons > 0)
+	if (!valued)
 		return 0;
 	s->min = (struct vfm_money_in){
 	    .mu_adj = s->mu_adj,
@@ -484,7 +613,7 @@ static int money_step(struct ct_score *s, const struct ctx *cx, struct err *e)
 	    .has_se = s->has_se,
 	    .r = s->r,
 	    .u_b = s->u_b,
-	    .c_b = s->c_b,
+	    .c_b = s->n_reasons == 0 ? s->c_b : 0,
 	    .recurring = cx->place,
 	    .horizon = s->horizon,
 	    .decay = cx->p->decay,
@@ -492,15 +621,41 @@ static int money_step(struct ct_score *s, const struct ctx *cx, struct err *e)
 	};
 	if ((rc = vfm_money_compute(&s->money, &s->min, e)) != 0)
 		return rc;
-	s->has_money = 1;
-	s->band = vfm_band_of(s->money.bcr);
 	s->seed = seed_for(s, cx);
-	s->p_closed = vfm_p_closed(&s->money, &s->min);
+	per_cost = cost_annuity(&s->min);
+	s->be_pv = s->money.pv_benefits;
+	s->be = breakeven_at(s, s->mu_adj, per_cost);
+	s->has_be = 1;
+	if (s->n_reasons == 0) {
+		s->has_money = 1;
+		s->band = vfm_band_of(s->money.bcr);
+		s->p_closed = vfm_p_closed(&s->money, &s->min);
+	}
 	if (s->has_se && s->se_adj > 0) {
-		if ((rc = vfm_monte_carlo(&s->mc, &s->money, &s->min, cx->p->draws, s->seed, NULL,
-		                          e)) != 0)
+		/* without a cost the draws are the same; one pound stands in for the
+		 * cost so the generator runs, and only the effect percentiles are used */
+		struct vfm_money_in mi = s->min;
+		struct vfm_money mm = s->money;
+
+		if (!s->has_money) {
+			mi.c_b = 1;
+			if ((rc = vfm_money_compute(&mm, &mi, e)) != 0)
+				return rc;
+		}
+		if ((rc = vfm_monte_carlo(&s->mc, &mm, &mi, cx->p->draws, s->seed, NULL, e)) != 0)
 			return rc;
-		s->has_mc = 1;
+		s->has_mc = s->has_money;
+		s->be_p05 = breakeven_at(s, s->mc.y_p95, per_cost);
+		s->be_p95 = breakeven_at(s, s->mc.y_p05, per_cost);
+		s->has_be_ci = 1;
+	}
+	if (s->has_money && s->money.has_bcr && s->money.bcr > VFM_BCR_IMPLAUSIBLE) {
+		s->implausible = 1;
+		s->band = VFM_BAND_IMPLAUSIBLE;
+		snprintf(s->implausible_reason, sizeof(s->implausible_reason),
+		         "a benefit-cost ratio of %.1f is above %d: check the baseline rate, the "
+		         "unit cost and the programme cost before using it",
+		         s->money.bcr, VFM_BCR_IMPLAUSIBLE);
 	}
 	return 0;
 }
@@ -565,6 +720,7 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 		return err_set(e, WW_EINVALID,
 		               "intervention needs an id and level person or place");
 	cx.place = strcmp(cx.level, "place") == 0;
+	cx.cohort = vfm_jstr(intervention, "cohort");
 	if (!json_is_array(evaluations))
 		return err_set(e, WW_EINVALID, "evaluations must be an array");
 	if ((rc = load_deflators(&cx, e)) != 0)
@@ -605,7 +761,7 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 		if (i > 0 && strcmp(types[i], types[i - 1]) == 0)
 			continue;
 		s.crime_type = types[i];
-		rc = evidence_step(&s, evs, n_ev, cx.p, e);
+		rc = evidence_step(&s, evs, n_ev, &cx, e);
 		if (rc == 0)
 			rc = money_step(&s, &cx, e);
 		if (rc == 0 && ((obj = vfm_score_to_json(&s, &cx)) == NULL || vfm_push(arr, obj)))

@@ -26,6 +26,14 @@ static json_t *str(const char *s)
 	return json_string_nocheck(s);
 }
 
+/* A copy of o[key], or null (o may be NULL). */
+static json_t *copy(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return v ? json_deep_copy(v) : json_null();
+}
+
 static json_t *opt_long(long v)
 {
 	return v < 0 ? json_null() : json_integer(v);
@@ -48,6 +56,7 @@ static json_t *outcome_json(const struct cand *c)
 	bad |= vfm_put(o, "y", c->ok ? vfm_num(c->eff.y) : json_null());
 	bad |= vfm_put(o, "s", c->ok && c->eff.has_s ? vfm_num(c->eff.s) : json_null());
 	bad |= vfm_put(o, "approximated", json_boolean(c->eff.approximated));
+	bad |= vfm_put(o, "p0_source", c->ok && c->p0_source ? str(c->p0_source) : json_null());
 	bad |= vfm_put(o, "zero_cell_corrected", json_boolean(c->eff.zero_cell));
 	bad |= vfm_put(o, "note", str(c->ok ? c->eff.note : ""));
 	bad |= vfm_put(o, "error", c->ok ? json_null() : json_string(c->error));
@@ -82,6 +91,9 @@ static json_t *cost_json(const struct cand *c)
 	bad |=
 	    vfm_put(o, "amount_b", c->has_cost ? vfm_num(c->cost * c->cost_factor) : json_null());
 	bad |= vfm_put(o, "used", json_boolean(c->has_cost));
+	bad |= vfm_put(o, "flag", copy(co, "flag"));
+	bad |= vfm_put(o, "source", copy(co, "source"));
+	bad |= vfm_put(o, "note", copy(co, "note"));
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -164,13 +176,27 @@ static int prices_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "unit_cost_deflator", s->has_u ? vfm_num(s->u_defl) : json_null());
 	bad |= vfm_put(o, "unit_cost_interpolated", json_boolean(s->u_interp));
 	bad |= vfm_put(o, "unit_cost_b", s->has_u ? vfm_num(s->u_b) : json_null());
+	bad |= vfm_put(o, "unit_cost_key", copy(s->uc, "crime_type"));
+	bad |= vfm_put(o, "unit_cost_via", s->uc ? str(s->uc_via) : json_null());
+	bad |= vfm_put(o, "unit_cost_rule", copy(s->cw, "rule"));
+	bad |= vfm_put(o, "unit_cost_source", copy(s->uc, "source"));
+	bad |= vfm_put(o, "unit_cost_reference", copy(s->uc, "reference"));
+	bad |= vfm_put(o, "unit_cost_public_purse", copy(s->uc, "public_purse"));
 	bad |= vfm_put(o, "baseline_rate", s->has_r ? vfm_num(s->bl_rate) : json_null());
 	bad |= vfm_put(o, "baseline_years", s->has_r ? vfm_num(s->bl_years) : json_null());
 	bad |= vfm_put(o, "baseline_per",
 	               s->has_r ? str(cx->place ? "area" : "participant") : json_null());
 	bad |= vfm_put(o, "r", s->has_r ? vfm_num(s->r) : json_null());
-	bad |= vfm_put(o, "r_source", str(s->has_r ? "evaluation" : "none"));
-	bad |= vfm_put(o, "r_evaluation", s->has_r ? str(s->bl_from->id) : json_null());
+	bad |= vfm_put(o, "r_source",
+	               str(s->bl_from  ? "evaluation"
+	                   : s->bl_ref ? "reference"
+	                               : "none"));
+	bad |= vfm_put(o, "r_evaluation", s->bl_from ? str(s->bl_from->id) : json_null());
+	bad |= vfm_put(o, "r_reference", copy(s->bl_ref, "reference"));
+	bad |= vfm_put(o, "r_cohort", copy(s->bl_ref, "cohort"));
+	bad |= vfm_put(o, "baseline_flag", copy(s->bl_ref, "flag"));
+	bad |= vfm_put(o, "baseline_source", copy(s->bl_ref, "source"));
+	bad |= vfm_put(o, "baseline_note", copy(s->bl_ref, "note"));
 	bad |= vfm_put(o, "costs", costs);
 	if (bad)
 		return -1;
@@ -226,6 +252,20 @@ static int result_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "seed", mo ? str(seed) : json_null());
 	bad |= vfm_put(o, "band", str(vfm_band_name(s->band)));
 	bad |= vfm_put(o, "harmful", json_boolean(s->harmful));
+	bad |= vfm_put(o, "implausible", json_boolean(s->implausible));
+	bad |= vfm_put(o, "implausible_reason",
+	               s->implausible ? str(s->implausible_reason) : json_null());
+	bad |= vfm_put(o, "breakeven_cost", s->has_be ? vfm_num(s->be) : json_null());
+	bad |= vfm_put(o, "breakeven_p05", s->has_be_ci ? vfm_num(s->be_p05) : json_null());
+	bad |= vfm_put(o, "breakeven_p95", s->has_be_ci ? vfm_num(s->be_p95) : json_null());
+	bad |= vfm_put(o, "breakeven_per", str(cx->place ? "area-year" : "participant"));
+	bad |= vfm_put(o, "pv_benefits_per_unit", s->has_be ? vfm_num(s->be_pv) : json_null());
+	bad |= vfm_put(o, "public_purse_share", s->has_share ? vfm_num(s->share) : json_null());
+	bad |= vfm_put(o, "pv_benefits_public",
+	               s->has_be && s->has_share ? vfm_num(s->be_pv * s->share) : json_null());
+	bad |=
+	    vfm_put(o, "pv_benefits_victims_society",
+	            s->has_be && s->has_share ? vfm_num(s->be_pv * (1 - s->share)) : json_null());
 	bad |= vfm_put(o, "insufficient_reason",
 	               s->n_reasons ? str(vfm_reason_name(s->reasons[0].code)) : json_null());
 	for (t = 0; t < s->n_reasons; t++) {
@@ -237,7 +277,6 @@ static int result_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 		bad |= vfm_put(r, "code", str(vfm_reason_name(s->reasons[t].code)));
 		bad |= vfm_put(r, "message", json_string(s->reasons[t].msg));
 	}
-	(void)cx;
 	return bad;
 }
 
@@ -251,7 +290,7 @@ json_t *vfm_score_to_json(const struct ct_score *s, const struct ctx *cx)
 	bad |= vfm_put(o, "intervention", str(cx->id));
 	bad |= vfm_put(o, "crime_type", str(s->crime_type));
 	bad |= vfm_put(o, "level", str(cx->level));
-	bad |= vfm_put(o, "model_version", json_integer(1));
+	bad |= vfm_put(o, "model_version", json_integer(VFM_MODEL_VERSION));
 	if (bad || evidence_json(o, s) || prices_json(o, s, cx) || result_json(o, s, cx)) {
 		json_decref(o);
 		return NULL;
@@ -268,7 +307,39 @@ static long key_long(const json_t *o, const char *key)
 	return json_is_integer(v) ? (long)json_integer_value(v) : -1;
 }
 
-/* > 0 when a is the better headline. */
+/* Units that count crime (or its victims): a crime outcome, not drug use or
+ * health care. */
+static int crime_unit(const char *unit)
+{
+	static const char *const units[] = {"crime", "victim", "reoffence", "reoffender", NULL};
+
+	for (int i = 0; unit && units[i]; i++)
+		if (strcmp(unit, units[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The headline tier of a score (VFM.md): 3 a costed crime outcome with usable
+ * evidence (an estimate and quality multiplier > 0); 2 a costed outcome of
+ * another unit (drug use, A&E); 1 usable evidence without a unit cost; 0 no
+ * usable evidence (no estimate, or quality too low to claim an effect).
+ */
+static int headline_tier(const json_t *s)
+{
+	double m;
+
+	if (!json_is_number(json_object_get(s, "mu")) || !vfm_jnum(&m, s, "quality_multiplier") ||
+	    !(m > 0))
+		return 0;
+	if (!json_is_number(json_object_get(s, "unit_cost")))
+		return 1;
+	return crime_unit(vfm_jstr(s, "unit_cost_unit")) ? 3 : 2;
+}
+
+/* > 0 when a is the better headline: tier, best-controlled (basis quality),
+ * evidence rating, a BCR, a break-even cost, studies, sample, and only then
+ * the crime type, so that the order never decides between real results. */
 static int headline_cmp(const json_t *a, const json_t *b)
 {
 	const json_t *ra = json_object_get(a, "rating_components");
@@ -276,10 +347,18 @@ static int headline_cmp(const json_t *a, const json_t *b)
 	long x, y;
 	int c;
 
+	if ((x = headline_tier(a)) != (y = headline_tier(b)))
+		return x > y ? 1 : -1;
+	if ((x = key_long(a, "quality")) != (y = key_long(b, "quality")))
+		return x > y ? 1 : -1;
 	if ((x = key_long(a, "evidence_rating")) != (y = key_long(b, "evidence_rating")))
 		return x > y ? 1 : -1;
 	x = json_is_number(json_object_get(a, "bcr"));
 	y = json_is_number(json_object_get(b, "bcr"));
+	if (x != y)
+		return x > y ? 1 : -1;
+	x = json_is_number(json_object_get(a, "breakeven_cost"));
+	y = json_is_number(json_object_get(b, "breakeven_cost"));
 	if (x != y)
 		return x > y ? 1 : -1;
 	if ((x = key_long(ra, "studies_total")) != (y = key_long(rb, "studies_total")))
@@ -313,6 +392,7 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	struct vfm_projection pr;
 	double horizon, draws;
 	const char *seed = vfm_jstr(score, "seed");
+	char why[300] = "";
 	json_t *o, *a;
 	int bad = 0, rc, t;
 
@@ -350,7 +430,10 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	bad |= vfm_put(o, "area_count", in.place ? vfm_num(area_count) : json_null());
 	bad |= vfm_put(o, "coverage", in.place ? vfm_num(coverage) : json_null());
 	bad |= vfm_put(o, "r_total", vfm_num(pr.r_total));
-	bad |= vfm_put(o, "r_source", json_string(in.place ? "area" : "evaluation"));
+	bad |= vfm_put(o, "r_source",
+	               json_string(in.place                      ? "area"
+	                           : vfm_jstr(score, "r_source") ? vfm_jstr(score, "r_source")
+	                                                         : "evaluation"));
 	bad |= vfm_put(o, "crimes_prevented", a);
 	for (t = 0; !bad && t < pr.horizon; t++)
 		bad |= vfm_push(a, vfm_num(pr.prevented[t]));
@@ -362,9 +445,24 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	bad |= vfm_put(o, "pv_costs", vfm_num(pr.pv_costs));
 	bad |= vfm_put(o, "npv", vfm_num(pr.npv));
 	bad |= vfm_put(o, "bcr", pr.has_bcr ? vfm_num(pr.bcr) : json_null());
-	bad |= vfm_put(
-	    o, "band",
-	    json_string(vfm_band_name(pr.has_bcr ? vfm_band_of(pr.bcr) : VFM_BAND_INSUFFICIENT)));
+	/* a projection preventing more crime a year than the area records, or a
+	 * BCR above VFM_BCR_IMPLAUSIBLE, is flagged, never a plain band */
+	if (area_count > 0 && pr.prevented[0] > area_count)
+		snprintf(why, sizeof(why),
+		         "it would prevent %.0f crimes a year, more than the %.0f the area records "
+		         "in the category: check units, coverage and the baseline",
+		         pr.prevented[0], area_count);
+	else if (pr.has_bcr && pr.bcr > VFM_BCR_IMPLAUSIBLE)
+		snprintf(why, sizeof(why),
+		         "a benefit-cost ratio of %.1f is above %d: check the baseline rate, the "
+		         "unit cost and the programme cost before using it",
+		         pr.bcr, VFM_BCR_IMPLAUSIBLE);
+	bad |= vfm_put(o, "implausible", json_boolean(why[0] != '\0'));
+	bad |= vfm_put(o, "implausible_reason", why[0] ? json_string(why) : json_null());
+	bad |= vfm_put(o, "band",
+	               json_string(vfm_band_name(why[0]       ? VFM_BAND_IMPLAUSIBLE
+	                                         : pr.has_bcr ? vfm_band_of(pr.bcr)
+	                                                      : VFM_BAND_INSUFFICIENT)));
 	bad |= vfm_put(o, "p_bcr_gt1", vfm_num(pr.p_bcr_gt_1));
 	bad |= vfm_put(o, "p_bcr_gt1_closed", vfm_num(pr.p_closed));
 	bad |= vfm_put(o, "bcr_p05", vfm_num(pr.bcr_p05));

@@ -65,7 +65,7 @@ json_t *vfm_params_to_json(const struct vfm_params *p)
 		bad |= json_object_set_new(m, key, json_real(p->quality_m[q - 1]));
 	}
 	snprintf(salt, sizeof(salt), "%016" PRIx64, p->seed_salt);
-	bad |= json_object_set_new(o, "model_version", json_integer(1));
+	bad |= json_object_set_new(o, "model_version", json_integer(VFM_MODEL_VERSION));
 	bad |= json_object_set_new(o, "discount", json_real(p->discount));
 	bad |= json_object_set_new(o, "decay", json_real(p->decay));
 	bad |= json_object_set_new(o, "draws", json_integer(p->draws));

@@ -138,6 +138,7 @@ const char *vfm_band_name(enum vfm_band b)
 	case VFM_BAND_MEDIUM: return "medium";
 	case VFM_BAND_HIGH: return "high";
 	case VFM_BAND_VERY_HIGH: return "very-high";
+	case VFM_BAND_IMPLAUSIBLE: return "implausible";
 	}
 	return "insufficient";
 }

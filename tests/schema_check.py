@@ -147,8 +147,16 @@ BROKEN = [
                              "entries": [{"id": "durham", "name": "Durham", "country": "england", "body": "council"}]}),
     ("areas: country scotland", {"kind": "areas", "id": "a-x", "title": "t", "source": {"citation": "c"},
                                 "entries": [{"id": "durham", "name": "Durham", "country": "scotland", "body": "pcc"}]}),
-    ("category-map: missing category", {"kind": "category-map", "id": "a-x", "title": "t", "source": {"citation": "c"},
-                                        "entries": [{"crime_type": "robbery"}]}),
+    ("category-map: rule too long", {"kind": "category-map", "id": "a-x", "title": "t", "source": {"citation": "c"},
+                                     "entries": [{"crime_type": "robbery", "rule": "x" * 401}]}),
+    ("cost: zero", mutate(EVAL, lambda d: setp(d, ["cost"], {"amount": 0, "per": "participant", "price_year": 2019}))),
+    ("cost: flag unverified", mutate(EVAL, lambda d: setp(d, ["cost"], {"amount": 10, "per": "participant", "price_year": 2019, "flag": "unverified"}))),
+    ("unit-costs: public_purse negative", {"kind": "unit-costs", "id": "u-x", "title": "t", "source": {"citation": "c"},
+                                           "entries": [{"crime_type": "robbery", "amount": 10, "unit": "crime", "public_purse": -1, "price_year": 2015, "flag": "verified"}]}),
+    ("baselines: no cohort", {"kind": "baselines", "id": "b-x", "title": "t", "source": {"citation": "c"},
+                              "entries": [{"crime_type": "reoffending", "rate": 0.3, "per": "participant", "flag": "verified"}]}),
+    ("baselines: per year", {"kind": "baselines", "id": "b-x", "title": "t", "source": {"citation": "c"},
+                             "entries": [{"crime_type": "reoffending", "cohort": "adult", "rate": 0.3, "per": "year", "flag": "verified"}]}),
 ]
 
 GOOD = [
@@ -178,6 +186,10 @@ def cross_checks(docs):
     unique_key = {"unit-costs": "crime_type", "deflators": "year", "areas": "id", "category-map": "crime_type"}
     for path, d in docs:
         k = unique_key.get(d.get("kind")) if isinstance(d, dict) else None
+        if d.get("kind") == "baselines" if isinstance(d, dict) else False:
+            vals = [(e.get("crime_type"), e.get("cohort")) for e in d.get("entries", []) if isinstance(e, dict)]
+            for dup in sorted({str(x) for x in vals if vals.count(x) > 1}):
+                problems.append("%s: entries: duplicate crime_type/cohort %s" % (path, dup))
         if k:
             vals = [e.get(k) for e in d.get("entries", []) if isinstance(e, dict)]
             for dup in sorted({str(x) for x in vals if vals.count(x) > 1}):

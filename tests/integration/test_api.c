@@ -992,7 +992,8 @@ Test(api, bad_parameters)
 	              "parameter \"tag\" must be an id");
 	apitest_fails(
 	    t.conn, api_interventions_list, PARAMS("band", "great"), WW_EINVALID,
-	    "parameter \"band\" must be one of poor, low, medium, high, very-high, insufficient");
+	    "parameter \"band\" must be one of poor, low, medium, high, very-high, insufficient, "
+	    "implausible");
 	apitest_fails(t.conn, api_interventions_list, PARAMS("min_evidence", "6"), WW_EINVALID,
 	              "parameter \"min_evidence\" must be an integer from 0 to 5");
 	apitest_fails(t.conn, api_interventions_list, PARAMS("harmful", "yes"), WW_EINVALID,

@@ -561,6 +561,11 @@ Test(policeuk, projection_numbers_by_hand)
 	    " SELECT 'category-map', 'map', s.id, 'm.yaml', 'b', 'c', r.id,"
 	    " '{\"entries\": [{\"crime_type\": \"violence-with-injury\","
 	    " \"police_uk_category\": \"violent-crime\"}]}' FROM sources s, import_runs r",
+	    /* the forces of England and Wales a projection may name */
+	    "INSERT INTO reference_data (kind, id, source_id, path, blob, commit, valid_from, body)"
+	    " SELECT 'areas', 'forces', s.id, 'a.yaml', 'b', 'c', r.id,"
+	    " '{\"entries\": [{\"id\": \"testshire\", \"name\": \"Testshire Police\","
+	    " \"country\": \"england\", \"body\": \"pcc\"}]}' FROM sources s, import_runs r",
 	    "INSERT INTO police_forces (id, name, run_id) SELECT 'testshire', 'Testshire Police', "
 	    "id"
 	    " FROM import_runs",
@@ -609,8 +614,19 @@ Test(policeuk, projection_numbers_by_hand)
 	cr_assert_eq(json_array_size(r.rows), 1);
 	api_result_free(&r);
 
+	/* place: coverage has no default */
+	kv.n = 2;
+	cr_assert_eq(api_intervention_projection(&r, pg.conn, "hotspots", &p, &e), WW_EINVALID);
+	cr_assert(strstr(e.msg, "\"coverage\" is required for a place intervention") != NULL, "%s",
+	          e.msg);
+	err_clear(&e);
+
 	/* person: r from the evaluation, 50 participants, a one-off cost each */
 	kv.v[1] = "50";
+	kv.n = 3; /* coverage means nothing for participants */
+	cr_assert_eq(api_intervention_projection(&r, pg.conn, "mentoring", &p, &e), WW_EINVALID);
+	cr_assert(strstr(e.msg, "applies to place interventions only") != NULL, "%s", e.msg);
+	err_clear(&e);
 	kv.n = 2;
 	cr_assert_eq(api_intervention_projection(&r, pg.conn, "mentoring", &p, &e), 0, "%s", e.msg);
 	d = json_object_get(r.body, "data");
@@ -629,10 +645,35 @@ Test(policeuk, projection_numbers_by_hand)
 	cr_assert_eq(api_intervention_projection(&r, pg.conn, "hotspots", &p, &e), WW_ENOTFOUND);
 	cr_assert(strstr(e.msg, "no score for crime type \"robbery\"") != NULL, "%s", e.msg);
 	err_clear(&e);
-	struct kv nowhere = {{"area"}, {"gotham"}, 1};
-	p.ctx = &nowhere;
-	cr_assert_eq(api_intervention_projection(&r, pg.conn, "hotspots", &p, &e), WW_ENOTFOUND);
-	err_clear(&e);
+	/* outside the 43 forces of England and Wales: refused (400), not "not found" */
+	static const char *const outside[] = {"gotham", "btp", "northern-ireland"};
+	for (size_t i = 0; i < 3; i++) {
+		struct kv nowhere = {{"area", "coverage"}, {outside[i], "0.5"}, 2};
+		p.ctx = &nowhere;
+		cr_assert_eq(api_intervention_projection(&r, pg.conn, "hotspots", &p, &e),
+		             WW_EINVALID);
+		cr_assert(strstr(e.msg, "is not one of the 43 territorial police forces") != NULL,
+		          "%s", e.msg);
+		err_clear(&e);
+	}
+	/* a projection preventing more crime than the area records is implausible: 1000
+	 * participants at 0.4 a year prevent 80, the area records 1266 a year; at 100,000
+	 * participants 8,000 */
+	struct kv many = {
+	    {"area", "units", "crime_type"}, {"testshire", "100000", "violence-with-injury"}, 3};
+	p.ctx = &many;
+	cr_assert_eq(api_intervention_projection(&r, pg.conn, "mentoring", &p, &e), 0, "%s", e.msg);
+	d = json_object_get(r.body, "data");
+	cr_assert(json_is_true(json_object_get(d, "implausible")));
+	cr_assert_str_eq(json_string_value(json_object_get(d, "band")), "implausible");
+	cr_assert(strstr(json_string_value(json_object_get(d, "implausible_reason")),
+	                 "more than the 1266 the area records") != NULL);
+	api_result_free(&r);
+	many.v[1] = "1000";
+	cr_assert_eq(api_intervention_projection(&r, pg.conn, "mentoring", &p, &e), 0, "%s", e.msg);
+	d = json_object_get(r.body, "data");
+	cr_assert(json_is_false(json_object_get(d, "implausible")));
+	api_result_free(&r);
 	struct kv noarea = {{"units"}, {"2"}, 1};
 	p.ctx = &noarea;
 	cr_assert_eq(api_intervention_projection(&r, pg.conn, "hotspots", &p, &e), WW_EINVALID);

@@ -456,3 +456,48 @@ Test(scores, scores_at_import_equal_a_rescore_from_the_database)
 	    2);
 	expect_a_rescore_agrees();
 }
+
+/* Issue 9: the crosswalk, the reference baselines and their sources reach the
+ * model through an import, and the break-even cost is stored in its column. */
+Test(scores, crosswalk_and_reference_baseline_through_an_import)
+{
+	char c[41];
+
+	gitrepo_write(&repo, "reference/deflators.yaml", gitrepo_deflators);
+	gitrepo_write(&repo, "reference/reoffending.yaml",
+	              "kind: unit-costs\nid: test-reoffending\ntitle: T\n"
+	              "source: {citation: MoJ (2019), url: 'https://example.org/moj'}\n"
+	              "entries:\n  - {crime_type: reoffender, amount: 10000, unit: reoffender,"
+	              " public_purse: 4000, price_year: 2024, flag: verified}\n");
+	gitrepo_write(&repo, "reference/crosswalk.yaml",
+	              "kind: category-map\nid: test-crosswalk\ntitle: T\nsource: {citation: C}\n"
+	              "entries:\n  - {crime_type: offending, unit_cost: reoffender,"
+	              " rule: one who offends again is one reoffender}\n");
+	gitrepo_write(&repo, "reference/baselines.yaml",
+	              "kind: baselines\nid: test-baselines\ntitle: T\nsource: {citation: B}\n"
+	              "entries:\n  - {crime_type: offending, cohort: adult, rate: 0.25,"
+	              " per: participant, flag: verified, source: proven reoffending}\n");
+	gitrepo_write(&repo, "interventions/a.yaml",
+	              "kind: intervention\nid: iv-a\nname: A\nthemes: [knife-crime]\n"
+	              "level: person\ncohort: adult\nsummary: S\n");
+	gitrepo_write(&repo, "evaluations/a.yaml",
+	              "kind: evaluation\nid: ev-a\nintervention: iv-a\ntitle: T\n"
+	              "source: {citation: C}\ndesign: rct\nquality: 5\nsubmitted_by: S\n"
+	              "outcomes:\n  - crime_type: offending\n"
+	              "    effect: {measure: risk-ratio, estimate: 0.8, ci95: [0.7, 0.92]}\n");
+	gitrepo_commit(&repo, "reference data of issue 9", c);
+	import_ok();
+	char *s = pgtest_value(
+	    &pg,
+	    "SELECT concat_ws(' ', band, insufficient_reason, round(breakeven_cost::numeric, 6),"
+	    " implausible, figures->>'r_source', figures->>'r_reference',"
+	    " figures->>'unit_cost_via', figures->>'unit_cost_key', figures->>'unit_cost_source',"
+	    " figures->>'baseline_source', figures->>'pv_benefits_public')"
+	    " FROM scores WHERE intervention = 'iv-a' AND crime_type = 'offending'",
+	    0, NULL);
+	/* r = 0.25 a year; 1 - 0.8 of it prevented; 10,000 a reoffender, 40 % public */
+	cr_expect_str_eq(s, "insufficient no-cost 500.000000 f reference test-baselines "
+	                    "crosswalk reoffender MoJ (2019) https://example.org/moj "
+	                    "proven reoffending 200.0");
+	free(s);
+}

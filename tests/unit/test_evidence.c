@@ -70,12 +70,29 @@ struct rule_case {
 	const char *want;
 };
 
+/* want with "YEAR" replaced by the current year (price years after it are
+ * refused) */
+static void with_year(char *out, size_t size, const char *want)
+{
+	const char *y = strstr(want, "YEAR");
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	if (y == NULL)
+		snprintf(out, size, "%s", want);
+	else
+		snprintf(out, size, "%.*s%d%s", (int)(y - want), want, tm.tm_year + 1900, y + 4);
+}
+
 static void run_cases(const struct rule_case *cases, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
 		char *got = errors_of(cases[k].yaml, strlen(cases[k].yaml), NULL);
+		char want[4096];
 
-		cr_expect_str_eq(got, cases[k].want, "case \"%s\" gave\n%s", cases[k].name, got);
+		with_year(want, sizeof(want), cases[k].want);
+		cr_expect_str_eq(got, want, "case \"%s\" gave\n%s", cases[k].name, got);
 		free(got);
 	}
 }
@@ -108,7 +125,7 @@ Test(evidence, valid_examples_from_the_format)
 	    {"percent-change",
 	     EV_EFFECT "percent-change\n      estimate: -21\n      ci95: [-35, -5]\n", ""},
 	    {"published forms",
-	     EV "cost: {amount: 0, per: area-year, price_year: 2019, note: n}\n"
+	     EV "cost: {amount: 1, per: area-year, price_year: 2019, note: n}\n"
 	        "period: {from: 2019-01, to: 2019-01}\ncountry: US\n",
 	     ""},
 	    {"leap day",
@@ -147,10 +164,11 @@ Test(evidence, document_rules)
 	     "list"},
 	    {"no kind", "id: xx\n",
 	     "t.yaml:1:1: missing required key \"kind\" (one of \"intervention\", \"evaluation\", "
-	     "\"unit-costs\", \"deflators\", \"areas\" or \"category-map\")"},
+	     "\"unit-costs\", \"deflators\", \"areas\", \"category-map\" or \"baselines\")"},
 	    {"kind typo", "kind: interventon\nid: xx\n",
 	     "t.yaml:1:7: kind: \"interventon\" is not one of \"intervention\", \"evaluation\", "
-	     "\"unit-costs\", \"deflators\", \"areas\" or \"category-map\" (did you mean "
+	     "\"unit-costs\", \"deflators\", \"areas\", \"category-map\" or \"baselines\" (did you "
+	     "mean "
 	     "\"intervention\"?)"},
 	    {"kind not text", "kind: [a]\n", "t.yaml:1:7: kind: must be a string, not a list"},
 	    {"syntax error", "kind: [\n",
@@ -175,7 +193,7 @@ Test(evidence, intervention_rules)
 	     "t.yaml:4:1: unknown key \"themse\" (did you mean \"themes\"?)"},
 	    {"unknown key without suggestion", IV "colour: blue\n",
 	     "t.yaml:7:1: unknown key \"colour\"; allowed keys are \"kind\", \"id\", \"name\", "
-	     "\"themes\", \"level\", \"summary\", \"mechanism\", \"moderators\", "
+	     "\"themes\", \"level\", \"cohort\", \"summary\", \"mechanism\", \"moderators\", "
 	     "\"implementation\", "
 	     "\"sectors\", \"tags\", \"toolkit_ratings\" or \"extra\""},
 	    {"id pattern", "kind: intervention\nid: '-bad'\n",
@@ -575,7 +593,7 @@ Test(evidence, baseline_and_cost_rules)
 	             "    baseline: {per: area}\n",
 	     "t.yaml:12:15: outcomes[0].baseline: missing required key \"rate\""},
 	    {"cost", EV "cost: {amount: -5, per: year, price_year: 1899}\n",
-	     "t.yaml:12:16: cost.amount: must be at least 0, not -5\n"
+	     "t.yaml:12:16: cost.amount: must be greater than 0, not -5\n"
 	     "t.yaml:12:25: cost.per: \"year\" is not one of \"participant\" or \"area-year\"\n"
 	     "t.yaml:12:43: cost.price_year: must be between 1900 and 2100, not 1899"},
 	    {"cost price year fraction",
@@ -584,6 +602,26 @@ Test(evidence, baseline_and_cost_rules)
 	    {"cost incomplete", EV "cost: {amount: 5}\n",
 	     "t.yaml:12:7: cost: missing required key \"per\"\n"
 	     "t.yaml:12:7: cost: missing required key \"price_year\""},
+	    /* plausibility guards (issue 9): file:line for each */
+	    {"participant baseline above the bound",
+	     EV_HEAD
+	     "outcomes:\n  - crime_type: homicide\n    effect: {measure: smd, estimate: 0}\n"
+	     "    baseline: {rate: 48, per: participant, years: 2}\n",
+	     "t.yaml:12:22: outcomes[0].baseline.rate: 48 per participant over 2 year(s) is 24 a "
+	     "year, above the bound of 10 a year: a rate is events per participant (0.48, not 48)"},
+	    {"area baseline has no bound",
+	     EV_HEAD "outcomes:\n  - crime_type: robbery\n    effect: {measure: smd, estimate: 0}\n"
+	             "    baseline: {rate: 480, per: area}\n",
+	     ""},
+	    {"cost zero", EV "cost: {amount: 0, per: participant, price_year: 2019}\n",
+	     "t.yaml:12:16: cost.amount: must be greater than 0, not 0"},
+	    {"cost in the future", EV "cost: {amount: 5, per: participant, price_year: 2099}\n",
+	     "t.yaml:12:49: cost.price_year: price year 2099 is in the future (this is YEAR)"},
+	    {"cost flag and source",
+	     EV "cost: {amount: 5, per: participant, price_year: 2019, flag: unverified, "
+	        "source: WSIPP}\n",
+	     "t.yaml:12:61: cost.flag: \"unverified\" figures may not be shipped; verify the "
+	     "figure, or use \"secondary\" for one taken from a published source"},
 	};
 
 	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
@@ -610,8 +648,10 @@ Test(evidence, reference_rules)
 	     REF("unit-costs") "entries:\n  - {crime_type: robbery, amount: -1, unit: "
 	                       "offence, price_year: 15}\n",
 	     "t.yaml:6:5: entries[0]: missing required key \"flag\"\n"
-	     "t.yaml:6:35: entries[0].amount: must be at least 0, not -1\n"
-	     "t.yaml:6:45: entries[0].unit: \"offence\" is not one of \"crime\" or \"victim\"\n"
+	     "t.yaml:6:35: entries[0].amount: must be greater than 0, not -1\n"
+	     "t.yaml:6:45: entries[0].unit: \"offence\" is not one of \"crime\", \"victim\", "
+	     "\"reoffence\", \"reoffender\", \"attendance\" or \"user-year\" (did you mean "
+	     "\"reoffence\"?)\n"
 	     "t.yaml:6:66: entries[0].price_year: must be between 1900 and 2100, not 15"},
 	    {"no entries", REF("unit-costs") "entries: []\n",
 	     "t.yaml:5:10: entries: must list at least 1 item"},
@@ -642,6 +682,43 @@ Test(evidence, reference_rules)
 	     "t.yaml:5:76: entries[1].crime_type: duplicate crime_type \"robbery\" (also in "
 	     "entries[0])\n"
 	     "t.yaml:5:105: entries[1].police_uk_category: \"Robbery\"" ID_MSG},
+	    {"crosswalk entries",
+	     REF("category-map") "entries:\n  - {crime_type: offending, unit_cost: reoffender, "
+	                         "rule: valued per reoffender}\n  - {crime_type: arrest, rule: "
+	                         "\"an arrest is not a crime\"}\n  - {crime_type: robbery, "
+	                         "unit_cost: Robbery, colour: red}\n",
+	     "t.yaml:8:38: entries[2].unit_cost: \"Robbery\"" ID_MSG "\n"
+	     "t.yaml:8:47: entries[2]: unknown key \"colour\"; allowed keys are \"crime_type\", "
+	     "\"police_uk_category\", \"unit_cost\" or \"rule\""},
+	    {"unit cost public purse and source",
+	     REF("unit-costs") "entries:\n  - {crime_type: reoffence, amount: 100, unit: "
+	                       "reoffence, "
+	                       "public_purse: 40, price_year: 2019, flag: verified, source: MoJ}\n"
+	                       "  - {crime_type: reoffender, amount: 100, unit: reoffender, "
+	                       "public_purse: 140, price_year: 2019, flag: verified}\n",
+	     "t.yaml:7:75: entries[1].public_purse: public_purse 140 is above the amount 100: it "
+	     "is "
+	     "the part of the amount paid from public budgets"},
+	    {"unit cost zero and in the future",
+	     REF("unit-costs") "entries:\n  - {crime_type: robbery, amount: 0, unit: crime, "
+	                       "price_year: 2015, flag: verified}\n  - {crime_type: rape, amount: "
+	                       "9, unit: crime, price_year: 2099, flag: verified}\n",
+	     "t.yaml:6:35: entries[0].amount: must be greater than 0, not 0\n"
+	     "t.yaml:7:60: entries[1].price_year: price year 2099 is in the future (this is YEAR)"},
+	    {"baselines",
+	     REF("baselines") "entries:\n  - {crime_type: reoffending, cohort: adult, rate: 0.25, "
+	                      "per: participant, flag: verified, note: MoJ, source: S}\n"
+	                      "  - {crime_type: reoffending, cohort: juvenile, rate: 12, per: "
+	                      "participant, flag: secondary}\n  - {crime_type: all-crime, rate: 9, "
+	                      "per: year, flag: verified}\n",
+	     "t.yaml:7:55: entries[1].rate: 12 per participant over 1 year(s) is 12 a year, above "
+	     "the bound of 10 a year: a rate is events per participant (0.48, not 48)\n"
+	     "t.yaml:8:5: entries[2]: missing required key \"cohort\"\n"
+	     "t.yaml:8:43: entries[2].per: \"year\" is not one of \"participant\" or \"area\""},
+	    {"intervention cohort",
+	     "kind: intervention\nid: iv-one\nname: N\nthemes: [vawg]\nlevel: person\n"
+	     "summary: S\ncohort: Adults\n",
+	     "t.yaml:7:9: cohort: \"Adults\"" ID_MSG},
 	};
 
 	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
@@ -712,7 +789,7 @@ Test(evidence, from_json_errors_have_no_position)
 	ev_error_format(&errs.v[1], buf, sizeof(buf));
 	cr_assert_str_eq(buf,
 	                 "feed/iv-one: unknown key \"x\"; allowed keys are \"kind\", \"id\", "
-	                 "\"name\", \"themes\", \"level\", \"summary\", \"mechanism\", "
+	                 "\"name\", \"themes\", \"level\", \"cohort\", \"summary\", \"mechanism\", "
 	                 "\"moderators\", \"implementation\", \"sectors\", \"tags\", "
 	                 "\"toolkit_ratings\" or \"extra\"");
 	ev_errors_free(&errs);
@@ -909,4 +986,38 @@ Test(evidence, moved_errors_are_kept_and_counted_as_if_added)
 	cr_expect_str_eq(empty.v[0].field, "x");
 	ev_errors_free(&empty);
 	ev_errors_free(&to);
+}
+
+Test(evidence, set_unit_cost_and_baseline_keys_once_across_files)
+{
+	struct ev_doc *docs[] = {
+	    doc_of("reference/a.yaml", REF("unit-costs") "entries:\n" UC_ENTRY),
+	    doc_of("reference/b.yaml",
+	           REF("unit-costs") "entries:\n"
+	                             "  - {crime_type: rape, amount: 9, unit: "
+	                             "crime, price_year: 2015, flag: verified}\n" UC_ENTRY),
+	    doc_of("reference/c.yaml",
+	           REF("baselines") "entries:\n"
+	                            "  - {crime_type: reoffending, cohort: adult, "
+	                            "rate: 0.25, per: participant, flag: verified}\n"
+	                            "  - {crime_type: reoffending, cohort: adult, "
+	                            "rate: 0.3, per: participant, flag: verified}\n"
+	                            "  - {crime_type: reoffending, cohort: juvenile, "
+	                            "rate: 0.3, per: participant, flag: verified}\n"),
+	};
+	char *got = set_errors(docs, 3, NULL, 0, WW_EINVALID);
+
+	/* the ids repeat too (ref-one): those errors come first */
+	cr_assert(strstr(got, "reference/b.yaml:7:18: entries[1].crime_type: unit-cost key "
+	                      "\"robbery\" is also defined in reference/a.yaml:6:18; a key must "
+	                      "be defined once across all unit-costs files") != NULL,
+	          "%s", got);
+	cr_assert(strstr(got, "reference/c.yaml:7:18: entries[1]: reference baseline "
+	                      "\"reoffending/adult\" (crime_type/cohort) is also defined in "
+	                      "reference/c.yaml:6:18") != NULL,
+	          "%s", got);
+	cr_assert(strstr(got, "juvenile") == NULL, "%s", got);
+	free(got);
+	for (size_t i = 0; i < 3; i++)
+		ev_doc_free(docs[i]);
 }
