@@ -430,8 +430,13 @@ static int with_db(struct call *k, struct err *e)
 	for (int attempt = 0; attempt < 3; attempt++) {
 		PGconn *db;
 		err_clear(e);
-		if ((rc = db_pool_acquire(pool, &db, s->cfg.db_acquire_timeout_ms, e)) < 0)
-			return rc;
+		if ((rc = db_pool_acquire(pool, &db, s->cfg.db_acquire_timeout_ms, e)) < 0) {
+			if (db_route_is_primary(s->route, pool) || retried)
+				return rc;
+			pool = s->pool;
+			retried = 1;
+			continue;
+		}
 		if (k->kind == 1) {
 			rc = api_version_current(k->ver, db, e);
 			if (rc == 0 && db_route_replicas(s->route) > 0 && db_wal_lsn(db, &k->lsn, e) < 0)
@@ -442,7 +447,9 @@ static int with_db(struct call *k, struct err *e)
 			rc = k->route->item(k->res, db, k->rq->path_id, &params, e);
 		}
 		int dropped = db_pool_release(pool, db, rc == WW_EDB);
-		if (rc == WW_ENOTFOUND && !db_route_is_primary(s->route, pool) && !retried) {
+		/* a replica that went away, or one behind the run asked for */
+		if ((rc == WW_ENOTFOUND || rc == WW_EDB) && !db_route_is_primary(s->route, pool) &&
+		    !retried) {
 			pool = s->pool;
 			retried = 1;
 			continue;
