@@ -40,17 +40,18 @@ rep=$("$root/tests/pgreplica.sh" start "$work/replica" "$WHATWORKS_TEST_PGDIR")
 export WHATWORKS_READ_DATABASE_URL="${rep/dbname=postgres/dbname=$db}"
 
 q="/v1/interventions?theme=knife-crime&limit=50"
-start() { # CACHE_MB -> prints the base URL
+base=""
+start() { # CACHE_MB: a daemon reading from the replica; its URL in $base
 	local p
 	p=$(free_port)
-	WHATWORKS_RESPONSE_CACHE_MB=$1 "$bin" serve --listen "127.0.0.1:$p" 2>>"$work/serve.log" &
+	WHATWORKS_RESPONSE_CACHE_MB=$1 "$bin" serve --listen "127.0.0.1:$p" >/dev/null 2>>"$work/serve.log" &
 	pids+=($!)
-	wait_http "http://127.0.0.1:$p/readyz" >&2
+	wait_http "http://127.0.0.1:$p/readyz"
 	for _ in $(seq 100); do
 		curl -fsS "http://127.0.0.1:$p/readyz" | grep -q '"reads":"replica"' && break
 		sleep 0.1
 	done
-	echo "http://127.0.0.1:$p"
+	base="http://127.0.0.1:$p"
 }
 load() { # URL... : one wrk per URL at once, connections split; prints total req/s
 	local n=$# c=$((conns / $#)) i=0 total=0
@@ -58,14 +59,14 @@ load() { # URL... : one wrk per URL at once, connections split; prints total req
 		wrk -t1 -c"$c" -d"${secs}s" "$u$q" >"$work/wrk.$i" 2>&1 &
 		i=$((i + 1))
 	done
-	wait $(jobs -p | grep -v -x -F "$(printf '%s\n' "${pids[@]}")" || true) 2>/dev/null || true
+	wait
 	for ((i = 0; i < n; i++)); do
 		total=$(echo "$total + $(awk '/Requests\/sec/ {print $2}' "$work/wrk.$i")" | bc -l)
 	done
 	printf '%.0f' "$total"
 }
-echo "replica: streaming, reads on it ($(curl -fsS "$(start 16)/readyz" | sed 's/.*"database"://;s/}$//'))"
-c1=$(start 16); c2=$(start 16); u1=$(start 0); u2=$(start 0)
+start 16; c1=$base; start 16; c2=$base; start 0; u1=$base; start 0; u2=$base
+echo "replica: streaming, reads on it: $(curl -fsS "$c1/readyz" | sed 's/.*"database"://;s/}$//')"
 echo "wrk: $conns connections in all, ${secs} s per run, $q"
 printf '  %-34s %10s req/s\n' "cached, one daemon" "$(load "$c1")"
 printf '  %-34s %10s req/s\n' "cached, two daemons" "$(load "$c1" "$c2")"
