@@ -34,6 +34,13 @@ static const struct key keys[] = {
     {"listen", T_LISTEN, S(listen), 0, 0, "127.0.0.1:8080", 0, "address and port to serve on"},
     {"database_url", T_STR, S(database_url), 0, 0, "", 0,
      "PostgreSQL conninfo or URL (default: the cluster in $WHATWORKS_DATA_DIR)"},
+    {"read_database_url", T_STR, S(read_database_url), 0, 0, "", 0,
+     "streaming replicas that serve reads, conninfos or URLs separated by ';' (empty: the "
+     "primary serves)"},
+    {"read_max_lag_ms", T_INT, I(read_max_lag_ms), 0, 3600000, "5000", 0,
+     "a replica further behind the primary than this is left out until it catches up"},
+    {"replica_check_ms", T_INT, I(replica_check_ms), 10, 60000, "100", 0,
+     "how often the replicas' replay positions are read"},
     {"threads", T_INT, I(threads), 0, 1024, "0", 0, "HTTP worker threads (0: four per core)"},
     {"db_pool_size", T_INT, I(db_pool_size), 0, 1024, "0", 0,
      "PostgreSQL connections (0: one per thread)"},

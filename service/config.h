@@ -21,6 +21,9 @@ struct config {
 	char config_file[512];
 	char listen[128];        /* host:port */
 	char database_url[1024]; /* "" = db_conninfo() */
+	char read_database_url[4096]; /* replicas, ';'-separated; "" = read the primary */
+	int read_max_lag_ms;          /* a replica further behind is left out */
+	int replica_check_ms;         /* how often replicas' positions are read */
 	int threads;             /* 0 = number of cores */
 	int db_pool_size;        /* 0 = threads */
 	int db_acquire_timeout_ms;

@@ -2,6 +2,7 @@
  * db_import.c - sources, import runs and versioned records
  */
 #include "db_import.h"
+#include "db_route.h"
 #include "jsontext.h"
 
 #include <libpq-fe.h>
@@ -181,6 +182,14 @@ int db_run_finish(PGconn *c, long long run_id, const char *status, const char *m
 	if (r == NULL)
 		return WW_EDB;
 	PQclear(r);
+	/* every daemon LISTENs (db_route.h): delivered when the run commits */
+	if (strcmp(status, "succeeded") == 0) {
+		const char *np[2] = {DB_ROUTE_CHANNEL, id};
+		if ((r = db_query(c, e, "notify the daemons of the new evidence",
+		                  "SELECT pg_notify($1, $2)", 2, np)) == NULL)
+			return WW_EDB;
+		PQclear(r);
+	}
 	return 0;
 }
 

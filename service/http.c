@@ -10,12 +10,14 @@
 #include "http.h"
 #include "api.h"
 #include "db_pool.h"
+#include "db_route.h"
 #include "hooks.h"
 #include "import.h"
 #include "log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -46,7 +48,8 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	int listen_fd;
 	struct config cfg;
-	struct db_pool *pool;
+	struct db_pool *pool;   /* the primary */
+	struct db_route *route; /* reads: caught-up replicas, else the primary */
 	struct http_cache *cache;
 	struct dyn *dyn;
 	pthread_mutex_t ver_lock;
@@ -54,6 +57,7 @@ struct http_server {
 	int ver_ok;
 	int ver_reading; /* a thread is reading the version from the database */
 	long long ver_at;
+	uint64_t ver_lsn; /* the primary's WAL position when ver was read */
 	int in_flight;
 	int stopping;
 	unsigned seed;
@@ -75,6 +79,7 @@ struct request {
 	int too_big;
 	char path_id[256];
 	char version_header[128];
+	uint64_t min_lsn; /* a replica must have replayed this far to answer */
 };
 
 typedef int (*api_list_fn)(struct api_result *, PGconn *, const struct api_params *, struct err *);
@@ -375,7 +380,8 @@ struct call {
 	struct request *rq;
 	struct api_result *res;
 	struct api_version *ver;
-	int kind; /* 0: api call, 1: version */
+	int kind;     /* 0: api call, 1: version */
+	uint64_t lsn; /* kind 1: the primary's WAL position after the version was read */
 };
 
 static const char *param_get(void *ctx, const char *name)
@@ -411,36 +417,63 @@ static const char *param_name_at(void *ctx, size_t i)
 }
 
 /* Runs one call on a pooled connection; retries once on a connection that
- * broke (PostgreSQL restarted since it was made). */
+ * broke (PostgreSQL restarted since it was made). The version is read on the
+ * primary; API calls go where db_route_pick sends them, and a replica's "not
+ * found" is asked of the primary again (a run it has not replayed yet). */
 static int with_db(struct call *k, struct err *e)
 {
 	struct http_server *s = k->rq->s;
 	struct api_params params = {param_get, param_name_at, k->rq};
-	int rc = 0;
+	struct db_pool *pool = k->kind == 1 ? s->pool : db_route_pick(s->route, k->rq->min_lsn);
+	int rc = 0, retried = 0;
 
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < 3; attempt++) {
 		PGconn *db;
 		err_clear(e);
-		if ((rc = db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, e)) < 0)
-			return rc;
-		if (k->kind == 1)
+		if ((rc = db_pool_acquire(pool, &db, s->cfg.db_acquire_timeout_ms, e)) < 0) {
+			if (db_route_is_primary(s->route, pool) || retried)
+				return rc;
+			pool = s->pool;
+			retried = 1;
+			continue;
+		}
+		if (k->kind == 1) {
 			rc = api_version_current(k->ver, db, e);
-		else if (k->route->list != NULL)
+			if (rc == 0 && db_route_replicas(s->route) > 0 && db_wal_lsn(db, &k->lsn, e) < 0)
+				rc = WW_EDB;
+		} else if (k->route->list != NULL) {
 			rc = k->route->list(k->res, db, &params, e);
-		else
+		} else {
 			rc = k->route->item(k->res, db, k->rq->path_id, &params, e);
-		int dropped = db_pool_release(s->pool, db, rc == WW_EDB);
+		}
+		int dropped = db_pool_release(pool, db, rc == WW_EDB);
+		/* a replica that went away, or one behind the run asked for */
+		if ((rc == WW_ENOTFOUND || rc == WW_EDB) && !db_route_is_primary(s->route, pool) &&
+		    !retried) {
+			pool = s->pool;
+			retried = 1;
+			continue;
+		}
 		if (!(rc == WW_EDB && dropped))
 			break;
 	}
 	return rc;
 }
 
+/* An import committed (NOTIFY): read the version again on the next request. */
+static void evidence_changed(void *arg)
+{
+	struct http_server *s = arg;
+	pthread_mutex_lock(&s->ver_lock);
+	s->ver_at = LLONG_MIN / 2;
+	pthread_mutex_unlock(&s->ver_lock);
+}
+
 static int current_version(struct request *rq, struct api_version *out, struct err *e)
 {
 	struct http_server *s = rq->s;
 	long long now = now_ns() / 1000000;
-	struct call k = {NULL, rq, NULL, out, 1};
+	struct call k = {NULL, rq, NULL, out, 1, 0};
 	int rc;
 
 	/* one thread reads a stale version again while the others keep serving
@@ -448,6 +481,7 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 	pthread_mutex_lock(&s->ver_lock);
 	if (s->ver_ok && (now - s->ver_at < s->cfg.version_ttl_ms || s->ver_reading)) {
 		*out = s->ver;
+		rq->min_lsn = s->ver_lsn;
 		pthread_mutex_unlock(&s->ver_lock);
 		return 0;
 	}
@@ -461,6 +495,7 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 		if (s->ver_ok && strcmp(s->ver.etag, out->etag) != 0)
 			http_cache_clear(s->cache);
 		s->ver = *out;
+		s->ver_lsn = rq->min_lsn = k.lsn;
 		s->ver_ok = 1;
 		s->ver_at = now;
 	} else {
@@ -561,7 +596,7 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	char etag[128], base[96], *key = NULL;
 	enum MHD_Result sent = MHD_NO;
 	struct http_buf body = {0}, packed = {0}, link = {0};
-	struct call k = {rt, rq, &res, NULL, 0};
+	struct call k = {rt, rq, &res, NULL, 0, 0};
 
 	if ((rep = negotiate(rq, 1, &sent)) < 0)
 		return sent;
@@ -771,7 +806,8 @@ done:
 		db_pool_release(s->pool, db, rc < 0);
 	if (failed == NULL)
 		return send_json(rq, 200,
-		                 json_pack("{s:s, s:o}", "status", "ready", "checks", checks),
+		                 json_pack("{s:s, s:o, s:o}", "status", "ready", "checks", checks,
+		                           "database", db_route_status(s->route)),
 		                 "no-store");
 	return send_error(rq, 503, msg,
 	                  json_pack("{s:s, s:o}", "failed", failed, "checks", checks));
@@ -1263,6 +1299,7 @@ static void server_free(struct http_server *s)
 		free(d);
 		d = prev;
 	}
+	db_route_free(s->route); /* its monitor calls evidence_changed: first */
 	http_cache_free(s->cache);
 	db_pool_free(s->pool);
 	pthread_mutex_destroy(&s->ver_lock);
@@ -1297,6 +1334,18 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 		server_free(s);
 		return err_set(e, WW_ENOMEM, "out of memory");
 	}
+	struct db_route_config rcfg = {conninfo,
+	                               cfg->read_database_url,
+	                               pool,
+	                               cfg->db_statement_timeout_ms,
+	                               cfg->read_max_lag_ms,
+	                               cfg->replica_check_ms,
+	                               evidence_changed,
+	                               s};
+	if ((rc = db_route_new(&s->route, s->pool, &rcfg, e)) < 0) {
+		server_free(s);
+		return rc;
+	}
 	if ((rc = listen_on(cfg->listen, e)) < 0) {
 		server_free(s);
 		return rc;
@@ -1318,8 +1367,9 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 		server_free(s);
 		return err_set(e, WW_EIO, "could not start the HTTP server on %s", cfg->listen);
 	}
-	log_info("serving", "listen=%s threads=%u db_pool=%d epoll=%d cache_mb=%d", cfg->listen,
-	         threads, pool, (flags & MHD_USE_EPOLL) != 0, cfg->response_cache_mb);
+	log_info("serving", "listen=%s threads=%u db_pool=%d epoll=%d cache_mb=%d replicas=%d",
+	         cfg->listen, threads, pool, (flags & MHD_USE_EPOLL) != 0, cfg->response_cache_mb,
+	         db_route_replicas(s->route));
 	*out = s;
 	return 0;
 }
