@@ -494,8 +494,13 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 	if (rc == 0) {
 		if (s->ver_ok && strcmp(s->ver.etag, out->etag) != 0)
 			http_cache_clear(s->cache);
+		/* the WAL position when this version was first seen: any replica
+		 * past it has the version's run, and it does not move on with
+		 * unrelated writes, so replicas can catch up with it */
+		if (!s->ver_ok || strcmp(s->ver.etag, out->etag) != 0)
+			s->ver_lsn = k.lsn;
+		rq->min_lsn = s->ver_lsn;
 		s->ver = *out;
-		s->ver_lsn = rq->min_lsn = k.lsn;
 		s->ver_ok = 1;
 		s->ver_at = now;
 	} else {
