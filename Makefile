@@ -12,11 +12,12 @@
 DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
 	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
-	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc
+	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc \
+	libcmark-dev chromium nodejs npm
 
 BUILD ?= build
 SAN ?=
-PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto
+PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto libcmark
 CC = cc
 OPT ?= -O2
 CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
@@ -28,7 +29,8 @@ OPT = -O1
 endif
 
 LIB_SRC = $(filter-out service/main.c,$(wildcard service/*.c importers/*.c))
-LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/openapi.o
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/openapi.o \
+	$(BUILD)/obj/gen/css.o
 MIGRATIONS = $(sort $(wildcard schema/[0-9]*.sql))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 INTEG_SRC = $(wildcard tests/integration/*.c)
@@ -46,6 +48,7 @@ all: deps $(BUILD)/whatworks
 # Installs the missing packages when run as root, otherwise prints the line.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
+	  case $$p in npm) command -v npm >/dev/null && continue;; esac; \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -76,6 +79,15 @@ $(BUILD)/gen/openapi.c: service/openapi.json service/gen-openapi.sh
 	service/gen-openapi.sh $@ service/openapi.json
 
 $(BUILD)/obj/gen/openapi.o: $(BUILD)/gen/openapi.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The pages' stylesheet is served from the binary too.
+$(BUILD)/gen/css.c: service/web.css service/gen-css.sh
+	@mkdir -p $(dir $@)
+	service/gen-css.sh $@ service/web.css
+
+$(BUILD)/obj/gen/css.o: $(BUILD)/gen/css.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
