@@ -9,6 +9,7 @@
  */
 #include "api_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,6 +78,15 @@ static const char *const score_columns[] = {"intervention",
 	" WHERE c.intervention = " a ".id), 0) ELSE (SELECT count(*) FROM evaluations e"           \
 	" WHERE e.intervention = " a ".id AND " API_VISIBLE("e") ") END)"
 
+/* True when s has a letter or digit: something full-text search can find. */
+static int has_word(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
 /* Appends " AND <cond>" for each filter given; values are bound. */
 static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 {
@@ -103,7 +113,14 @@ static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 		qb_sql(q, " AND i.tags && $%d::text[]", qb_param(q, arr));
 	if ((rc = api_param_search(p, "q", arr, sizeof(arr), e)) < 0)
 		return rc;
-	if (rc) {
+	if (rc && has_word(api_param(p, "q"))) {
+		/* full-text search (schema 013): stemmed words, the GIN index */
+		qb_sql(q,
+		       " AND intervention_search_doc(i.name, i.body->>'summary', i.tags, i.themes)"
+		       " @@ websearch_to_tsquery('english', $%d)",
+		       qb_param(q, api_param(p, "q")));
+	} else if (rc) {
+		/* no word to search for (only punctuation): the text as written */
 		int k = qb_param(q, arr);
 		qb_sql(q, " AND (i.name ILIKE $%d OR i.body->>'summary' ILIKE $%d)", k, k);
 	}
