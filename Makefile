@@ -41,7 +41,7 @@ DATA_DIR ?= $(CURDIR)/var
 
 
 .PHONY: stop evidence-check
-.PHONY: all deps run test test-fast test-san unit integration bench lint format clean install
+.PHONY: all deps run test test-fast test-san unit integration browser bench lint format clean install
 
 all: deps $(BUILD)/whatworks
 
@@ -49,6 +49,7 @@ all: deps $(BUILD)/whatworks
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  case $$p in npm) command -v npm >/dev/null && continue;; esac; \
+	  : "npm: NodeSource's nodejs carries its own, which Debian's npm would conflict with"; \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -123,6 +124,14 @@ evidence-check: $(BUILD)/whatworks
 	$(BUILD)/whatworks validate evidence
 	/usr/bin/python3 tests/schema_check.py
 
+# The pages in Debian's chromium (puppeteer-core and axe-core pinned in
+# tests/browser/package-lock.json): the suite starts its own PostgreSQL and
+# daemon with the shipped evidence; screenshots go to build/screenshots.
+browser: $(BUILD)/whatworks
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks SCREENSHOTS=$(CURDIR)/$(BUILD)/screenshots \
+	  tests/with-postgres.sh tests/browser/run.sh
+
 test-fast: deps
 	$(MAKE) unit integration evidence-check
 
@@ -131,7 +140,7 @@ test-san: deps
 	  $(MAKE) BUILD=build/san SAN=1 unit integration
 
 test: deps
-	$(MAKE) unit integration evidence-check
+	$(MAKE) unit integration evidence-check browser
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  $(MAKE) BUILD=build/san SAN=1 unit integration

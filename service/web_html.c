@@ -146,6 +146,7 @@ void web_page_begin(struct http_buf *b, const char *title, const char *json_href
 {
 	http_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
 	                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	                 "<link rel=\"icon\" href=\"data:,\">\n"
 	                 "<title>");
 	web_text(b, title);
 	http_buf_adds(b, " - whatworks</title>\n<link rel=\"stylesheet\" href=\"" WEB_CSS_PATH "\">\n");
