@@ -146,8 +146,8 @@ static const struct route routes[] = {
     {"/", "GET", M_GET, F_VERSIONED | F_HTML, web_home, NULL, NULL, NULL, "home"},
     {"/interventions", "GET", M_GET, F_VERSIONED | F_HTML, web_interventions, NULL, NULL, NULL,
      "interventions"},
-    {"/interventions/{id}", "GET", M_GET, F_VERSIONED | F_HTML, NULL, web_intervention, NULL,
-     NULL, "intervention"},
+    {"/interventions/{id}", "GET", M_GET, F_VERSIONED | F_HTML, NULL, web_intervention, NULL, NULL,
+     "intervention"},
     {"/interventions/{id}/projection", "GET", M_GET, F_HTML, NULL, web_projection, NULL, NULL,
      "projection"},
     {"/compare", "GET", M_GET, F_VERSIONED | F_HTML, web_compare, NULL, NULL, NULL, "compare"},
@@ -343,7 +343,7 @@ static enum MHD_Result send_error(struct request *rq, int status, const char *me
 	int html = wants_html_error(rq);
 	json_t *doc = html ? NULL : error_doc(status, message, detail);
 	size_t len = 0;
-	char *text = html ? web_error_page(status, message, &len)
+	char *text = html  ? web_error_page(status, message, &len)
 	             : doc ? json_dumps(doc, JSON_COMPACT)
 	                   : NULL;
 	struct MHD_Response *r;

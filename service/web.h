@@ -29,11 +29,11 @@ int web_home(struct api_result *out, PGconn *db, const struct api_params *p, str
 int web_interventions(struct api_result *out, PGconn *db, const struct api_params *p,
                       struct err *e);
 /* /interventions/{id}: one intervention in EMMIE order. */
-int web_intervention(struct api_result *out, PGconn *db, const char *id,
-                     const struct api_params *p, struct err *e);
+int web_intervention(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
+                     struct err *e);
 /* /interventions/{id}/projection: choose an area and a scale; the projection. */
-int web_projection(struct api_result *out, PGconn *db, const char *id,
-                   const struct api_params *p, struct err *e);
+int web_projection(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
+                   struct err *e);
 /* /compare?ids=a,b[,c[,d]]: two to four interventions side by side. */
 int web_compare(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 
@@ -49,7 +49,7 @@ extern const size_t web_css_len;
 /* The Content-Security-Policy of every page: no script at all, styles only
  * from the stylesheet, forms only to this service. */
 #define WEB_CSP                                                                                    \
-	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "          \
+	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "         \
 	"base-uri 'none'; frame-ancestors 'none'"
 
 /* ---- the HTML builder (web_html.c) ---- */
@@ -89,8 +89,7 @@ struct web_params {
 	const char *values[6];
 	size_t n;
 };
-void web_params_init(struct web_params *w, const struct api_params *base,
-                     const char *const *pass);
+void web_params_init(struct web_params *w, const struct api_params *base, const char *const *pass);
 void web_params_set(struct web_params *w, const char *name, const char *value);
 /* Appends the request's parameters as a query string without '?', escaped
  * for an attribute, leaving out the names in skip (NULL-terminated, may be

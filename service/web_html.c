@@ -78,8 +78,8 @@ void web_markdown(struct http_buf *b, const char *md)
 
 	if (md == NULL || md[0] == '\0')
 		return;
-	/* cmark 0.29+ drops raw HTML and javascript:/data: links unless told
-	 * CMARK_OPT_UNSAFE; older versions need CMARK_OPT_SAFE */
+		/* cmark 0.29+ drops raw HTML and javascript:/data: links unless told
+		 * CMARK_OPT_UNSAFE; older versions need CMARK_OPT_SAFE */
 #ifdef CMARK_OPT_SAFE
 	html = cmark_markdown_to_html(md, strlen(md), CMARK_OPT_DEFAULT | CMARK_OPT_SAFE);
 #else
@@ -144,12 +144,14 @@ double web_dbl(const json_t *obj, const char *key, int *ok)
 
 void web_page_begin(struct http_buf *b, const char *title, const char *json_href)
 {
-	http_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
-	                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	                 "<link rel=\"icon\" href=\"data:,\">\n"
-	                 "<title>");
+	http_buf_adds(b,
+	              "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+	              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	              "<link rel=\"icon\" href=\"data:,\">\n"
+	              "<title>");
 	web_text(b, title);
-	http_buf_adds(b, " - whatworks</title>\n<link rel=\"stylesheet\" href=\"" WEB_CSS_PATH "\">\n");
+	http_buf_adds(b, " - whatworks</title>\n<link rel=\"stylesheet\" href=\"" WEB_CSS_PATH
+	                 "\">\n");
 	if (json_href != NULL) {
 		http_buf_adds(b, "<link rel=\"alternate\" type=\"application/json\" href=\"");
 		web_attr(b, json_href);
@@ -204,8 +206,7 @@ static const char *wp_get(void *ctx, const char *name)
 	return NULL;
 }
 
-void web_params_init(struct web_params *w, const struct api_params *base,
-                     const char *const *pass)
+void web_params_init(struct web_params *w, const struct api_params *base, const char *const *pass)
 {
 	memset(w, 0, sizeof(*w));
 	w->base = base;
@@ -264,8 +265,9 @@ const char *web_theme_name(const char *id)
 const char *web_band_name(const char *band)
 {
 	static const char *const names[][2] = {
-	    {"very-high", "Very high value"}, {"high", "High value"}, {"medium", "Medium value"},
-	    {"low", "Low value"},             {"poor", "Poor value"}, {"insufficient", "Not enough data"},
+	    {"very-high", "Very high value"}, {"high", "High value"},
+	    {"medium", "Medium value"},       {"low", "Low value"},
+	    {"poor", "Poor value"},           {"insufficient", "Not enough data"},
 	};
 	for (size_t i = 0; band != NULL && i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(band, names[i][0]) == 0)

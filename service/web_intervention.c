@@ -118,7 +118,8 @@ static void summary_box(struct http_buf *b, const json_t *iv, const json_t *sc)
 	if (ok) {
 		http_buf_adds(b, "<strong>");
 		web_text(b, web_band_name(web_str(sc, "band")));
-		http_buf_adds(b, "</strong>: every \xC2\xA3" "1 spent avoids about ");
+		http_buf_adds(b, "</strong>: every \xC2\xA3"
+		                 "1 spent avoids about ");
 		money(b, bcr);
 		http_buf_adds(b, " of harm and costs");
 		double lo = num(sc, "bcr_p05", &lo_ok), hi = num(sc, "bcr_p95", &hi_ok);
@@ -131,7 +132,8 @@ static void summary_box(struct http_buf *b, const json_t *iv, const json_t *sc)
 		}
 		pg = num(sc, "p_bcr_gt1", &ok);
 		if (ok)
-			http_buf_printf(b, "; a %.0f%% chance that the benefits exceed the cost", pg * 100);
+			http_buf_printf(b, "; a %.0f%% chance that the benefits exceed the cost",
+			                pg * 100);
 		http_buf_adds(b, ".");
 	} else {
 		http_buf_adds(b, "Not enough information to put a value on it yet");
@@ -194,10 +196,11 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 	if (n > 0) {
 		http_buf_adds(b, "<figure class=\"chart\">");
 		web_svg_forest(b, rows, n, "forest");
-		http_buf_adds(b, "<figcaption>Squares: each evaluation's estimate; lines: 95% "
-		                 "intervals; diamonds: the pooled and the quality-adjusted "
-		                 "estimate. Left of the vertical line means less crime.</figcaption>"
-		                 "</figure>\n");
+		http_buf_adds(b,
+		              "<figcaption>Squares: each evaluation's estimate; lines: 95% "
+		              "intervals; diamonds: the pooled and the quality-adjusted "
+		              "estimate. Left of the vertical line means less crime.</figcaption>"
+		              "</figure>\n");
 	}
 	http_buf_adds(b, "<div class=\"scroll\" role=\"region\" aria-labelledby=\"effect-t\" "
 	                 "tabindex=\"0\"><table><caption id=\"effect-t\">The estimates in the "
@@ -246,8 +249,9 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 		double hi = num(fig, k ? "ci_adj_high" : "ci_high", &ok3);
 		if (!ok)
 			continue;
-		http_buf_printf(b, "<tr class=\"pooled\"><th scope=\"row\">%s</th><td>%s</td><td></td>"
-		                   "<td class=\"num\">",
+		http_buf_printf(b,
+		                "<tr class=\"pooled\"><th scope=\"row\">%s</th><td>%s</td><td></td>"
+		                "<td class=\"num\">",
 		                k ? "Adjusted for quality" : "Pooled",
 		                k ? "quality multiplier applied" : "random effects");
 		pct(b, 100 * expm1(m));
@@ -278,8 +282,9 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 				http_buf_adds(b, " change, ");
 			}
 			web_text(b, web_band_name(web_str(s, "band")));
-			http_buf_printf(b, ", evidence rating %lld of 5</li>",
-			                (long long)json_integer_value(json_object_get(s, "evidence_rating")));
+			http_buf_printf(
+			    b, ", evidence rating %lld of 5</li>",
+			    (long long)json_integer_value(json_object_get(s, "evidence_rating")));
 		}
 		http_buf_adds(b, "</ul>\n");
 	}
@@ -382,12 +387,12 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		dt(b, "Chance the benefits exceed the cost");
 		http_buf_printf(b, "%.0f%%</dd>", x * 100);
 	}
-	static const char *const money_keys[][2] = {{"npv", "Net present value"},
-	                                            {"pv_benefits", "Present value of benefits"},
-	                                            {"pv_costs", "Present value of costs"},
-	                                            {"cost_per_crime_prevented",
-	                                             "Cost per crime prevented"},
-	                                            {NULL, NULL}};
+	static const char *const money_keys[][2] = {
+	    {"npv", "Net present value"},
+	    {"pv_benefits", "Present value of benefits"},
+	    {"pv_costs", "Present value of costs"},
+	    {"cost_per_crime_prevented", "Cost per crime prevented"},
+	    {NULL, NULL}};
 	for (i = 0; money_keys[i][0] != NULL; i++)
 		if ((x = num(fig, money_keys[i][0], &ok)), ok) {
 			dt(b, money_keys[i][1]);
@@ -441,8 +446,9 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 	http_buf_adds(b, "</th><td>");
 	if ((x = num(fig, "unit_cost", &ok)), ok) {
 		money(b, x);
-		http_buf_printf(b, " (%lld prices)",
-		                (long long)json_integer_value(json_object_get(fig, "unit_cost_price_year")));
+		http_buf_printf(
+		    b, " (%lld prices)",
+		    (long long)json_integer_value(json_object_get(fig, "unit_cost_price_year")));
 	} else {
 		http_buf_adds(b, "<span class=\"na\">none</span>");
 	}
@@ -486,8 +492,9 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		if ((x = num(c, "amount", &ok)), ok)
 			money(b, x);
 		if (json_is_integer(json_object_get(c, "price_year")))
-			http_buf_printf(b, " (%lld prices)",
-			                (long long)json_integer_value(json_object_get(c, "price_year")));
+			http_buf_printf(
+			    b, " (%lld prices)",
+			    (long long)json_integer_value(json_object_get(c, "price_year")));
 		http_buf_adds(b, "</td><td>evaluation ");
 		web_text(b, web_str(c, "evaluation"));
 		if (web_str(c, "source") != NULL) {
@@ -505,8 +512,8 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 	pct(b, 100 * num(fig, "discount", &ok));
 	http_buf_adds(b, " a year</td><td>HM Treasury Green Book</td></tr>\n"
 	                 "<tr><th scope=\"row\">Horizon</th><td>");
-	http_buf_printf(b, "%lld years</td><td>",
-	                (long long)json_integer_value(json_object_get(fig, "horizon_years")));
+	long long years = (long long)json_integer_value(json_object_get(fig, "horizon_years"));
+	http_buf_printf(b, "%lld year%s</td><td>", years, years == 1 ? "" : "s");
 	web_text(b, web_str(fig, "horizon_source"));
 	http_buf_adds(b, "</td></tr>\n</tbody></table></div></section>\n");
 }
@@ -529,7 +536,8 @@ static void evaluation(struct http_buf *b, const json_t *ev, const struct api_pa
 	                (long long)json_integer_value(json_object_get(ev, "quality")));
 	if (json_is_integer(json_object_get(body, "sample_size"))) {
 		dt(b, "Sample");
-		http_buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(body, "sample_size")));
+		http_buf_printf(
+		    b, "%lld", (long long)json_integer_value(json_object_get(body, "sample_size")));
 		http_buf_adds(b, "</dd>");
 	}
 	if (web_str(body, "country") != NULL) {
@@ -647,15 +655,16 @@ static void provenance_section(struct http_buf *b, const json_t *iv, const json_
 	http_buf_adds(b, "</section>\n");
 }
 
-int web_intervention(struct api_result *out, PGconn *db, const char *id,
-                     const struct api_params *p, struct err *e)
+int web_intervention(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
+                     struct err *e)
 {
 	struct http_buf b = {0}, json = {0};
 	const json_t *iv, *sc, *body, *ev;
 	size_t i;
 	int rc;
 
-	if ((rc = api_intervention_get(out, db, id, p, e)) < 0 || (rc = api_result_json(out, e)) < 0)
+	if ((rc = api_intervention_get(out, db, id, p, e)) < 0 ||
+	    (rc = api_result_json(out, e)) < 0)
 		return rc;
 	iv = json_object_get(out->body, "data");
 	sc = headline(iv);
@@ -670,7 +679,7 @@ int web_intervention(struct api_result *out, PGconn *db, const char *id,
 	web_themes_text(&b, json_object_get(iv, "themes"));
 	http_buf_adds(&b, " \xC2\xB7 works with ");
 	web_text(&b, web_str(iv, "level") && strcmp(web_str(iv, "level"), "place") == 0 ? "places"
-	                                                                              : "people");
+	                                                                                : "people");
 	http_buf_adds(&b, "</p>\n<nav class=\"actions\" aria-label=\"This intervention\"><ul>"
 	                  "<li><a href=\"/interventions/");
 	web_url_part(&b, id);
@@ -724,29 +733,33 @@ static void projection_form(struct http_buf *b, const char *id, const json_t *iv
 
 	http_buf_adds(b, "<form class=\"filters\" method=\"get\" action=\"/interventions/");
 	web_url_part(b, id);
-	http_buf_adds(b, "/projection\" aria-labelledby=\"proj-form-h\"><h2 id=\"proj-form-h\">"
-	                 "Your area and scale</h2><div class=\"field\"><label for=\"p-area\">Police "
-	                 "force area</label><select id=\"p-area\" name=\"area\" required>"
-	                 "<option value=\"\">Choose an area</option>");
+	http_buf_adds(b,
+	              "/projection\" aria-labelledby=\"proj-form-h\"><h2 id=\"proj-form-h\">"
+	              "Your area and scale</h2><div class=\"field\"><label for=\"p-area\">Police "
+	              "force area</label><select id=\"p-area\" name=\"area\" required>"
+	              "<option value=\"\">Choose an area</option>");
 	json_array_foreach(areas, i, a)
 	{
 		const char *aid = web_str(a, "id");
 		http_buf_adds(b, "<option value=\"");
 		web_attr(b, aid);
-		http_buf_printf(b, "\"%s>", area && aid && strcmp(area, aid) == 0 ? " selected" : "");
+		http_buf_printf(b, "\"%s>",
+		                area && aid && strcmp(area, aid) == 0 ? " selected" : "");
 		web_text(b, web_str(a, "name"));
 		http_buf_adds(b, "</option>");
 	}
 	http_buf_adds(b, "</select></div><div class=\"field\"><label for=\"p-units\">");
-	http_buf_adds(b, place ? "Number of places (areas) covered" : "Number of people taking part");
+	http_buf_adds(b,
+	              place ? "Number of places (areas) covered" : "Number of people taking part");
 	http_buf_adds(b, "</label><input type=\"number\" id=\"p-units\" name=\"units\" min=\"0\" "
 	                 "step=\"any\" inputmode=\"decimal\" value=\"");
 	web_attr(b, api_param(p, "units") ? api_param(p, "units") : "100");
 	http_buf_adds(b, "\"></div>");
 	if (place) {
-		http_buf_adds(b, "<div class=\"field\"><label for=\"p-cov\">Share of the area's crime "
-		                 "covered (0 to 1)</label><input type=\"number\" id=\"p-cov\" "
-		                 "name=\"coverage\" min=\"0\" max=\"1\" step=\"any\" value=\"");
+		http_buf_adds(b,
+		              "<div class=\"field\"><label for=\"p-cov\">Share of the area's crime "
+		              "covered (0 to 1)</label><input type=\"number\" id=\"p-cov\" "
+		              "name=\"coverage\" min=\"0\" max=\"1\" step=\"any\" value=\"");
 		web_attr(b, api_param(p, "coverage") ? api_param(p, "coverage") : "1");
 		http_buf_adds(b, "\"></div>");
 	}
@@ -758,7 +771,8 @@ static void projection_form(struct http_buf *b, const char *id, const json_t *iv
 			const char *c = web_str(s, "crime_type");
 			http_buf_adds(b, "<option value=\"");
 			web_attr(b, c);
-			http_buf_printf(b, "\"%s>", ct && c && strcmp(ct, c) == 0 ? " selected" : "");
+			http_buf_printf(b, "\"%s>",
+			                ct && c && strcmp(ct, c) == 0 ? " selected" : "");
 			web_text(b, c);
 			http_buf_adds(b, i == 0 ? " (headline)</option>" : "</option>");
 		}
@@ -788,11 +802,12 @@ static void trend(struct http_buf *b, const json_t *months, const char *what)
 	web_svg_trend(b, labels, values, n, "trend");
 	http_buf_adds(b, "<figcaption>");
 	web_text(b, what);
-	http_buf_adds(b, " recorded by the police each month (data.police.uk).</figcaption></figure>"
-	                 "<div class=\"scroll\" role=\"region\" aria-labelledby=\"trend-t\" "
-	                 "tabindex=\"0\"><table class=\"compact\"><caption id=\"trend-t\">Recorded "
-	                 "crime by month</caption><thead><tr><th scope=\"col\">Month</th>"
-	                 "<th scope=\"col\" class=\"num\">Crimes</th></tr></thead><tbody>");
+	http_buf_adds(b,
+	              " recorded by the police each month (data.police.uk).</figcaption></figure>"
+	              "<div class=\"scroll\" role=\"region\" aria-labelledby=\"trend-t\" "
+	              "tabindex=\"0\"><table class=\"compact\"><caption id=\"trend-t\">Recorded "
+	              "crime by month</caption><thead><tr><th scope=\"col\">Month</th>"
+	              "<th scope=\"col\" class=\"num\">Crimes</th></tr></thead><tbody>");
 	for (i = 0; i < n; i++) {
 		http_buf_adds(b, "<tr><th scope=\"row\">");
 		web_text(b, labels[i]);
@@ -846,8 +861,8 @@ static void projection_result(struct http_buf *b, const json_t *pr)
 	http_buf_adds(b, "</section>\n");
 }
 
-int web_projection(struct api_result *out, PGconn *db, const char *id,
-                   const struct api_params *p, struct err *e)
+int web_projection(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
+                   struct err *e)
 {
 	struct api_result areas = {0}, pr = {0}, crime = {0};
 	struct web_params wp;
@@ -906,7 +921,8 @@ int web_projection(struct api_result *out, PGconn *db, const char *id,
 			trend(&b, json_object_get(cd, "counts"), "All crimes");
 	} else if (prc == 0) {
 		projection_result(&b, json_object_get(pr.body, "data"));
-		http_buf_adds(&b, "<p class=\"formats\">This projection as <a href=\"/v1/interventions/");
+		http_buf_adds(
+		    &b, "<p class=\"formats\">This projection as <a href=\"/v1/interventions/");
 		web_url_part(&b, id);
 		http_buf_adds(&b, "/projection?");
 		web_query(&b, p, NULL);

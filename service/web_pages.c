@@ -63,17 +63,18 @@ int web_home(struct api_result *out, PGconn *db, const struct api_params *p, str
 	out->version = themes.version;
 	web_page_begin(&b, "What works against knife crime, drugs and violence against women",
 	               "/v1/themes");
-	http_buf_adds(&b, "<h1>What works: interventions against knife crime, substance misuse and "
-	                  "violence against women and girls</h1>\n"
-	                  "<p class=\"lede\">whatworks collects evaluations of interventions, pools "
-	                  "their effects and estimates what each is worth: how much crime it "
-	                  "prevents, how sure we can be, and whether the benefits exceed the cost. "
-	                  "Every figure links to the evaluation and the source it came from.</p>\n"
-	                  "<form class=\"search\" role=\"search\" method=\"get\" "
-	                  "action=\"/interventions\">"
-	                  "<label for=\"q\">Search interventions</label>"
-	                  "<div class=\"row\"><input type=\"search\" id=\"q\" name=\"q\" "
-	                  "maxlength=\"200\" autocomplete=\"off\">");
+	http_buf_adds(&b,
+	              "<h1>What works: interventions against knife crime, substance misuse and "
+	              "violence against women and girls</h1>\n"
+	              "<p class=\"lede\">whatworks collects evaluations of interventions, pools "
+	              "their effects and estimates what each is worth: how much crime it "
+	              "prevents, how sure we can be, and whether the benefits exceed the cost. "
+	              "Every figure links to the evaluation and the source it came from.</p>\n"
+	              "<form class=\"search\" role=\"search\" method=\"get\" "
+	              "action=\"/interventions\">"
+	              "<label for=\"q\">Search interventions</label>"
+	              "<div class=\"row\"><input type=\"search\" id=\"q\" name=\"q\" "
+	              "maxlength=\"200\" autocomplete=\"off\">");
 	if (api_param(p, "as_of") != NULL) {
 		http_buf_adds(&b, "<input type=\"hidden\" name=\"as_of\" value=\"");
 		web_attr(&b, api_param(p, "as_of"));
@@ -128,11 +129,13 @@ struct opt {
 static void select_field(struct http_buf *b, const char *name, const char *label,
                          const struct opt *opts, const char *current)
 {
-	http_buf_printf(b, "<div class=\"field\"><label for=\"f-%s\">%s</label><select id=\"f-%s\" "
-	                   "name=\"%s\">",
+	http_buf_printf(b,
+	                "<div class=\"field\"><label for=\"f-%s\">%s</label><select id=\"f-%s\" "
+	                "name=\"%s\">",
 	                name, label, name, name);
 	for (size_t i = 0; opts[i].label != NULL; i++) {
-		int sel = current != NULL ? strcmp(current, opts[i].value) == 0 : opts[i].value[0] == 0;
+		int sel =
+		    current != NULL ? strcmp(current, opts[i].value) == 0 : opts[i].value[0] == 0;
 		http_buf_adds(b, "<option value=\"");
 		web_attr(b, opts[i].value);
 		http_buf_printf(b, "\"%s>%s</option>", sel ? " selected" : "", opts[i].label);
@@ -179,10 +182,9 @@ static const struct opt band_opts[] = {{"", "Any"},
                                        {"poor", "Poor"},
                                        {"insufficient", "Not enough data"},
                                        {NULL, NULL}};
-static const struct opt evidence_opts[] = {{"", "Any"},          {"1", "1 or more"},
-                                           {"2", "2 or more"},   {"3", "3 or more"},
-                                           {"4", "4 or more"},   {"5", "5 (strongest)"},
-                                           {NULL, NULL}};
+static const struct opt evidence_opts[] = {
+    {"", "Any"},        {"1", "1 or more"},     {"2", "2 or more"}, {"3", "3 or more"},
+    {"4", "4 or more"}, {"5", "5 (strongest)"}, {NULL, NULL}};
 static const struct opt harmful_opts[] = {
     {"", "Show all"}, {"false", "Hide harmful"}, {"true", "Only harmful"}, {NULL, NULL}};
 static const struct opt sort_opts[] = {{"", "Name (A to Z)"},
@@ -196,11 +198,12 @@ static const struct opt sort_opts[] = {{"", "Name (A to Z)"},
 
 static void filters_form(struct http_buf *b, const struct api_params *p)
 {
-	http_buf_adds(b, "<form class=\"filters\" method=\"get\" action=\"/interventions\" "
-	                 "aria-labelledby=\"filters-h\"><h2 id=\"filters-h\">Filter and sort</h2>"
-	                 "<div class=\"field wide\"><label for=\"f-q\">Words in the name, summary or "
-	                 "tags</label><input type=\"search\" id=\"f-q\" name=\"q\" maxlength=\"200\" "
-	                 "value=\"");
+	http_buf_adds(b,
+	              "<form class=\"filters\" method=\"get\" action=\"/interventions\" "
+	              "aria-labelledby=\"filters-h\"><h2 id=\"filters-h\">Filter and sort</h2>"
+	              "<div class=\"field wide\"><label for=\"f-q\">Words in the name, summary or "
+	              "tags</label><input type=\"search\" id=\"f-q\" name=\"q\" maxlength=\"200\" "
+	              "value=\"");
 	web_attr(b, api_param(p, "q"));
 	http_buf_adds(b, "\"></div>");
 	select_field(b, "theme", "Theme", theme_opts, api_param(p, "theme"));
@@ -272,8 +275,7 @@ static void page_link(struct http_buf *b, const struct api_params *p, long long 
 	http_buf_printf(b, "offset=%lld\">%s</a>", offset, label);
 }
 
-int web_interventions(struct api_result *out, PGconn *db, const struct api_params *p,
-                      struct err *e)
+int web_interventions(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e)
 {
 	struct http_buf b = {0};
 	json_t *items, *it;
@@ -312,16 +314,17 @@ int web_interventions(struct api_result *out, PGconn *db, const struct api_param
 		http_buf_free(&q);
 	}
 	if (json_array_size(items) > 0) {
-		http_buf_adds(&b, "<div class=\"scroll\" role=\"region\" aria-labelledby=\"results-h\" "
-		                  "tabindex=\"0\"><table class=\"list\"><thead><tr>"
-		                  "<th scope=\"col\">Intervention</th><th scope=\"col\">Themes</th>"
-		                  "<th scope=\"col\">Value for money</th>"
-		                  "<th scope=\"col\" class=\"num\">Benefit-cost ratio</th>"
-		                  "<th scope=\"col\" class=\"num\">Chance benefits exceed cost</th>"
-		                  "<th scope=\"col\" class=\"num\">Effect on crime</th>"
-		                  "<th scope=\"col\" class=\"num\">Evidence rating</th>"
-		                  "<th scope=\"col\" class=\"num\">Evaluations</th>"
-		                  "</tr></thead><tbody>\n");
+		http_buf_adds(&b,
+		              "<div class=\"scroll\" role=\"region\" aria-labelledby=\"results-h\" "
+		              "tabindex=\"0\"><table class=\"list\"><thead><tr>"
+		              "<th scope=\"col\">Intervention</th><th scope=\"col\">Themes</th>"
+		              "<th scope=\"col\">Value for money</th>"
+		              "<th scope=\"col\" class=\"num\">Benefit-cost ratio</th>"
+		              "<th scope=\"col\" class=\"num\">Chance benefits exceed cost</th>"
+		              "<th scope=\"col\" class=\"num\">Effect on crime</th>"
+		              "<th scope=\"col\" class=\"num\">Evidence rating</th>"
+		              "<th scope=\"col\" class=\"num\">Evaluations</th>"
+		              "</tr></thead><tbody>\n");
 	}
 	json_array_foreach(items, i, it)
 	{
@@ -352,18 +355,20 @@ int web_interventions(struct api_result *out, PGconn *db, const struct api_param
 			http_buf_adds(&b, "<span class=\"na\">n/a</span>");
 		http_buf_adds(&b, "</td>");
 		number_cell(&b, it, "pct_change", 0, "%");
-		http_buf_printf(&b, "<td class=\"num\">%lld of 5</td>",
-		                (long long)json_integer_value(json_object_get(it, "evidence_rating")));
+		http_buf_printf(
+		    &b, "<td class=\"num\">%lld of 5</td>",
+		    (long long)json_integer_value(json_object_get(it, "evidence_rating")));
 		number_cell(&b, it, "evaluations", 0, "");
 		http_buf_adds(&b, "</tr>\n");
 	}
 	if (json_array_size(items) > 0)
 		http_buf_adds(&b, "</tbody></table></div>\n");
-	if (out->total > 0 && out->limit > 0 && (out->offset > 0 || out->offset + out->limit < out->total)) {
+	if (out->total > 0 && out->limit > 0 &&
+	    (out->offset > 0 || out->offset + out->limit < out->total)) {
 		http_buf_adds(&b, "<nav class=\"pages\" aria-label=\"Pages\">");
 		if (out->offset > 0)
-			page_link(&b, p, out->offset > out->limit ? out->offset - out->limit : 0, "prev",
-			          "Previous page");
+			page_link(&b, p, out->offset > out->limit ? out->offset - out->limit : 0,
+			          "prev", "Previous page");
 		if (out->offset + out->limit < out->total)
 			page_link(&b, p, out->offset + out->limit, "next", "Next page");
 		http_buf_adds(&b, "</nav>\n");
@@ -500,7 +505,8 @@ static void compare_form(struct http_buf *b, const struct api_params *p, const j
 			const char *id = web_str(it, "id");
 			http_buf_adds(b, "<option value=\"");
 			web_attr(b, id);
-			http_buf_printf(b, "\"%s>", cur && id && strcmp(cur, id) == 0 ? " selected" : "");
+			http_buf_printf(b, "\"%s>",
+			                cur && id && strcmp(cur, id) == 0 ? " selected" : "");
 			web_text(b, web_str(it, "name"));
 			http_buf_adds(b, "</option>");
 		}
@@ -560,10 +566,11 @@ int web_compare(struct api_result *out, PGconn *db, const struct api_params *p, 
 	http_buf_adds(&b, "<h1>Compare interventions</h1>\n");
 	compare_form(&b, p, json_object_get(all.body, "data"));
 	if (n >= 2) {
-		http_buf_adds(&b, "<section aria-labelledby=\"cmp-h\"><h2 id=\"cmp-h\">Side by "
-		                  "side</h2><div class=\"scroll\" role=\"region\" "
-		                  "aria-labelledby=\"cmp-h\" tabindex=\"0\"><table class=\"compare\">"
-		                  "<thead><tr><td></td>");
+		http_buf_adds(&b,
+		              "<section aria-labelledby=\"cmp-h\"><h2 id=\"cmp-h\">Side by "
+		              "side</h2><div class=\"scroll\" role=\"region\" "
+		              "aria-labelledby=\"cmp-h\" tabindex=\"0\"><table class=\"compare\">"
+		              "<thead><tr><td></td>");
 		for (size_t i = 0; i < n; i++) {
 			http_buf_adds(&b, "<th scope=\"col\"><a href=\"/interventions/");
 			web_url_part(&b, web_str(cols[i].iv, "id"));
@@ -613,8 +620,9 @@ char *web_error_page(int status, const char *message, size_t *len)
 	web_text(&b, title);
 	http_buf_adds(&b, "</h1>\n<p class=\"error\">");
 	web_text(&b, message);
-	http_buf_printf(&b, "</p>\n<p>(HTTP status %d.) Go to the <a href=\"/\">home page</a> or "
-	                    "the <a href=\"/interventions\">list of interventions</a>.</p>\n",
+	http_buf_printf(&b,
+	                "</p>\n<p>(HTTP status %d.) Go to the <a href=\"/\">home page</a> or "
+	                "the <a href=\"/interventions\">list of interventions</a>.</p>\n",
 	                status);
 	web_page_end(&b, NULL, NULL);
 	if (b.failed) {

@@ -45,8 +45,7 @@ static double clampd(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-void web_svg_forest(struct http_buf *b, const struct web_forest_row *rows, size_t n,
-                    const char *id)
+void web_svg_forest(struct http_buf *b, const struct web_forest_row *rows, size_t n, const char *id)
 {
 	static const double ticks[] = {-90, -75, -50, -25, 0, 25, 50, 100, 200, 400, 900};
 	const double row_h = 26, top = 10, axis_h = 40;
@@ -74,11 +73,12 @@ void web_svg_forest(struct http_buf *b, const struct web_forest_row *rows, size_
 		if (v < lo || v > hi)
 			continue;
 		pct_label(lab, sizeof(lab), ticks[t]);
-		http_buf_printf(b,
-		                "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-		                "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">%s</text>",
-		                ticks[t] == 0 ? "zero" : "grid", X(v), top - 4, X(v), h - axis_h + 8,
-		                X(v), h - axis_h + 22, lab);
+		http_buf_printf(
+		    b,
+		    "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+		    "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">%s</text>",
+		    ticks[t] == 0 ? "zero" : "grid", X(v), top - 4, X(v), h - axis_h + 8, X(v),
+		    h - axis_h + 22, lab);
 	}
 	http_buf_printf(b,
 	                "<text class=\"axis-label\" x=\"%.1f\" y=\"%.1f\">change in crime "
@@ -98,20 +98,23 @@ void web_svg_forest(struct http_buf *b, const struct web_forest_row *rows, size_
 		http_buf_adds(b, "</text>");
 		if (r->s > 0)
 			http_buf_printf(
-			    b, "<line class=\"ci\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+			    b,
+			    "<line class=\"ci\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
 			    X(r->y - 1.96 * r->s), cy, X(r->y + 1.96 * r->s), cy);
 		if (r->kind == 0) {
-			http_buf_printf(b, "<rect class=\"pt\" x=\"%.1f\" y=\"%.1f\" width=\"9\" "
-			                   "height=\"9\"/>",
+			http_buf_printf(b,
+			                "<rect class=\"pt\" x=\"%.1f\" y=\"%.1f\" width=\"9\" "
+			                "height=\"9\"/>",
 			                X(r->y) - 4.5, cy - 4.5);
 		} else {
 			double a = r->s > 0 ? X(r->y - 1.96 * r->s) : X(r->y) - 6;
 			double c = r->s > 0 ? X(r->y + 1.96 * r->s) : X(r->y) + 6;
-			http_buf_printf(b,
-			                "<polygon class=\"%s\" points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f "
-			                "%.1f,%.1f\"/>",
-			                r->kind == 1 ? "diamond" : "diamond adj", a, cy, X(r->y),
-			                cy - 7, c, cy, X(r->y), cy + 7);
+			http_buf_printf(
+			    b,
+			    "<polygon class=\"%s\" points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f "
+			    "%.1f,%.1f\"/>",
+			    r->kind == 1 ? "diamond" : "diamond adj", a, cy, X(r->y), cy - 7, c, cy,
+			    X(r->y), cy + 7);
 		}
 	}
 #undef X
@@ -175,10 +178,11 @@ void web_svg_trend(struct http_buf *b, const char *const *labels, const double *
 	                x0, h - bottom, x1, h - bottom);
 	for (int t = 0; t <= 2; t++) {
 		double v = max / 1.1 * t / 2;
-		http_buf_printf(b,
-		                "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-		                "<text class=\"tick end\" x=\"%.1f\" y=\"%.1f\">%.0f</text>",
-		                x0, Y(v), x1, Y(v), x0 - 6, Y(v) + 4, v);
+		http_buf_printf(
+		    b,
+		    "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+		    "<text class=\"tick end\" x=\"%.1f\" y=\"%.1f\">%.0f</text>",
+		    x0, Y(v), x1, Y(v), x0 - 6, Y(v) + 4, v);
 	}
 	if (n > 0) {
 		http_buf_adds(b, "<polyline class=\"line\" points=\"");

@@ -111,12 +111,12 @@ async function main() {
     await goto(page, '/');
     const themes = await page.$$eval('.cards li', (l) => l.length);
     if (themes !== 3) fail('home', `${themes} themes shown, not 3`);
+    await axe(page);
+    await screenshots(page, 'home');
     await page.keyboard.press('Tab');
     const first = await page.evaluate(() => document.activeElement.textContent);
     if (first !== 'Skip to content') fail('home', `the first Tab stop is "${first}", not the skip link`);
     else ok('home: the first Tab stop is the skip link');
-    await axe(page);
-    await screenshots(page, 'home');
     await page.type('#q', 'knife');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     const found = await rows(page);

@@ -32,19 +32,21 @@ static void web_fixture(struct pgtest *t)
 	            "<script>alert(5)</script> [x](javascript:alert(6))\"}'"
 	            " WHERE id = 'street-triage'",
 	            0, NULL);
-	pgtest_exec(t,
-	            "INSERT INTO interventions (id, source_id, path, blob, commit, valid_from, body,"
-	            " name, themes, level, sectors, tags) VALUES ('quote-test', 1,"
-	            " 'interventions/quote-test.yaml', 'b9', '" HT_COMMIT "', 1,"
-	            " '{\"summary\": \"Attribute test\"}', 'Q\"><img src=x onerror=alert(3)>',"
-	            " '{vawg}', 'person', '{charity}', '{}')",
-	            0, NULL);
+	pgtest_exec(
+	    t,
+	    "INSERT INTO interventions (id, source_id, path, blob, commit, valid_from, body,"
+	    " name, themes, level, sectors, tags) VALUES ('quote-test', 1,"
+	    " 'interventions/quote-test.yaml', 'b9', '" HT_COMMIT "', 1,"
+	    " '{\"summary\": \"Attribute test\"}', 'Q\"><img src=x onerror=alert(3)>',"
+	    " '{vawg}', 'person', '{charity}', '{}')",
+	    0, NULL);
 	pgtest_exec(
 	    t,
 	    "INSERT INTO scores (intervention, crime_type, run_id, params, figures, band, bcr, npv,"
 	    " p_bcr_gt1, bcr_p05, bcr_p95, evidence_rating, pct_change, harmful, headline)"
 	    " VALUES ('street-triage', 'violence-with-injury', 1, '{}',"
-	    " '{\"outcomes\": [{\"evaluation\": \"triage-2020\", \"design\": \"rct\", \"quality\": 4,"
+	    " '{\"outcomes\": [{\"evaluation\": \"triage-2020\", \"design\": \"rct\", \"quality\": "
+	    "4,"
 	    " \"y\": -0.22, \"s\": 0.1, \"in_basis\": true}, {\"evaluation\": \"xss-2021\","
 	    " \"design\": \"rct\", \"quality\": 4, \"y\": -0.1, \"s\": 0.2, \"in_basis\": true}],"
 	    " \"mu\": -0.2, \"se\": 0.09, \"ci_low\": -0.376, \"ci_high\": -0.024,"
@@ -52,7 +54,8 @@ static void web_fixture(struct pgtest *t)
 	    " \"pct_change_adj\": -13.9, \"unit_cost\": 14050, \"unit_cost_unit\": \"crime\","
 	    " \"unit_cost_price_year\": 2016, \"unit_cost_flag\": \"verified\","
 	    " \"unit_cost_source\": \"Home Office <costs>\", \"baseline_rate\": 0.4,"
-	    " \"baseline_per\": \"participant\", \"baseline_years\": 1, \"r_source\": \"evaluation\","
+	    " \"baseline_per\": \"participant\", \"baseline_years\": 1, \"r_source\": "
+	    "\"evaluation\","
 	    " \"costs\": [{\"evaluation\": \"triage-2020\", \"amount\": 900, \"price_year\": 2020,"
 	    " \"flag\": \"secondary\"}], \"cost_per\": \"participant\", \"discount\": 0.035,"
 	    " \"horizon_years\": 2, \"horizon_source\": \"follow-up\", \"pv_benefits\": 3000,"
@@ -133,7 +136,8 @@ Test(web, every_page_renders_with_a_safe_policy)
 	}
 	ht_get(&r, &d, "/static/whatworks.css");
 	cr_expect_eq(r.status, 200);
-	cr_expect_str_eq(ht_header(&r, "Content-Type", buf, sizeof(buf)), "text/css; charset=utf-8");
+	cr_expect_str_eq(ht_header(&r, "Content-Type", buf, sizeof(buf)),
+	                 "text/css; charset=utf-8");
 	cr_expect(strstr(r.body, "@media print") != NULL);
 	ht_free(&r);
 }
@@ -177,7 +181,7 @@ Test(web, intervention_page_in_emmie_order_with_its_figures)
 {
 	struct ht_resp r;
 	const char *t = "/interventions/street-triage";
-	const char *order[] = {"At a glance", ">Effect<",       "Mechanism", "Moderators",
+	const char *order[] = {"At a glance",    ">Effect<",    "Mechanism",   "Moderators",
 	                       "Implementation", ">Economics<", "Evaluations", "Provenance"};
 	const char *last = NULL;
 
@@ -197,7 +201,10 @@ Test(web, intervention_page_in_emmie_order_with_its_figures)
 	expect_in(&r, "interval from 1.40 to 4.80", t);
 	expect_in(&r, "91% chance that the benefits exceed the cost", t);
 	expect_in(&r, "Break-even cost per participant", t);
-	expect_in(&r, "\xC2\xA3" "2,700", t);
+	expect_in(&r,
+	          "\xC2\xA3"
+	          "2,700",
+	          t);
 	expect_in(&r, "verified in the source", t);
 	expect_in(&r, "secondary source", t);
 	/* links to the JSON and CSV of what is on screen */
@@ -349,9 +356,9 @@ Test(web, search_stems_and_finds_themes)
 	/* "mentor" finds "Mentors" (stemming) */
 	ht_get(&r, &d, "/v1/interventions?q=mentor");
 	j = ht_json(&r);
-	cr_expect_str_eq(json_string_value(json_object_get(
-	                     json_array_get(json_object_get(j, "data"), 0), "id")),
-	                 "street-triage", "%s", r.body);
+	cr_expect_str_eq(
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "data"), 0), "id")),
+	    "street-triage", "%s", r.body);
 	json_decref(j);
 	ht_free(&r);
 	/* "violence" finds the vawg theme spelled out */
