@@ -155,7 +155,7 @@ run: all
 	@if [ -z "$$WHATWORKS_DATABASE_URL" ]; then service/pgcluster.sh start $(DATA_DIR) >/dev/null; fi
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks migrate
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks import git --name evidence --repo $(CURDIR) --path evidence
-	@echo "serving on http://127.0.0.1:8080 - try:"
+	@echo "serving on http://127.0.0.1:8080 - open it in a browser, or try:"
 	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions?theme=knife-crime&sort=-evidence_rating&limit=10'"
 	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions/checkpoint-deferred-prosecution'"
 	@echo "  curl -s 'http://127.0.0.1:8080/v1/scores?format=csv' -o scores.csv"
