@@ -86,6 +86,28 @@ static void effect_words(struct http_buf *b, const json_t *fig, const char *crim
 	http_buf_adds(b, ".");
 }
 
+/* " It pays for itself below £X per participant." from the first
+ * breakeven_cost* figure, when the score has one. */
+static void breakeven_words(struct http_buf *b, const json_t *fig)
+{
+	const char *key, *per = web_str(fig, "cost_per");
+	json_t *v;
+
+	json_object_foreach((json_t *)fig, key, v)
+	{
+		if (strncmp(key, "breakeven_cost", 14) != 0 || !json_is_number(v))
+			continue;
+		http_buf_adds(b, " It pays for itself if it costs less than ");
+		money(b, json_number_value(v));
+		http_buf_adds(b, " per ");
+		web_text(b, per && strcmp(per, "area-year") == 0 ? "area a year"
+		            : per                                ? per
+		                                                 : "unit");
+		http_buf_adds(b, ".");
+		return;
+	}
+}
+
 static void summary_box(struct http_buf *b, const json_t *iv, const json_t *sc)
 {
 	const json_t *fig = json_object_get(sc, "figures");
@@ -142,6 +164,7 @@ static void summary_box(struct http_buf *b, const json_t *iv, const json_t *sc)
 			http_buf_adds(b, " (see Economics below for what is missing)");
 		http_buf_adds(b, ".");
 	}
+	breakeven_words(b, fig);
 	http_buf_adds(b, "</dd></dl></section>\n");
 }
 
@@ -338,6 +361,10 @@ static void key_words(struct http_buf *b, const char *key)
 	char w[96];
 	size_t n = 0;
 
+	if (strcmp(key, "breakeven_k") == 0) {
+		web_text(b, "Break-even effect");
+		return;
+	}
 	if (strncmp(key, "breakeven", 9) == 0) {
 		n = (size_t)snprintf(w, sizeof(w), "Break-even");
 		key += 9;

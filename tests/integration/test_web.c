@@ -202,6 +202,11 @@ Test(web, intervention_page_in_emmie_order_with_its_figures)
 	expect_in(&r, "91% chance that the benefits exceed the cost", t);
 	expect_in(&r, "Break-even cost per participant", t);
 	expect_in(&r,
+	          "It pays for itself if it costs less than \xC2\xA3"
+	          "2,700 per participant",
+	          t);
+	expect_in(&r, "<dt>Break-even effect</dt><dd>the cost is repaid by a reduction of 5", t);
+	expect_in(&r,
 	          "\xC2\xA3"
 	          "2,700",
 	          t);
