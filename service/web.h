@@ -11,7 +11,8 @@
  * web_error_page.
  *
  * web_html.c is the escaping HTML builder and the Markdown renderer (libcmark,
- * raw HTML off); web_svg.c draws the charts; web_pages.c the pages. Every
+ * raw HTML off); web_svg.c draws the charts; web_pages.c, web_intervention.c
+ * and web_projection.c the pages. Every
  * string from the evidence goes through web_text, web_attr or web_url_part:
  * nothing from a request or the evidence is appended raw.
  */
@@ -31,7 +32,8 @@ int web_interventions(struct api_result *out, PGconn *db, const struct api_param
 /* /interventions/{id}: one intervention in EMMIE order. */
 int web_intervention(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
                      struct err *e);
-/* /interventions/{id}/projection: choose an area and a scale; the projection. */
+/* /interventions/{id}/projection (web_projection.c): choose an area and a
+ * scale; the projection. */
 int web_projection(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
                    struct err *e);
 /* /compare?ids=a,b[,c[,d]]: two to four interventions side by side. */
@@ -67,6 +69,13 @@ void web_link_out(struct http_buf *b, const char *url, const char *label);
 void web_markdown(struct http_buf *b, const char *md);
 /* Appends a number with digits grouped (12,345) and at most decimals places. */
 void web_num(struct http_buf *b, double v, int decimals);
+/* A percent change rounded for reading (one decimal below 10), with "%". */
+void web_pct(struct http_buf *b, double v);
+/* Pounds: a pound sign, grouped digits, pence below 100. */
+void web_money(struct http_buf *b, double v);
+/* Opens a definition: <dt>term</dt><dd> (term is written as it is: code's
+ * own text, never evidence). */
+void web_dt(struct http_buf *b, const char *term);
 /* A JSON value's string, or NULL. */
 const char *web_str(const json_t *obj, const char *key);
 /* A JSON number as a double; 0 with *ok = 0 when absent or not a number. */

@@ -281,3 +281,26 @@ const char *web_rating_words(long long r)
 	                                    "moderate",           "good",      "strong"};
 	return r >= 0 && r <= 5 ? words[r] : "not rated";
 }
+
+void web_pct(struct http_buf *b, double v)
+{
+	web_num(b, fabs(v) < 10 ? round(v * 10) / 10 : round(v), fabs(v) < 10 ? 1 : 0);
+	http_buf_adds(b, "%");
+}
+
+void web_money(struct http_buf *b, double v)
+{
+	if (v < 0) {
+		http_buf_adds(b, "\xE2\x88\x92");
+		v = -v;
+	}
+	http_buf_adds(b, "\xC2\xA3");
+	web_num(b, v, v < 100 ? 2 : 0);
+}
+
+void web_dt(struct http_buf *b, const char *term)
+{
+	http_buf_adds(b, "<dt>");
+	http_buf_adds(b, term);
+	http_buf_adds(b, "</dt><dd>");
+}

@@ -1,12 +1,12 @@
 /*
  * web_intervention.c - one intervention in the order a commissioner reads it
  * (EMMIE: effect, mechanism, moderators, implementation, economics), then
- * its evaluations and provenance; and its local projection page
+ * its evaluations and provenance
  *
- * Rendered from /v1/interventions/{id} (the headline score's figures) and
- * /v1/interventions/{id}/projection. Figures the score does not have are
- * said to be missing, never shown as zero; keys added to the score later
- * (the break-even figures) are shown when present.
+ * Rendered from /v1/interventions/{id} (the headline score's figures).
+ * Figures the score does not have are said to be missing, never shown as
+ * zero; keys added to the score later (the break-even figures) are shown
+ * when present.
  */
 #include "api_internal.h"
 #include "web.h"
@@ -16,40 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const as_of_only[] = {"as_of", NULL};
-
-static double num(const json_t *o, const char *key, int *ok)
-{
-	return web_dbl(o, key, ok);
-}
-
-static void pct(struct http_buf *b, double v)
-{
-	web_num(b, fabs(v) < 10 ? round(v * 10) / 10 : round(v), fabs(v) < 10 ? 1 : 0);
-	http_buf_adds(b, "%");
-}
-
-static void money(struct http_buf *b, double v)
-{
-	if (v < 0) {
-		http_buf_adds(b, "\xE2\x88\x92");
-		v = -v;
-	}
-	http_buf_adds(b, "\xC2\xA3");
-	web_num(b, v, v < 100 ? 2 : 0);
-}
-
 /* The headline score: the first (the API orders headline first). */
 static const json_t *headline(const json_t *iv)
 {
 	return json_array_get(json_object_get(iv, "scores"), 0);
-}
-
-static void dt(struct http_buf *b, const char *term)
-{
-	http_buf_adds(b, "<dt>");
-	http_buf_adds(b, term);
-	http_buf_adds(b, "</dt><dd>");
 }
 
 /* ---- the summary box ---- */
@@ -57,8 +27,8 @@ static void dt(struct http_buf *b, const char *term)
 static void effect_words(struct http_buf *b, const json_t *fig, const char *crime_type)
 {
 	int ok, lo_ok, hi_ok;
-	double v = num(fig, "pct_change_adj", &ok);
-	double lo = num(fig, "ci_adj_low", &lo_ok), hi = num(fig, "ci_adj_high", &hi_ok);
+	double v = web_dbl(fig, "pct_change_adj", &ok);
+	double lo = web_dbl(fig, "ci_adj_low", &lo_ok), hi = web_dbl(fig, "ci_adj_high", &hi_ok);
 
 	if (!ok) {
 		http_buf_adds(b, "No usable estimate of the effect yet.");
@@ -69,16 +39,16 @@ static void effect_words(struct http_buf *b, const json_t *fig, const char *crim
 	else
 		http_buf_adds(b, v < 0 ? "About " : "An increase of about ");
 	if (fabs(v) >= 0.5) {
-		pct(b, fabs(v));
+		web_pct(b, fabs(v));
 		http_buf_adds(b, v < 0 ? " less " : " in ");
 	}
 	web_text(b, crime_type ? crime_type : "crime");
 	http_buf_adds(b, " where it was evaluated, after adjusting for evidence quality");
 	if (lo_ok && hi_ok) {
 		http_buf_adds(b, " (95% interval ");
-		pct(b, 100 * expm1(lo));
+		web_pct(b, 100 * expm1(lo));
 		http_buf_adds(b, " to ");
-		pct(b, 100 * expm1(hi));
+		web_pct(b, 100 * expm1(hi));
 		http_buf_adds(b, ")");
 	} else {
 		http_buf_adds(b, "; the evaluations give no measure of uncertainty");
@@ -98,7 +68,7 @@ static void breakeven_words(struct http_buf *b, const json_t *fig)
 		if (strncmp(key, "breakeven_cost", 14) != 0 || !json_is_number(v))
 			continue;
 		http_buf_adds(b, " It pays for itself if it costs less than ");
-		money(b, json_number_value(v));
+		web_money(b, json_number_value(v));
 		http_buf_adds(b, " per ");
 		web_text(b, per && strcmp(per, "area-year") == 0 ? "area a year"
 		            : per                                ? per
@@ -114,7 +84,7 @@ static void summary_box(struct http_buf *b, const json_t *iv, const json_t *sc)
 	const char *ct = web_str(sc, "crime_type");
 	long long rating = (long long)json_integer_value(json_object_get(sc, "evidence_rating"));
 	int ok, lo_ok, hi_ok;
-	double bcr = num(sc, "bcr", &ok), pg;
+	double bcr = web_dbl(sc, "bcr", &ok), pg;
 
 	http_buf_adds(b, "<section class=\"summary\" aria-labelledby=\"glance-h\">"
 	                 "<h2 id=\"glance-h\">At a glance</h2>\n");
@@ -125,34 +95,34 @@ static void summary_box(struct http_buf *b, const json_t *iv, const json_t *sc)
 		                 "zero. Do not commission it to reduce crime.</p></div>\n");
 	web_markdown(b, web_str(iv, "summary"));
 	http_buf_adds(b, "<dl class=\"glance\">");
-	dt(b, "What it achieves");
+	web_dt(b, "What it achieves");
 	if (sc == NULL)
 		http_buf_adds(b, "It has not been scored yet.");
 	else
 		effect_words(b, fig, ct);
 	http_buf_adds(b, "</dd>");
-	dt(b, "How sure we are");
+	web_dt(b, "How sure we are");
 	http_buf_printf(b, "Evidence rating %lld of 5: %s", rating, web_rating_words(rating));
 	http_buf_printf(b, ", from %zu evaluation%s.</dd>",
 	                json_array_size(json_object_get(iv, "evaluations")),
 	                json_array_size(json_object_get(iv, "evaluations")) == 1 ? "" : "s");
-	dt(b, "What it is worth");
+	web_dt(b, "What it is worth");
 	if (ok) {
 		http_buf_adds(b, "<strong>");
 		web_text(b, web_band_name(web_str(sc, "band")));
 		http_buf_adds(b, "</strong>: every \xC2\xA3"
 		                 "1 spent avoids about ");
-		money(b, bcr);
+		web_money(b, bcr);
 		http_buf_adds(b, " of harm and costs");
-		double lo = num(sc, "bcr_p05", &lo_ok), hi = num(sc, "bcr_p95", &hi_ok);
+		double lo = web_dbl(sc, "bcr_p05", &lo_ok), hi = web_dbl(sc, "bcr_p95", &hi_ok);
 		if (lo_ok && hi_ok) {
 			http_buf_adds(b, " (90% interval ");
-			money(b, lo);
+			web_money(b, lo);
 			http_buf_adds(b, " to ");
-			money(b, hi);
+			web_money(b, hi);
 			http_buf_adds(b, ")");
 		}
-		pg = num(sc, "p_bcr_gt1", &ok);
+		pg = web_dbl(sc, "p_bcr_gt1", &ok);
 		if (ok)
 			http_buf_printf(b, "; a %.0f%% chance that the benefits exceed the cost",
 			                pg * 100);
@@ -190,28 +160,28 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 	http_buf_adds(b, "</p>\n");
 	json_array_foreach(outs, i, o)
 	{
-		double y = num(o, "y", &ok);
+		double y = web_dbl(o, "y", &ok);
 		if (!ok || n + 2 >= sizeof(rows) / sizeof(rows[0]))
 			continue;
 		rows[n].label = web_str(o, "evaluation");
 		rows[n].y = y;
-		rows[n].s = num(o, "s", &ok2);
+		rows[n].s = web_dbl(o, "s", &ok2);
 		if (!ok2)
 			rows[n].s = 0;
 		rows[n++].kind = 0;
 	}
-	if (num(fig, "mu", &ok), ok) {
+	if (web_dbl(fig, "mu", &ok), ok) {
 		rows[n].label = "Pooled";
-		rows[n].y = num(fig, "mu", &ok);
-		rows[n].s = num(fig, "se", &ok2);
+		rows[n].y = web_dbl(fig, "mu", &ok);
+		rows[n].s = web_dbl(fig, "se", &ok2);
 		if (!ok2)
 			rows[n].s = 0;
 		rows[n++].kind = 1;
 	}
-	if (num(fig, "mu_adj", &ok), ok) {
+	if (web_dbl(fig, "mu_adj", &ok), ok) {
 		rows[n].label = "Adjusted for quality";
-		rows[n].y = num(fig, "mu_adj", &ok);
-		rows[n].s = num(fig, "se_adj", &ok2);
+		rows[n].y = web_dbl(fig, "mu_adj", &ok);
+		rows[n].s = web_dbl(fig, "se_adj", &ok2);
 		if (!ok2)
 			rows[n].s = 0;
 		rows[n++].kind = 2;
@@ -234,7 +204,7 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 	                 "</tr></thead><tbody>\n");
 	json_array_foreach(outs, i, o)
 	{
-		double y = num(o, "y", &ok), se = num(o, "s", &ok2);
+		double y = web_dbl(o, "y", &ok), se = web_dbl(o, "s", &ok2);
 		http_buf_adds(b, "<tr><th scope=\"row\">");
 		web_text(b, web_str(o, "evaluation"));
 		http_buf_adds(b, "</th><td>");
@@ -242,14 +212,14 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 		http_buf_printf(b, "</td><td class=\"num\">%lld of 5</td><td class=\"num\">",
 		                (long long)json_integer_value(json_object_get(o, "quality")));
 		if (ok)
-			pct(b, 100 * expm1(y));
+			web_pct(b, 100 * expm1(y));
 		else
 			http_buf_adds(b, "<span class=\"na\">n/a</span>");
 		http_buf_adds(b, "</td><td>");
 		if (ok && ok2) {
-			pct(b, 100 * expm1(y - 1.96 * se));
+			web_pct(b, 100 * expm1(y - 1.96 * se));
 			http_buf_adds(b, " to ");
-			pct(b, 100 * expm1(y + 1.96 * se));
+			web_pct(b, 100 * expm1(y + 1.96 * se));
 		} else {
 			http_buf_adds(b, "not reported");
 		}
@@ -266,10 +236,10 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 		http_buf_adds(b, "</td></tr>\n");
 	}
 	for (int k = 0; k < 2; k++) {
-		double m = num(fig, k ? "mu_adj" : "mu", &ok);
-		double lo = num(fig, k ? "ci_adj_low" : "ci_low", &ok2);
+		double m = web_dbl(fig, k ? "mu_adj" : "mu", &ok);
+		double lo = web_dbl(fig, k ? "ci_adj_low" : "ci_low", &ok2);
 		int ok3;
-		double hi = num(fig, k ? "ci_adj_high" : "ci_high", &ok3);
+		double hi = web_dbl(fig, k ? "ci_adj_high" : "ci_high", &ok3);
 		if (!ok)
 			continue;
 		http_buf_printf(b,
@@ -277,12 +247,12 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 		                "<td class=\"num\">",
 		                k ? "Adjusted for quality" : "Pooled",
 		                k ? "quality multiplier applied" : "random effects");
-		pct(b, 100 * expm1(m));
+		web_pct(b, 100 * expm1(m));
 		http_buf_adds(b, "</td><td>");
 		if (ok2 && ok3) {
-			pct(b, 100 * expm1(lo));
+			web_pct(b, 100 * expm1(lo));
 			http_buf_adds(b, " to ");
-			pct(b, 100 * expm1(hi));
+			web_pct(b, 100 * expm1(hi));
 		} else {
 			http_buf_adds(b, "no interval");
 		}
@@ -299,9 +269,9 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 			http_buf_adds(b, "<li>");
 			web_text(b, web_str(s, "crime_type"));
 			http_buf_adds(b, ": ");
-			double v = num(s, "pct_change", &ok);
+			double v = web_dbl(s, "pct_change", &ok);
 			if (ok) {
-				pct(b, v);
+				web_pct(b, v);
 				http_buf_adds(b, " change, ");
 			}
 			web_text(b, web_band_name(web_str(s, "band")));
@@ -380,8 +350,8 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 	const json_t *fig = json_object_get(sc, "figures"), *v, *c;
 	const char *key;
 	int ok, lo_ok, hi_ok;
-	double bcr = num(sc, "bcr", &ok), lo = num(sc, "bcr_p05", &lo_ok),
-	       hi = num(sc, "bcr_p95", &hi_ok), x;
+	double bcr = web_dbl(sc, "bcr", &ok), lo = web_dbl(sc, "bcr_p05", &lo_ok),
+	       hi = web_dbl(sc, "bcr_p95", &hi_ok), x;
 	size_t i;
 
 	http_buf_adds(b, "<section aria-labelledby=\"econ-h\"><h2 id=\"econ-h\">Economics</h2>\n");
@@ -393,10 +363,10 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		                 "benefits exceed the cost.</figcaption></figure>\n");
 	}
 	http_buf_adds(b, "<dl class=\"figures\">");
-	dt(b, "Value for money");
+	web_dt(b, "Value for money");
 	web_text(b, web_band_name(web_str(sc, "band")));
 	http_buf_adds(b, "</dd>");
-	dt(b, "Benefit-cost ratio");
+	web_dt(b, "Benefit-cost ratio");
 	if (ok) {
 		web_num(b, bcr, 2);
 		if (lo_ok && hi_ok) {
@@ -410,8 +380,8 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		http_buf_adds(b, "<span class=\"na\">not available</span>");
 	}
 	http_buf_adds(b, "</dd>");
-	if ((x = num(sc, "p_bcr_gt1", &ok)), ok) {
-		dt(b, "Chance the benefits exceed the cost");
+	if ((x = web_dbl(sc, "p_bcr_gt1", &ok)), ok) {
+		web_dt(b, "Chance the benefits exceed the cost");
 		http_buf_printf(b, "%.0f%%</dd>", x * 100);
 	}
 	static const char *const money_keys[][2] = {
@@ -421,13 +391,13 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 	    {"cost_per_crime_prevented", "Cost per crime prevented"},
 	    {NULL, NULL}};
 	for (i = 0; money_keys[i][0] != NULL; i++)
-		if ((x = num(fig, money_keys[i][0], &ok)), ok) {
-			dt(b, money_keys[i][1]);
-			money(b, x);
+		if ((x = web_dbl(fig, money_keys[i][0], &ok)), ok) {
+			web_dt(b, money_keys[i][1]);
+			web_money(b, x);
 			http_buf_adds(b, "</dd>");
 		}
-	if ((x = num(fig, "crimes_prevented_total", &ok)), ok) {
-		dt(b, "Crimes prevented per unit");
+	if ((x = web_dbl(fig, "crimes_prevented_total", &ok)), ok) {
+		web_dt(b, "Crimes prevented per unit");
 		web_num(b, x, 3);
 		http_buf_adds(b, "</dd>");
 	}
@@ -442,9 +412,9 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		http_buf_adds(b, "</dt><dd>");
 		if (strcmp(key, "breakeven_k") == 0 && json_is_number(v)) {
 			http_buf_adds(b, "the cost is repaid by a reduction of ");
-			pct(b, 100 * json_number_value(v));
+			web_pct(b, 100 * json_number_value(v));
 		} else if (strstr(key, "cost") != NULL && json_is_number(v)) {
-			money(b, json_number_value(v));
+			web_money(b, json_number_value(v));
 		} else {
 			scalar(b, v);
 		}
@@ -471,8 +441,8 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 	http_buf_adds(b, "<tr><th scope=\"row\">Unit cost of one ");
 	web_text(b, web_str(fig, "unit_cost_unit") ? web_str(fig, "unit_cost_unit") : "crime");
 	http_buf_adds(b, "</th><td>");
-	if ((x = num(fig, "unit_cost", &ok)), ok) {
-		money(b, x);
+	if ((x = web_dbl(fig, "unit_cost", &ok)), ok) {
+		web_money(b, x);
 		http_buf_printf(
 		    b, " (%lld prices)",
 		    (long long)json_integer_value(json_object_get(fig, "unit_cost_price_year")));
@@ -492,11 +462,11 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		web_text(b, web_str(fig, "unit_cost_rule"));
 	}
 	http_buf_adds(b, "</td></tr>\n<tr><th scope=\"row\">Baseline rate</th><td>");
-	if ((x = num(fig, "baseline_rate", &ok)), ok) {
+	if ((x = web_dbl(fig, "baseline_rate", &ok)), ok) {
 		web_num(b, x, 4);
 		http_buf_adds(b, " per ");
 		web_text(b, web_str(fig, "baseline_per"));
-		if ((x = num(fig, "baseline_years", &ok)), ok) {
+		if ((x = web_dbl(fig, "baseline_years", &ok)), ok) {
 			http_buf_adds(b, " over ");
 			web_num(b, x, 1);
 			http_buf_adds(b, " years");
@@ -516,8 +486,8 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		http_buf_adds(b, "<tr><th scope=\"row\">Cost per ");
 		web_text(b, web_str(fig, "cost_per"));
 		http_buf_adds(b, "</th><td>");
-		if ((x = num(c, "amount", &ok)), ok)
-			money(b, x);
+		if ((x = web_dbl(c, "amount", &ok)), ok)
+			web_money(b, x);
 		if (json_is_integer(json_object_get(c, "price_year")))
 			http_buf_printf(
 			    b, " (%lld prices)",
@@ -536,7 +506,7 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		http_buf_adds(b, "</td></tr>\n");
 	}
 	http_buf_printf(b, "<tr><th scope=\"row\">Discount rate</th><td>");
-	pct(b, 100 * num(fig, "discount", &ok));
+	web_pct(b, 100 * web_dbl(fig, "discount", &ok));
 	http_buf_adds(b, " a year</td><td>HM Treasury Green Book</td></tr>\n"
 	                 "<tr><th scope=\"row\">Horizon</th><td>");
 	long long years = (long long)json_integer_value(json_object_get(fig, "horizon_years"));
@@ -557,22 +527,22 @@ static void evaluation(struct http_buf *b, const json_t *ev, const struct api_pa
 	http_buf_adds(b, "<article class=\"evaluation\"><h3>");
 	web_text(b, web_str(ev, "title"));
 	http_buf_adds(b, "</h3><dl class=\"meta\">");
-	dt(b, "Design");
+	web_dt(b, "Design");
 	web_text(b, web_str(ev, "design"));
 	http_buf_printf(b, ", quality %lld of 5</dd>",
 	                (long long)json_integer_value(json_object_get(ev, "quality")));
 	if (json_is_integer(json_object_get(body, "sample_size"))) {
-		dt(b, "Sample");
+		web_dt(b, "Sample");
 		http_buf_printf(
 		    b, "%lld", (long long)json_integer_value(json_object_get(body, "sample_size")));
 		http_buf_adds(b, "</dd>");
 	}
 	if (web_str(body, "country") != NULL) {
-		dt(b, "Country");
+		web_dt(b, "Country");
 		web_text(b, web_str(body, "country"));
 		http_buf_adds(b, "</dd>");
 	}
-	dt(b, "Citation");
+	web_dt(b, "Citation");
 	web_text(b, web_str(src, "citation"));
 	if (web_str(src, "doi") != NULL) {
 		struct http_buf u = {0};
@@ -633,25 +603,25 @@ static void provenance_section(struct http_buf *b, const json_t *iv, const json_
 
 	http_buf_adds(b, "<section aria-labelledby=\"prov-h\"><h2 id=\"prov-h\">Provenance</h2>"
 	                 "<dl class=\"meta\">");
-	dt(b, "Source");
+	web_dt(b, "Source");
 	web_text(b, web_str(pv, "source"));
 	http_buf_adds(b, "</dd>");
-	dt(b, "File");
+	web_dt(b, "File");
 	http_buf_adds(b, "<code>");
 	web_text(b, web_str(pv, "path"));
 	http_buf_adds(b, "</code></dd>");
-	dt(b, "Commit");
+	web_dt(b, "Commit");
 	http_buf_adds(b, "<code>");
 	web_text(b, web_str(pv, "commit"));
 	http_buf_adds(b, "</code></dd>");
-	dt(b, "Partner");
+	web_dt(b, "Partner");
 	web_text(b, web_str(pv, "author"));
 	http_buf_adds(b, "</dd>");
-	dt(b, "Committed");
+	web_dt(b, "Committed");
 	web_text(b, web_str(pv, "committed_at"));
 	http_buf_adds(b, "</dd>");
 	if (sc != NULL) {
-		dt(b, "Scored");
+		web_dt(b, "Scored");
 		web_text(b, web_str(sc, "computed_at"));
 		http_buf_printf(b, " (import run %lld)</dd>",
 		                (long long)json_integer_value(json_object_get(sc, "run_id")));
@@ -744,228 +714,4 @@ int web_intervention(struct api_result *out, PGconn *db, const char *id, const s
 	out->columns = NULL;
 	out->rows_key = NULL;
 	return web_finish(out, &b, e);
-}
-
-/* ---- the local projection ---- */
-
-static const char *const projection_allowed[] = {"area", "units", "coverage", "crime_type", NULL};
-
-static void projection_form(struct http_buf *b, const char *id, const json_t *iv,
-                            const json_t *areas, const struct api_params *p)
-{
-	const char *area = api_param(p, "area"), *ct = api_param(p, "crime_type");
-	const json_t *a, *s;
-	size_t i;
-	int place = web_str(iv, "level") && strcmp(web_str(iv, "level"), "place") == 0;
-
-	http_buf_adds(b, "<form class=\"filters\" method=\"get\" action=\"/interventions/");
-	web_url_part(b, id);
-	http_buf_adds(b,
-	              "/projection\" aria-labelledby=\"proj-form-h\"><h2 id=\"proj-form-h\">"
-	              "Your area and scale</h2><div class=\"field\"><label for=\"p-area\">Police "
-	              "force area</label><select id=\"p-area\" name=\"area\" required>"
-	              "<option value=\"\">Choose an area</option>");
-	json_array_foreach(areas, i, a)
-	{
-		const char *aid = web_str(a, "id");
-		http_buf_adds(b, "<option value=\"");
-		web_attr(b, aid);
-		http_buf_printf(b, "\"%s>",
-		                area && aid && strcmp(area, aid) == 0 ? " selected" : "");
-		web_text(b, web_str(a, "name"));
-		http_buf_adds(b, "</option>");
-	}
-	http_buf_adds(b, "</select></div><div class=\"field\"><label for=\"p-units\">");
-	http_buf_adds(b,
-	              place ? "Number of places (areas) covered" : "Number of people taking part");
-	http_buf_adds(b, "</label><input type=\"number\" id=\"p-units\" name=\"units\" min=\"0\" "
-	                 "step=\"any\" inputmode=\"decimal\" value=\"");
-	web_attr(b, api_param(p, "units") ? api_param(p, "units") : "100");
-	http_buf_adds(b, "\"></div>");
-	if (place) {
-		http_buf_adds(b,
-		              "<div class=\"field\"><label for=\"p-cov\">Share of the area's crime "
-		              "covered (0 to 1)</label><input type=\"number\" id=\"p-cov\" "
-		              "name=\"coverage\" min=\"0\" max=\"1\" step=\"any\" value=\"");
-		web_attr(b, api_param(p, "coverage") ? api_param(p, "coverage") : "1");
-		http_buf_adds(b, "\"></div>");
-	}
-	if (json_array_size(json_object_get(iv, "scores")) > 1) {
-		http_buf_adds(b, "<div class=\"field\"><label for=\"p-ct\">Outcome</label>"
-		                 "<select id=\"p-ct\" name=\"crime_type\">");
-		json_array_foreach(json_object_get(iv, "scores"), i, s)
-		{
-			const char *c = web_str(s, "crime_type");
-			http_buf_adds(b, "<option value=\"");
-			web_attr(b, c);
-			http_buf_printf(b, "\"%s>",
-			                ct && c && strcmp(ct, c) == 0 ? " selected" : "");
-			web_text(b, c);
-			http_buf_adds(b, i == 0 ? " (headline)</option>" : "</option>");
-		}
-		http_buf_adds(b, "</select></div>");
-	}
-	http_buf_adds(b, "<div class=\"actions\"><button type=\"submit\">Show the "
-	                 "projection</button></div></form>\n");
-}
-
-static void trend(struct http_buf *b, const json_t *months, const char *what)
-{
-	const char *labels[240];
-	double values[240];
-	size_t n = 0, i;
-	const json_t *m;
-
-	json_array_foreach(months, i, m)
-	{
-		if (n == 240)
-			break;
-		labels[n] = web_str(m, "month") ? web_str(m, "month") : "";
-		values[n++] = json_number_value(json_object_get(m, "count"));
-	}
-	if (n == 0)
-		return;
-	http_buf_adds(b, "<h3>Recorded crime in the area</h3><figure class=\"chart\">");
-	web_svg_trend(b, labels, values, n, "trend");
-	http_buf_adds(b, "<figcaption>");
-	web_text(b, what);
-	http_buf_adds(b,
-	              " recorded by the police each month (data.police.uk).</figcaption></figure>"
-	              "<div class=\"scroll\" role=\"region\" aria-labelledby=\"trend-t\" "
-	              "tabindex=\"0\"><table class=\"compact\"><caption id=\"trend-t\">Recorded "
-	              "crime by month</caption><thead><tr><th scope=\"col\">Month</th>"
-	              "<th scope=\"col\" class=\"num\">Crimes</th></tr></thead><tbody>");
-	for (i = 0; i < n; i++) {
-		http_buf_adds(b, "<tr><th scope=\"row\">");
-		web_text(b, labels[i]);
-		http_buf_adds(b, "</th><td class=\"num\">");
-		web_num(b, values[i], 0);
-		http_buf_adds(b, "</td></tr>");
-	}
-	http_buf_adds(b, "</tbody></table></div>\n");
-}
-
-static void projection_result(struct http_buf *b, const json_t *pr)
-{
-	static const char *const rows[][3] = {
-	    {"crimes_prevented_total", "Crimes prevented over the horizon", "n"},
-	    {"crimes_prevented_per_year", "Crimes prevented in the first year", "n"},
-	    {"crimes_prevented_p05", "Low end (5th percentile)", "n"},
-	    {"crimes_prevented_p95", "High end (95th percentile)", "n"},
-	    {"pv_benefits", "Present value of the benefits", "m"},
-	    {"pv_costs", "Present value of the costs", "m"},
-	    {"npv", "Net present value", "m"},
-	    {"bcr", "Benefit-cost ratio", "r"},
-	    {"area_count", "Crimes a year in the area (the baseline)", "n"},
-	    {"horizon_years", "Years counted", "n"},
-	    {NULL, NULL, NULL}};
-	int ok;
-	double x;
-
-	http_buf_adds(b, "<section aria-labelledby=\"proj-h\"><h2 id=\"proj-h\">Projection for ");
-	web_text(b, web_str(pr, "area_name") ? web_str(pr, "area_name") : web_str(pr, "area"));
-	http_buf_adds(b, "</h2><dl class=\"figures\">");
-	for (size_t i = 0; rows[i][0] != NULL; i++) {
-		if ((x = web_dbl(pr, rows[i][0], &ok)), !ok)
-			continue;
-		dt(b, rows[i][1]);
-		if (rows[i][2][0] == 'm')
-			money(b, x);
-		else
-			web_num(b, x, rows[i][2][0] == 'r' ? 2 : 1);
-		http_buf_adds(b, "</dd>");
-	}
-	if ((x = web_dbl(pr, "p_bcr_gt1", &ok)), ok) {
-		dt(b, "Chance the benefits exceed the cost");
-		http_buf_printf(b, "%.0f%%</dd>", x * 100);
-	}
-	http_buf_adds(b, "</dl>");
-	if (json_is_true(json_object_get(pr, "annualised")))
-		http_buf_adds(b, "<p class=\"hint\">Fewer than 12 months of recorded crime were "
-		                 "available, so the baseline is scaled to a year.</p>");
-	trend(b, json_object_get(pr, "baseline_months"),
-	      web_str(pr, "category") ? web_str(pr, "category") : "Crimes");
-	http_buf_adds(b, "</section>\n");
-}
-
-int web_projection(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
-                   struct err *e)
-{
-	struct api_result areas = {0}, pr = {0}, crime = {0};
-	struct web_params wp;
-	struct http_buf b = {0};
-	struct err pe = {0};
-	const json_t *iv;
-	int rc, prc = 1;
-
-	if ((rc = api_check_params(p, projection_allowed, e)) < 0)
-		return rc;
-	web_params_init(&wp, p, as_of_only);
-	if ((rc = api_intervention_get(out, db, id, &wp.p, e)) < 0 ||
-	    (rc = api_result_json(out, e)) < 0 || (rc = api_areas(&areas, db, &wp.p, e)) < 0 ||
-	    (rc = api_result_json(&areas, e)) < 0)
-		goto done;
-	iv = json_object_get(out->body, "data");
-	if (api_param(p, "area") != NULL) {
-		prc = api_intervention_projection(&pr, db, id, p, &pe);
-		if (prc == 0)
-			prc = api_result_json(&pr, &pe);
-		if (prc == WW_EDB || prc == WW_ENOMEM) {
-			rc = err_set(e, prc, "%s", pe.msg);
-			goto done;
-		}
-		if (prc < 0 && api_is_id(api_param(p, "area"))) {
-			/* no projection: still show the area's recorded crime */
-			struct web_params cp;
-			web_params_init(&cp, NULL, NULL);
-			web_params_set(&cp, "category", "all-crime");
-			struct err ce = {0};
-			if (api_area_crime(&crime, db, api_param(p, "area"), &cp.p, &ce) < 0 ||
-			    api_result_json(&crime, &ce) < 0)
-				api_result_free(&crime);
-		}
-	}
-	web_page_begin(&b, "Local projection", NULL);
-	http_buf_adds(&b, "<p class=\"crumbs\"><a href=\"/interventions\">Interventions</a> / "
-	                  "<a href=\"/interventions/");
-	web_url_part(&b, id);
-	http_buf_adds(&b, "\">");
-	web_text(&b, web_str(iv, "name"));
-	http_buf_adds(&b, "</a></p>\n<h1>Local projection: ");
-	web_text(&b, web_str(iv, "name"));
-	http_buf_adds(&b, "</h1>\n<p>What the intervention might achieve in one police force area "
-	                  "at the scale you choose, from its score and the area's recorded crime "
-	                  "over the latest 12 months. The same rules as the API's projection "
-	                  "apply.</p>\n");
-	projection_form(&b, id, iv, json_object_get(areas.body, "data"), p);
-	if (prc < 0) {
-		http_buf_adds(&b, "<div class=\"warning\" role=\"alert\"><p><strong>No projection "
-		                  "can be made.</strong> ");
-		web_text(&b, pe.msg);
-		http_buf_adds(&b, "</p></div>\n");
-		const json_t *cd = json_object_get(crime.body, "data");
-		if (cd != NULL)
-			trend(&b, json_object_get(cd, "counts"), "All crimes");
-	} else if (prc == 0) {
-		projection_result(&b, json_object_get(pr.body, "data"));
-		http_buf_adds(
-		    &b, "<p class=\"formats\">This projection as <a href=\"/v1/interventions/");
-		web_url_part(&b, id);
-		http_buf_adds(&b, "/projection?");
-		web_query(&b, p, NULL);
-		http_buf_adds(&b, "\">JSON</a>.</p>\n");
-	}
-	web_page_end(&b, &out->version, NULL);
-	json_decref(out->body);
-	out->body = NULL;
-	free(out->text);
-	out->text = NULL;
-	out->columns = NULL;
-	out->rows_key = NULL;
-	rc = web_finish(out, &b, e);
-done:
-	api_result_free(&areas);
-	api_result_free(&pr);
-	api_result_free(&crime);
-	return rc;
 }
