@@ -16,6 +16,16 @@ static const char *const as_of_only[] = {"as_of", NULL};
 
 static const char *const projection_allowed[] = {"area", "units", "coverage", "crime_type", NULL};
 
+static int area_listed(const json_t *areas, const char *id)
+{
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(areas, i,
+	                   a) if (web_str(a, "id") && strcmp(web_str(a, "id"), id) == 0) return 1;
+	return 0;
+}
+
 static void projection_form(struct http_buf *b, const char *id, const json_t *iv,
                             const json_t *areas, const struct api_params *p)
 {
@@ -39,6 +49,14 @@ static void projection_form(struct http_buf *b, const char *id, const json_t *iv
 		http_buf_printf(b, "\"%s>",
 		                area && aid && strcmp(area, aid) == 0 ? " selected" : "");
 		web_text(b, web_str(a, "name"));
+		http_buf_adds(b, "</option>");
+	}
+	if (area != NULL && !area_listed(areas, area)) {
+		/* an area with recorded crime that the reference list does not name */
+		http_buf_adds(b, "<option selected value=\"");
+		web_attr(b, area);
+		http_buf_adds(b, "\">");
+		web_text(b, area);
 		http_buf_adds(b, "</option>");
 	}
 	http_buf_adds(b, "</select></div><div class=\"field\"><label for=\"p-units\">");

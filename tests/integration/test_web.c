@@ -59,7 +59,9 @@ static void web_fixture(struct pgtest *t)
 	    " \"costs\": [{\"evaluation\": \"triage-2020\", \"amount\": 900, \"price_year\": 2020,"
 	    " \"flag\": \"secondary\"}], \"cost_per\": \"participant\", \"discount\": 0.035,"
 	    " \"horizon_years\": 2, \"horizon_source\": \"follow-up\", \"pv_benefits\": 3000,"
-	    " \"pv_costs\": 1000, \"npv\": 2000, \"breakeven_k\": 0.05,"
+	    " \"pv_costs\": 1000, \"npv\": 2000, \"breakeven_k\": 0.05, \"r\": 0.4,"
+	    " \"unit_cost_b\": 14050, \"cost_b\": 900, \"decay\": 0, \"seed\": \"1f\","
+	    " \"draws\": 1000, \"bcr\": 3.0, \"crime_type\": \"violence-with-injury\","
 	    " \"breakeven_cost_per_participant\": 2700, \"insufficient_reasons\": []}',"
 	    " 'high', 3.0, 2000, 0.91, 1.4, 4.8, 4, -18.1, false, true),"
 	    " ('drug-courts', 'reoffending', 1, '{}', '{\"mu_adj\": 0.3, \"se_adj\": 0.1}',"
@@ -67,11 +69,33 @@ static void web_fixture(struct pgtest *t)
 	    0, NULL);
 }
 
+/* Twelve months of recorded crime in one force, and the category map. */
+static void crime_fixture(struct pgtest *t)
+{
+	static const char *const sql[] = {
+	    "INSERT INTO reference_data (kind, id, source_id, path, blob, commit, valid_from, body)"
+	    " VALUES ('category-map', 'map', 1, 'm.yaml', 'b', 'c', 1,"
+	    " '{\"entries\": [{\"crime_type\": \"violence-with-injury\","
+	    " \"police_uk_category\": \"violent-crime\"}]}')",
+	    "INSERT INTO police_forces (id, name, run_id) VALUES ('testshire', 'Testshire Police', "
+	    "1)",
+	    "INSERT INTO crime_units (force, month, published, run_id, rows)"
+	    " SELECT 'testshire', make_date(2024, m, 1), '2024-12', 1, 0 FROM generate_series(1, "
+	    "12) m",
+	    "INSERT INTO crime_counts (force, month, category, count, run_id)"
+	    " SELECT 'testshire', make_date(2024, m, 1), 'violent-crime', 99 + m, 1"
+	    " FROM generate_series(1, 12) m",
+	};
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		pgtest_exec(t, sql[i], 0, NULL);
+}
+
 static void up(void)
 {
 	pgtest_setup(&db, "web");
 	ht_fixture(&db);
 	web_fixture(&db);
+	crime_fixture(&db);
 	ht_start(&d, db.conninfo, NULL);
 }
 
@@ -371,5 +395,24 @@ Test(web, search_stems_and_finds_themes)
 	j = ht_json(&r);
 	cr_expect_eq(json_array_size(json_object_get(j, "data")), 2, "%s", r.body);
 	json_decref(j);
+	ht_free(&r);
+}
+
+Test(web, projection_page_projects_and_draws_the_trend)
+{
+	struct ht_resp r;
+	const char *t = "/interventions/street-triage/projection?area=testshire&units=50";
+
+	page(&r, t, 200);
+	expect_in(&r, "Projection for Testshire Police", t);
+	/* 50 participants, r = 0.4, RR = exp(-0.15): 20 * (1 - 0.861) a year */
+	expect_in(&r, "Crimes prevented in the first year</dt><dd>2.8", t);
+	expect_in(&r, "<option selected value=\"testshire\">testshire</option>", t);
+	expect_in(&r, "aria-labelledby=\"trend-t trend-d\"", t);
+	expect_in(&r, "<th scope=\"row\">2024-12</th><td class=\"num\">111</td>", t);
+	expect_in(&r,
+	          "href=\"/v1/interventions/street-triage/projection?area=testshire&amp;units=50\"",
+	          t);
+	expect_not_in(&r, "No projection can be made", t);
 	ht_free(&r);
 }
