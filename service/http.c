@@ -154,6 +154,7 @@ static const struct route routes[] = {
     {WEB_CSS_PATH, "GET", M_GET, 0, NULL, NULL, h_css, NULL, NULL},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
+_Static_assert(NROUTES <= HTTP_MAX_ROUTES, "/metrics counts at most HTTP_MAX_ROUTES routes");
 
 static struct http_route_desc route_desc[NROUTES];
 

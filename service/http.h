@@ -153,7 +153,7 @@ void http_cache_clear(struct http_cache *c);
 
 /* ---- metrics (http_metrics.c) ---- */
 
-#define HTTP_MAX_ROUTES 32
+#define HTTP_MAX_ROUTES 48
 
 /* route: index into the route table, or -1 for none. */
 void http_metrics_observe(int route, int status, double seconds);
