@@ -124,6 +124,28 @@ async function main() {
     else ok(`home: searching "knife" lists ${found} interventions`);
     await done(page);
 
+    // the journey of the issue: knife crime ranked by value for money, one
+    // intervention, its projection for a force, printed
+    page = await open(browser, 'journey');
+    await goto(page, '/');
+    await Promise.all([page.waitForNavigation(), page.click('.cards a[href*="theme=knife-crime"]')]);
+    const knife = list.filter((i) => i.themes.includes('knife-crime')).length;
+    const ranked = await rows(page);
+    if (!page.url().includes('sort=-band,-bcr') || ranked !== knife)
+      fail('journey', `the knife crime theme lists ${ranked} of ${knife} at ${page.url()}`);
+    else ok(`journey: knife crime lists its ${knife} interventions ranked by value for money`);
+    const name = await page.$eval('table.list tbody th a', (a) => a.textContent);
+    await Promise.all([page.waitForNavigation(), page.click('table.list tbody th a')]);
+    const h1text = await page.$eval('h1', (h) => h.textContent);
+    if (h1text !== name) fail('journey', `opened "${h1text}", not "${name}"`);
+    await Promise.all([page.waitForNavigation(), page.click('nav.actions a[href$="/projection"]')]);
+    await page.select('#p-area', area.id);
+    await Promise.all([page.waitForNavigation(), page.click('form.filters button[type=submit]')]);
+    const answered = await page.evaluate(() => !!(document.querySelector('#proj-h') || document.querySelector('[role=alert]')));
+    if (!answered) fail('journey', 'the projection page gave neither a projection nor a reason');
+    else ok(`journey: the projection page answers for "${name}" in ${area.name}`);
+    await done(page);
+
     // the list: filters change it, sorting, the links to JSON and CSV
     page = await open(browser, 'interventions');
     await goto(page, '/interventions');
