@@ -104,7 +104,6 @@ static enum MHD_Result h_readyz(struct request *rq);
 static enum MHD_Result h_metrics(struct request *rq);
 static enum MHD_Result h_imports_post(struct request *rq);
 static enum MHD_Result h_hooks_git(struct request *rq);
-static enum MHD_Result h_css(struct request *rq);
 
 static const struct route routes[] = {
     {"/v1/interventions", "GET", M_GET, F_VERSIONED, api_interventions_list, NULL, NULL, NULL,
@@ -151,7 +150,6 @@ static const struct route routes[] = {
     {"/interventions/{id}/projection", "GET", M_GET, F_HTML, NULL, web_projection, NULL, NULL,
      "projection"},
     {"/compare", "GET", M_GET, F_VERSIONED | F_HTML, web_compare, NULL, NULL, NULL, "compare"},
-    {WEB_CSS_PATH, "GET", M_GET, 0, NULL, NULL, h_css, NULL, NULL},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 _Static_assert(NROUTES <= HTTP_MAX_ROUTES, "/metrics counts at most HTTP_MAX_ROUTES routes");
@@ -318,7 +316,7 @@ static json_t *detail_from_message(const char *msg)
 /* The security headers of every page. */
 static void add_page_headers(struct MHD_Response *r)
 {
-	MHD_add_response_header(r, "Content-Security-Policy", WEB_CSP);
+	MHD_add_response_header(r, "Content-Security-Policy", web_csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 }
@@ -736,26 +734,6 @@ oom:
 }
 
 /* ---- operational endpoints ---- */
-
-/* The pages' stylesheet, from the binary. */
-static enum MHD_Result h_css(struct request *rq)
-{
-	const char *inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "If-None-Match");
-	char etag[64];
-	struct MHD_Response *r;
-
-	snprintf(etag, sizeof(etag), "\"c%016llx\"", http_hash(web_css, web_css_len));
-	if (http_etag_match(inm, etag))
-		return send_304(rq, etag);
-	r = MHD_create_response_from_buffer(web_css_len, (void *)web_css, MHD_RESPMEM_PERSISTENT);
-	if (r == NULL)
-		return MHD_NO;
-	rq->bytes = web_css_len;
-	MHD_add_response_header(r, "Content-Type", "text/css; charset=utf-8");
-	MHD_add_response_header(r, "ETag", etag);
-	MHD_add_response_header(r, "Cache-Control", rq->dyn->cache_control);
-	return finish(rq, r, 200);
-}
 
 static enum MHD_Result h_openapi(struct request *rq)
 {

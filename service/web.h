@@ -43,16 +43,14 @@ int web_compare(struct api_result *out, PGconn *db, const struct api_params *p, 
  * NULL when out of memory. */
 char *web_error_page(int status, const char *message, size_t *len);
 
-/* The stylesheet (generated from service/web.css), served at WEB_CSS_PATH. */
+/* The stylesheet (generated from service/web.css by gen-css.sh), which every
+ * page carries in a <style> element, so one request renders a page. */
 extern const char web_css[];
 extern const size_t web_css_len;
-#define WEB_CSS_PATH "/static/whatworks.css"
-
-/* The Content-Security-Policy of every page: no script at all, styles only
- * from the stylesheet, forms only to this service. */
-#define WEB_CSP                                                                                    \
-	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "         \
-	"base-uri 'none'; frame-ancestors 'none'"
+/* The Content-Security-Policy of every page: no script at all, no style but
+ * that stylesheet (named by its SHA-256, so no 'unsafe-inline'), forms only
+ * to this service. */
+extern const char web_csp[];
 
 /* ---- the HTML builder (web_html.c) ---- */
 

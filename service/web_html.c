@@ -150,8 +150,9 @@ void web_page_begin(struct http_buf *b, const char *title, const char *json_href
 	              "<link rel=\"icon\" href=\"data:,\">\n"
 	              "<title>");
 	web_text(b, title);
-	http_buf_adds(b, " - whatworks</title>\n<link rel=\"stylesheet\" href=\"" WEB_CSS_PATH
-	                 "\">\n");
+	http_buf_adds(b, " - whatworks</title>\n<style>");
+	http_buf_add(b, web_css, web_css_len);
+	http_buf_adds(b, "</style>\n");
 	if (json_href != NULL) {
 		http_buf_adds(b, "<link rel=\"alternate\" type=\"application/json\" href=\"");
 		web_attr(b, json_href);

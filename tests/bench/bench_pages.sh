@@ -3,8 +3,8 @@
 # intervention page and the filtered list, cached (64 connections; plain and
 # gzip), 304 with If-None-Match, and uncached (as_of bypasses the response
 # cache; one connection, so the latency is one page's render); then each
-# page's weight with its stylesheet, plain and gzip. Figures only: nothing is
-# asserted. Runs under tests/with-postgres.sh with WHATWORKS_BIN set;
+# page's weight (the stylesheet is in the page), plain and gzip. Figures
+# only: nothing is asserted. Runs under tests/with-postgres.sh with WHATWORKS_BIN set;
 # WHATWORKS_BENCH_SECONDS (default 10) and WHATWORKS_BENCH_CONNECTIONS (64).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -74,13 +74,11 @@ for u in "$page" "$list"; do
 	case $u in *\?*) sep='&' ;; esac
 	run "uncached (as_of), one at a time" 1 "$base$u${sep}as_of=$commit"
 done
-css=$(curl -fsS "$base/static/whatworks.css" | wc -c)
-cssgz=$(curl -fsS "$base/static/whatworks.css" | gzip -6 | wc -c)
-echo "page weight (HTML + the stylesheet, the only other request):"
+echo "page weight (one request: the stylesheet is in the page):"
 for u in / /interventions "$list" "$page" "$page/projection?area=merseyside&units=100" \
 	"/compare?a=mentoring&b=hot-spots-policing&c=street-lighting"; do
 	plain=$(curl -sS "$base$u" | wc -c)
 	gz=$(curl -sS -H 'Accept-Encoding: gzip' "$base$u" | wc -c)
-	printf '  %-62s %6d B + %5d B css = %5.1f KB   gzip %5.1f KB\n' "$u" "$plain" "$css" \
-		"$(echo "($plain + $css) / 1024" | bc -l)" "$(echo "($gz + $cssgz) / 1024" | bc -l)"
+	printf '  %-62s %5.1f KB   gzip %5.1f KB\n' "$u" "$(echo "$plain / 1024" | bc -l)" \
+		"$(echo "$gz / 1024" | bc -l)"
 done

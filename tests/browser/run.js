@@ -109,6 +109,9 @@ async function main() {
     // home: the three themes and the search box, reached by keyboard
     let page = await open(browser, 'home');
     await goto(page, '/');
+    // the stylesheet applies (the policy allows it by its hash)
+    const bg = await page.$eval('header.site', (h) => getComputedStyle(h).backgroundColor);
+    if (bg !== 'rgb(11, 12, 12)') fail('home', `the stylesheet did not apply (header ${bg})`);
     const themes = await page.$$eval('.cards li', (l) => l.length);
     if (themes !== 3) fail('home', `${themes} themes shown, not 3`);
     await axe(page);
