@@ -111,8 +111,10 @@ int web_home(struct api_result *out, PGconn *db, const struct api_params *p, str
 	        "exceed costs.</li>\n"
 	        "<li><strong>Local projection</strong>: what it might achieve in your police force "
 	        "area at the scale you choose.</li>\n</ol>\n"
-	        "<p>The same data is available as JSON and CSV: see the <a "
-	        "href=\"/openapi.json\">API description</a>.</p>\n");
+	        "<p class=\"formats\">The themes as <a href=\"/v1/themes\">JSON</a> or <a "
+	        "href=\"/v1/themes?format=csv\">CSV</a>; every score as <a "
+	        "href=\"/v1/scores?format=csv\">CSV</a>. The <a href=\"/openapi.json\">API "
+	        "description</a> lists everything else.</p>\n");
 	web_page_end(&b, &out->version, api_param(p, "as_of"));
 	rc = web_finish(out, &b, e);
 done:
@@ -591,7 +593,19 @@ int web_compare(struct api_result *out, PGconn *db, const struct api_params *p, 
 		compare_row(&b, "Evidence rating", cols, n, c_rating);
 		compare_row(&b, "Evaluations", cols, n, c_evals);
 		compare_row(&b, "Harmful", cols, n, c_harm);
-		http_buf_adds(&b, "</tbody></table></div></section>\n");
+		http_buf_adds(&b,
+		              "</tbody></table></div><p class=\"formats\">The figures as JSON:");
+		for (size_t i = 0; i < n; i++) {
+			http_buf_adds(&b, i ? ", " : " ");
+			http_buf_adds(&b, "<a href=\"/v1/interventions/");
+			web_url_part(&b, web_str(cols[i].iv, "id"));
+			web_as_of_query(&b, p, '?');
+			http_buf_adds(&b, "\">");
+			web_text(&b, web_str(cols[i].iv, "name"));
+			http_buf_adds(&b, "</a>");
+		}
+		http_buf_adds(&b, "; all scores as <a href=\"/v1/scores?format=csv\">CSV</a>.</p>"
+		                  "</section>\n");
 	} else {
 		http_buf_adds(&b, "<p>Choose at least two interventions above to see them side by "
 		                  "side.</p>\n");

@@ -136,11 +136,11 @@ static void expect_not_in(const struct ht_resp *r, const char *s, const char *ta
 Test(web, every_page_renders_with_a_safe_policy)
 {
 	static const char *const pages[][2] = {
-	    {"/", "Knife crime"},
+	    {"/", "<a href=\"/v1/themes?format=csv\">CSV</a>"},
 	    {"/interventions", "Street triage"},
 	    {"/interventions/street-triage", "Triage in A&amp;E"},
 	    {"/interventions/street-triage/projection", "Police force area"},
-	    {"/compare?a=street-triage&b=hot-spots", "Side by side"},
+	    {"/compare?a=street-triage&b=hot-spots", "<a href=\"/v1/interventions/hot-spots\">"},
 	    {"/compare", "Choose two to four"},
 	};
 	struct ht_resp r;
