@@ -189,7 +189,8 @@ static const struct opt evidence_opts[] = {
     {"4", "4 or more"}, {"5", "5 (strongest)"}, {NULL, NULL}};
 static const struct opt harmful_opts[] = {
     {"", "Show all"}, {"false", "Hide harmful"}, {"true", "Only harmful"}, {NULL, NULL}};
-static const struct opt sort_opts[] = {{"", "Name (A to Z)"},
+static const struct opt sort_opts[] = {{"", "Best match when searching, else name"},
+                                       {"name", "Name (A to Z)"},
                                        {"-band,-bcr", "Value for money (best first)"},
                                        {"-bcr", "Benefit-cost ratio (highest first)"},
                                        {"-evidence_rating", "Evidence rating (strongest first)"},

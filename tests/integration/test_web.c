@@ -40,7 +40,9 @@ static void web_fixture(struct pgtest *t)
 	    " name, themes, level, sectors, tags) VALUES ('quote-test', 1,"
 	    " 'interventions/quote-test.yaml', 'b9', '" HT_COMMIT "', 1,"
 	    " '{\"summary\": \"Attribute test\"}', 'Q\"><img src=x onerror=alert(3)>',"
-	    " '{vawg}', 'person', '{charity}', '{}')",
+	    " '{vawg}', 'person', '{charity}', '{}'), ('zebra', 1, 'interventions/zebra.yaml',"
+	    " 'b8', '" HT_COMMIT "', 1, '{\"summary\": \"Lessons\"}', 'Zebra knife lessons',"
+	    " '{substance-misuse}', 'person', '{education}', '{}')",
 	    0, NULL);
 	pgtest_exec(
 	    t,
@@ -323,7 +325,7 @@ Test(web, filters_sorting_and_paging_use_the_api_parameters)
 
 	t = "/interventions?sort=-bcr&limit=1";
 	page(&r, t, 200);
-	expect_in(&r, "Interventions 1 to 1 of 4", t);
+	expect_in(&r, "Interventions 1 to 1 of 5", t);
 	expect_in(&r, ">Street triage</a>", t);
 	expect_in(&r, "href=\"/interventions?sort=-bcr&amp;limit=1&amp;offset=1\"", t);
 	ht_free(&r);
@@ -386,11 +388,22 @@ Test(web, search_stems_and_finds_themes)
 {
 	struct ht_resp r;
 
-	/* "knife" is in neither name nor summary: the theme knife-crime */
+	/* "knife" is in the name of zebra, and in the theme knife-crime of two
+	 * others: the name counts most, so zebra comes first despite its name */
 	ht_get(&r, &d, "/v1/interventions?q=knife");
 	cr_expect_eq(r.status, 200);
-	json_t *j = ht_json(&r);
-	cr_expect_eq(json_array_size(json_object_get(j, "data")), 2, "%s", r.body);
+	json_t *j = ht_json(&r), *data = json_object_get(j, "data");
+	cr_expect_eq(json_array_size(data), 3, "%s", r.body);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(data, 0), "id")),
+	                 "zebra");
+	json_decref(j);
+	ht_free(&r);
+	/* a sort given wins over relevance */
+	ht_get(&r, &d, "/v1/interventions?q=knife&sort=name");
+	j = ht_json(&r);
+	cr_expect_str_eq(
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "data"), 0), "id")),
+	    "hot-spots", "%s", r.body);
 	json_decref(j);
 	ht_free(&r);
 	/* "mentor" finds "Mentors" (stemming) */
