@@ -12,11 +12,12 @@
 DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
 	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
-	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc
+	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc \
+	libcmark-dev chromium nodejs npm
 
 BUILD ?= build
 SAN ?=
-PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto
+PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto libcmark
 CC = cc
 OPT ?= -O2
 CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
@@ -28,7 +29,8 @@ OPT = -O1
 endif
 
 LIB_SRC = $(filter-out service/main.c,$(wildcard service/*.c importers/*.c))
-LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/openapi.o
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/openapi.o \
+	$(BUILD)/obj/gen/css.o
 MIGRATIONS = $(sort $(wildcard schema/[0-9]*.sql))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 INTEG_SRC = $(wildcard tests/integration/*.c)
@@ -39,13 +41,15 @@ DATA_DIR ?= $(CURDIR)/var
 
 
 .PHONY: stop evidence-check
-.PHONY: all deps run test test-fast test-san unit integration bench lint format clean install
+.PHONY: all deps run test test-fast test-san unit integration browser bench lint format clean install
 
 all: deps $(BUILD)/whatworks
 
 # Installs the missing packages when run as root, otherwise prints the line.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
+	  case $$p in npm) command -v npm >/dev/null && continue;; esac; \
+	  : "npm: NodeSource's nodejs carries its own, which Debian's npm would conflict with"; \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -76,6 +80,15 @@ $(BUILD)/gen/openapi.c: service/openapi.json service/gen-openapi.sh
 	service/gen-openapi.sh $@ service/openapi.json
 
 $(BUILD)/obj/gen/openapi.o: $(BUILD)/gen/openapi.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The pages' stylesheet is served from the binary too.
+$(BUILD)/gen/css.c: service/web.css service/gen-css.sh
+	@mkdir -p $(dir $@)
+	service/gen-css.sh $@ service/web.css
+
+$(BUILD)/obj/gen/css.o: $(BUILD)/gen/css.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -111,6 +124,14 @@ evidence-check: $(BUILD)/whatworks
 	$(BUILD)/whatworks validate evidence
 	/usr/bin/python3 tests/schema_check.py
 
+# The pages in Debian's chromium (puppeteer-core and axe-core pinned in
+# tests/browser/package-lock.json): the suite starts its own PostgreSQL and
+# daemon with the shipped evidence; screenshots go to build/screenshots.
+browser: $(BUILD)/whatworks
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks SCREENSHOTS=$(CURDIR)/$(BUILD)/screenshots \
+	  tests/with-postgres.sh tests/browser/run.sh
+
 test-fast: deps
 	$(MAKE) unit integration evidence-check
 
@@ -119,7 +140,7 @@ test-san: deps
 	  $(MAKE) BUILD=build/san SAN=1 unit integration
 
 test: deps
-	$(MAKE) unit integration evidence-check
+	$(MAKE) unit integration evidence-check browser
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  $(MAKE) BUILD=build/san SAN=1 unit integration
@@ -134,7 +155,7 @@ run: all
 	@if [ -z "$$WHATWORKS_DATABASE_URL" ]; then service/pgcluster.sh start $(DATA_DIR) >/dev/null; fi
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks migrate
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks import git --name evidence --repo $(CURDIR) --path evidence
-	@echo "serving on http://127.0.0.1:8080 - try:"
+	@echo "serving on http://127.0.0.1:8080 - open it in a browser, or try:"
 	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions?theme=knife-crime&sort=-evidence_rating&limit=10'"
 	@echo "  curl -s 'http://127.0.0.1:8080/v1/interventions/checkpoint-deferred-prosecution'"
 	@echo "  curl -s 'http://127.0.0.1:8080/v1/scores?format=csv' -o scores.csv"

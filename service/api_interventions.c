@@ -9,6 +9,7 @@
  */
 #include "api_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ static const struct api_sort_col list_sort[] = {
     {"evidence_rating", "evidence_rating"},
     {"pct_change", "pct_change"},
     {"evaluations", "evaluations"},
+    {"relevance", "relevance"}, /* how well the words of ?q match (NULL without q) */
     {NULL, NULL},
 };
 
@@ -77,8 +79,22 @@ static const char *const score_columns[] = {"intervention",
 	" WHERE c.intervention = " a ".id), 0) ELSE (SELECT count(*) FROM evaluations e"           \
 	" WHERE e.intervention = " a ".id AND " API_VISIBLE("e") ") END)"
 
-/* Appends " AND <cond>" for each filter given; values are bound. */
-static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
+/* The full-text document of intervention a (schema 013's index expression). */
+#define SEARCH_DOC(a)                                                                              \
+	"intervention_search_doc(" a ".name, " a ".body->>'summary', " a ".tags, " a ".themes)"
+
+/* True when s has a letter or digit: something full-text search can find. */
+static int has_word(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* Appends " AND <cond>" for each filter given; values are bound. *search
+ * receives the parameter number of the full-text query, 0 when there is none. */
+static int add_filters(struct qb *q, const struct api_params *p, int *search, struct err *e)
 {
 	char arr[QB_VALUE_MAX];
 	int rc;
@@ -103,7 +119,14 @@ static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 		qb_sql(q, " AND i.tags && $%d::text[]", qb_param(q, arr));
 	if ((rc = api_param_search(p, "q", arr, sizeof(arr), e)) < 0)
 		return rc;
-	if (rc) {
+	*search = 0;
+	if (rc && has_word(api_param(p, "q"))) {
+		/* full-text search (schema 013): stemmed words, the GIN index */
+		*search = qb_param(q, api_param(p, "q"));
+		qb_sql(q, " AND " SEARCH_DOC("i") " @@ websearch_to_tsquery('english', $%d)",
+		       *search);
+	} else if (rc) {
+		/* no word to search for (only punctuation): the text as written */
 		int k = qb_param(q, arr);
 		qb_sql(q, " AND (i.name ILIKE $%d OR i.body->>'summary' ILIKE $%d)", k, k);
 	}
@@ -118,13 +141,17 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 	struct api_page pg;
 	struct qb q;
 	char order[1024];
-	int rc, by_count;
+	char relevance[160] = "NULL::real";
+	int rc, by_count, search = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->total = -1;
 	if ((rc = api_check_params(p, list_allowed, e)) < 0)
 		return rc;
-	if ((rc = api_parse_sort(p, list_sort, "name", "id", order, sizeof(order), e)) < 0)
+	/* a search lists the best matches first unless told otherwise */
+	if ((rc = api_parse_sort(p, list_sort,
+	                         has_word(api_param(p, "q")) ? "-relevance,name" : "name", "id",
+	                         order, sizeof(order), e)) < 0)
 		return rc;
 	by_count = strstr(order, "evaluations") != NULL;
 	/* bound first: $1 run, $2 limit, $3 offset; then validate filters */
@@ -135,8 +162,13 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 		qb_param(&filters, NULL);
 		qb_param(&filters, NULL);
 		qb_param(&filters, NULL);
-		if ((rc = add_filters(&filters, p, e)) < 0)
+		if ((rc = add_filters(&filters, p, &search, e)) < 0)
 			return rc;
+		if (search)
+			snprintf(
+			    relevance, sizeof(relevance),
+			    "ts_rank(" SEARCH_DOC("i") ", websearch_to_tsquery('english', $%d))",
+			    search);
 		if ((rc = api_parse_page(&pg, db, p, "interventions", list_allowed, 50, 500, e)) <
 		    0)
 			return rc;
@@ -151,10 +183,11 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 		       " array_position(ARRAY['implausible','insufficient','poor','low','medium',"
 		       "'high','very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, "
 		       "s.evidence_rating,"
-		       " s.pct_change, s.harmful, s.insufficient_reason%s"
+		       " s.pct_change, s.harmful, s.insufficient_reason%s, %s AS relevance"
 		       " FROM interventions i LEFT JOIN scores s ON s.intervention = i.id AND "
 		       "s.headline WHERE " API_VISIBLE("i") "%s),",
-		       by_count ? ", " EVAL_COUNT("i") " AS evaluations" : "", filters.sql);
+		       by_count ? ", " EVAL_COUNT("i") " AS evaluations" : "", relevance,
+		       filters.sql);
 	}
 	qb_sql(&q, " p AS (SELECT * FROM m ORDER BY %s LIMIT $2 OFFSET $3)", order);
 	/* total, version, items on the page, the page: passed through as text */

@@ -14,6 +14,7 @@
 #include "hooks.h"
 #include "import.h"
 #include "log.h"
+#include "web.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +32,7 @@
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define CSV_TYPE "text/csv; charset=utf-8"
+#define HTML_TYPE "text/html; charset=utf-8"
 #define VARY "Accept, Accept-Encoding, Origin"
 #define EXPOSE "ETag, Link, X-Evidence-Version, X-Request-Id, X-Total-Count, Retry-After"
 
@@ -88,7 +90,7 @@ typedef int (*api_item_fn)(struct api_result *, PGconn *, const char *, const st
 typedef enum MHD_Result (*special_fn)(struct request *);
 
 enum { M_GET = 1, M_POST = 2 };
-enum { F_VERSIONED = 1 };
+enum { F_VERSIONED = 1, F_HTML = 2 /* a page (web.h): HTML, errors as pages */ };
 
 struct route {
 	const char *path;
@@ -144,8 +146,18 @@ static const struct route routes[] = {
     {"/readyz", "GET", M_GET, 0, NULL, NULL, h_readyz, NULL, NULL},
     {"/metrics", "GET", M_GET, 0, NULL, NULL, h_metrics, NULL, NULL},
     {"/v1/hooks/git", "POST", M_POST, 0, NULL, NULL, NULL, h_hooks_git, NULL},
+    /* the pages (web.h), through the same cache, ETag and version as the API */
+    {"/", "GET", M_GET, F_VERSIONED | F_HTML, web_home, NULL, NULL, NULL, "home"},
+    {"/interventions", "GET", M_GET, F_VERSIONED | F_HTML, web_interventions, NULL, NULL, NULL,
+     "interventions"},
+    {"/interventions/{id}", "GET", M_GET, F_VERSIONED | F_HTML, NULL, web_intervention, NULL, NULL,
+     "intervention"},
+    {"/interventions/{id}/projection", "GET", M_GET, F_HTML, NULL, web_projection, NULL, NULL,
+     "projection"},
+    {"/compare", "GET", M_GET, F_VERSIONED | F_HTML, web_compare, NULL, NULL, NULL, "compare"},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
+_Static_assert(NROUTES <= HTTP_MAX_ROUTES, "/metrics counts at most HTTP_MAX_ROUTES routes");
 
 static struct http_route_desc route_desc[NROUTES];
 
@@ -306,24 +318,54 @@ static json_t *detail_from_message(const char *msg)
 	return json_pack("{s:s%}", "parameter", p, (size_t)(end - p));
 }
 
-/* Sends the JSON error for status; detail is stolen (may be NULL). */
+/* The security headers of every page. */
+static void add_page_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Content-Security-Policy", web_csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+}
+
+/* Errors on a page's route are pages; so is a 404 for a browser (Accept
+ * names text/html) outside the API. */
+static int wants_html_error(struct request *rq)
+{
+	const char *accept;
+
+	if (rq->route >= 0)
+		return (routes[rq->route].flags & F_HTML) != 0;
+	accept = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Accept");
+	return accept != NULL && strstr(accept, "text/html") != NULL && rq->target != NULL &&
+	       strncmp(rq->target, "/v1/", 4) != 0;
+}
+
+/* Sends the error for status (JSON, or a page: wants_html_error); detail is
+ * stolen (may be NULL). */
 static enum MHD_Result send_error(struct request *rq, int status, const char *message,
                                   json_t *detail)
 {
-	json_t *doc = error_doc(status, message, detail);
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	int html = wants_html_error(rq);
+	json_t *doc = html ? NULL : error_doc(status, message, detail);
+	size_t len = 0;
+	char *text = html  ? web_error_page(status, message, &len)
+	             : doc ? json_dumps(doc, JSON_COMPACT)
+	                   : NULL;
 	struct MHD_Response *r;
 	char n[16];
 
 	json_decref(doc);
+	if (html)
+		json_decref(detail);
 	if (text == NULL)
 		return MHD_NO;
-	r = buffer_response(text, strlen(text), 1, rq);
+	r = buffer_response(text, html ? len : strlen(text), 1, rq);
 	if (r == NULL) {
 		free(text);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", JSON_TYPE);
+	MHD_add_response_header(r, "Content-Type", html ? HTML_TYPE : JSON_TYPE);
+	if (html)
+		add_page_headers(r);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (status == 503) {
 		snprintf(n, sizeof(n), "%d", rq->s->cfg.retry_after);
@@ -535,7 +577,12 @@ static struct MHD_Response *cached_response(struct request *rq, struct http_cach
 		return NULL;
 	http_cache_hold(c);
 	rq->bytes = c->len;
-	MHD_add_response_header(r, "Content-Type", c->rep == HTTP_REP_CSV ? CSV_TYPE : JSON_TYPE);
+	MHD_add_response_header(r, "Content-Type",
+	                        c->rep == HTTP_REP_CSV    ? CSV_TYPE
+	                        : c->rep == HTTP_REP_HTML ? HTML_TYPE
+	                                                  : JSON_TYPE);
+	if (c->rep == HTTP_REP_HTML)
+		add_page_headers(r);
 	MHD_add_response_header(r, "ETag", c->etag);
 	MHD_add_response_header(r, "Cache-Control", rq->dyn->cache_control);
 	if (compressed)
@@ -603,7 +650,9 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	struct http_buf body = {0}, packed = {0}, link = {0};
 	struct call k = {rt, rq, &res, NULL, 0, 0};
 
-	if ((rep = negotiate(rq, 1, &sent)) < 0)
+	if (rt->flags & F_HTML)
+		rep = HTTP_REP_HTML;
+	else if ((rep = negotiate(rq, 1, &sent)) < 0)
 		return sent;
 	if (cacheable) {
 		if ((rc = current_version(rq, &v, &e)) < 0)

@@ -63,7 +63,7 @@ void http_buf_free(struct http_buf *b);
 
 /* ---- representations (http_render.c) ---- */
 
-enum http_rep { HTTP_REP_JSON = 0, HTTP_REP_CSV = 1 };
+enum http_rep { HTTP_REP_JSON = 0, HTTP_REP_CSV = 1, HTTP_REP_HTML = 2 /* a page (web.h) */ };
 
 /*
  * Picks the representation for an Accept header (NULL: JSON). csv_ok says
@@ -153,7 +153,7 @@ void http_cache_clear(struct http_cache *c);
 
 /* ---- metrics (http_metrics.c) ---- */
 
-#define HTTP_MAX_ROUTES 32
+#define HTTP_MAX_ROUTES 48
 
 /* route: index into the route table, or -1 for none. */
 void http_metrics_observe(int route, int status, double seconds);

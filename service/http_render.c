@@ -334,7 +334,9 @@ int http_gzip(struct http_buf *out, const void *in, size_t n)
 void http_etag_variant(char *out, size_t size, const char *base, int rep, int gz)
 {
 	size_t n = strlen(base);
-	const char *suffix = rep == HTTP_REP_CSV ? (gz ? "-csv-gz" : "-csv") : (gz ? "-gz" : "");
+	const char *suffix = rep == HTTP_REP_CSV    ? (gz ? "-csv-gz" : "-csv")
+	                     : rep == HTTP_REP_HTML ? (gz ? "-html-gz" : "-html")
+	                                            : (gz ? "-gz" : "");
 
 	if (n >= 2 && base[n - 1] == '"') {
 		const char *open = strchr(base, '"');
