@@ -12,7 +12,8 @@
 DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
 	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
-	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc
+	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc \
+	libreoffice-calc-nogui
 
 BUILD ?= build
 SAN ?=

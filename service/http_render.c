@@ -164,26 +164,38 @@ int http_accepts_gzip(const char *ae)
 
 /* ---- CSV ---- */
 
-static void csv_field(struct http_buf *b, const char *s, size_t n)
+/*
+ * A field; text fields that a spreadsheet would read as a formula (OWASP's
+ * CSV injection rule: a first character of = + - @ tab or carriage return)
+ * are quoted and prefixed with an apostrophe, so Excel, LibreOffice and
+ * Power BI show the text instead of running it. Numbers are never text here:
+ * a negative BCR stays a number.
+ */
+static void csv_field_as(struct http_buf *b, const char *s, size_t n, int text)
 {
-	int quote = 0;
+	int quote = 0, defuse = text && n > 0 && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
 
 	for (size_t i = 0; i < n; i++)
 		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') {
 			quote = 1;
 			break;
 		}
-	if (!quote) {
+	if (!quote && !defuse) {
 		http_buf_add(b, s, n);
 		return;
 	}
-	http_buf_add(b, "\"", 1);
+	http_buf_add(b, defuse ? "\"'" : "\"", defuse ? 2 : 1);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			http_buf_add(b, "\"", 1);
 		http_buf_add(b, s + i, 1);
 	}
 	http_buf_add(b, "\"", 1);
+}
+
+static void csv_field(struct http_buf *b, const char *s, size_t n)
+{
+	csv_field_as(b, s, n, 1);
 }
 
 /* The text of a scalar, into tmp or borrowed; NULL for null. */
@@ -251,7 +263,7 @@ static void csv_value(struct http_buf *b, const json_t *v)
 	}
 	s = scalar_text(v, tmp, sizeof(tmp), &len);
 	if (s != NULL)
-		csv_field(b, s, len);
+		csv_field_as(b, s, len, json_is_string(v));
 }
 
 int http_csv_render(struct http_buf *out, const json_t *rows, const char *const *columns)

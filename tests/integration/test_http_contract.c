@@ -1,0 +1,163 @@
+/*
+ * test_http_contract.c - the HTTP contract as clients meet it: CSV that a
+ * spreadsheet opens safely (checked with LibreOffice itself), conditional
+ * requests after validation, repeated parameters, whole tables as CSV
+ */
+#include "test_http_support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct pgtest db;
+static struct ht_daemon d;
+
+/* Partner text that a spreadsheet would run, and scores with negative figures. */
+static void hostile_fixture(void)
+{
+	pgtest_exec(&db,
+	            "UPDATE interventions SET name = '=HYPERLINK(\"http://example.org\",\"click\")'"
+	            " WHERE id = 'hot-spots'",
+	            0, NULL);
+	pgtest_exec(&db,
+	            "UPDATE interventions SET name = '@SUM(1+1)', tags = '{-2+3,+4}'"
+	            " WHERE id = 'drug-courts'",
+	            0, NULL);
+	pgtest_exec(&db, "UPDATE interventions SET name = E'\\t=1+1' WHERE id = 'street-triage'", 0,
+	            NULL);
+	pgtest_exec(
+	    &db,
+	    "INSERT INTO scores (intervention, crime_type, run_id, params, figures, band, bcr,"
+	    " npv, p_bcr_gt1, evidence_rating, pct_change, harmful, insufficient_reason, headline)"
+	    " VALUES ('hot-spots', 'violence-with-injury', 1, '{}', '{\"mu\": -0.1}', 'poor',"
+	    " -0.25, -1500.5, 0.1, 5, 9.5, true, NULL, true),"
+	    " ('street-triage', 'violence-with-injury', 1, '{}', '{\"mu\": 0.2}', 'poor', 0.4,"
+	    " -600, 0.1, 3, 22.1, true, NULL, true)",
+	    0, NULL);
+}
+
+static void up(void)
+{
+	pgtest_setup(&db, "contract");
+	ht_fixture(&db);
+	hostile_fixture();
+	ht_start(&d, db.conninfo, NULL);
+}
+
+static void down(void)
+{
+	if (d.pid > 0)
+		cr_expect_eq(ht_stop(&d), 0, "exit status; see %s", d.log);
+	pgtest_teardown(&db);
+}
+
+TestSuite(contract, .init = up, .fini = down, .timeout = 120);
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *s;
+	long n;
+
+	cr_assert_not_null(f, "could not open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	s = malloc((size_t)n + 1);
+	cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+	s[n] = '\0';
+	fclose(f);
+	return s;
+}
+
+/*
+ * Opens body as a CSV file in LibreOffice (headless, UTF-8, comma-separated,
+ * formulas evaluated as its import does by default) and returns the sheet as
+ * flat OpenDocument XML (owned).
+ */
+static char *libreoffice_open(const char *body, size_t len)
+{
+	char dir[] = "/tmp/whatworks-lo.XXXXXX", csv[128], out[160], cmd[1024];
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(csv, sizeof(csv), "%s/table.csv", dir);
+	snprintf(out, sizeof(out), "%s/table.fods", dir);
+	f = fopen(csv, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(body, 1, len, f), len);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+	         "HOME=%s soffice --headless --norestore '--infilter=CSV:44,34,76,1'"
+	         " --convert-to fods --outdir %s %s >%s/soffice.log 2>&1",
+	         dir, dir, csv, dir);
+	int rc = system(cmd);
+	cr_assert(rc == 0 && access(out, R_OK) == 0,
+	          "LibreOffice (soffice, Debian package libreoffice-calc-nogui) could not "
+	          "convert the CSV; see %s/soffice.log",
+	          dir);
+	char *xml = read_file(out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+	return xml;
+}
+
+/* True when the sheet has a float cell with this value. */
+static int has_float(const char *xml, const char *value)
+{
+	char want[128];
+	snprintf(want, sizeof(want), "office:value-type=\"float\" office:value=\"%s\"", value);
+	return strstr(xml, want) != NULL;
+}
+
+Test(contract, csv_opens_in_libreoffice_without_formulas)
+{
+	struct ht_resp r;
+	const char *targets[] = {"/v1/interventions?format=csv", "/v1/scores?format=csv"};
+
+	for (size_t i = 0; i < 2; i++) {
+		ht_get(&r, &d, targets[i]);
+		cr_assert_eq(r.status, 200, "%s: %s", targets[i], r.body);
+		char *xml = libreoffice_open(r.body, r.len);
+		cr_expect(strstr(xml, "table:formula") == NULL,
+		          "%s: LibreOffice made a formula of a text cell", targets[i]);
+		/* the text is still there, shown as text */
+		cr_expect(strstr(xml, "HYPERLINK(&quot;http://example.org&quot;") != NULL,
+		          "%s: the name is gone", targets[i]);
+		if (i == 1) {
+			cr_expect(has_float(xml, "-0.25"), "a negative BCR is not a number");
+			cr_expect(has_float(xml, "-1500.5"), "a negative NPV is not a number");
+			cr_expect(has_float(xml, "-600"), "a negative NPV is not a number");
+		} else {
+			cr_expect(strstr(xml, "SUM(1+1)") != NULL);
+		}
+		free(xml);
+		ht_free(&r);
+	}
+}
+
+/* The exact bytes: text cells are quoted and defused, numbers are bare. */
+Test(contract, csv_text_cells_are_defused_numbers_are_not)
+{
+	struct ht_resp r;
+
+	ht_get(&r, &d, "/v1/scores?format=csv&sort=intervention");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"'=HYPERLINK(\"\"http://example.org\"\",\"\"click\"\")\"") !=
+	              NULL,
+	          "%s", r.body);
+	cr_expect(strstr(r.body, "\"'\t=1+1\"") != NULL, "%s", r.body);
+	cr_expect(strstr(r.body, ",-0.25,") != NULL, "%s", r.body);
+	cr_expect(strstr(r.body, ",-600,") != NULL, "%s", r.body);
+	ht_free(&r);
+
+	ht_get(&r, &d, "/v1/interventions?format=csv&sort=name");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"'@SUM(1+1)\"") != NULL, "%s", r.body);
+	cr_expect(strstr(r.body, "\"'-2+3;+4\"") != NULL, "%s", r.body);
+	ht_free(&r);
+}
