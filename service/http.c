@@ -356,10 +356,20 @@ static enum MHD_Result send_err(struct request *rq, int code, const struct err *
 	return send_error(rq, status, msg, status == 400 ? detail_from_message(e->msg) : NULL);
 }
 
-static enum MHD_Result send_304(struct request *rq, const char *etag)
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
 {
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/* A 304 sends no body; its Content-Length, which libmicrohttpd always adds,
+ * is the length of the 200 it stands for (RFC 9110 8.6), never 0. */
+static enum MHD_Result send_304(struct request *rq, const char *etag, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_callback(len, 64, no_body, NULL, NULL);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "ETag", etag);
@@ -569,17 +579,24 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 		if ((rc = current_version(rq, &v, &e)) < 0)
 			return send_err(rq, rc, &e);
 		version_header(rq->version_header, sizeof(rq->version_header), &v);
-		http_etag_variant(etag, sizeof(etag), v.etag, rep, gz);
-		if (http_etag_match(inm, etag))
-			return send_304(rq, etag);
+		/* If-None-Match is answered only for a request that succeeded: a
+		 * cached response, or below once the parameters and the record
+		 * are known good (a bad parameter or a missing record never 304s) */
 		if (s->cache != NULL &&
 		    asprintf(&key, "%s|%d|%d|%s", v.etag, rep, gz, rq->target) > 0) {
 			struct http_cached *hit = http_cache_get(s->cache, key);
 			if (hit != NULL) {
-				struct MHD_Response *r = cached_response(rq, hit, hit->gz);
+				struct MHD_Response *r = NULL;
+				enum MHD_Result done;
+				if (http_etag_match(inm, hit->etag)) {
+					done = send_304(rq, hit->etag, hit->len);
+				} else {
+					r = cached_response(rq, hit, hit->gz);
+					done = finish(rq, r, 200);
+				}
 				http_cache_release(s->cache, hit);
 				free(key);
-				return finish(rq, r, 200);
+				return done;
 			}
 		}
 	}
@@ -661,7 +678,7 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	memset(&link, 0, sizeof(link));
 	memset(&body, 0, sizeof(body));
 	if (http_etag_match(inm, etag)) {
-		sent = send_304(rq, etag);
+		sent = send_304(rq, etag, c->len);
 	} else {
 		struct MHD_Response *r = cached_response(rq, c, compress);
 		sent = finish(rq, r, 200);
@@ -698,7 +715,7 @@ static enum MHD_Result h_openapi(struct request *rq)
 	snprintf(etag, sizeof(etag), "\"o%016llx\"",
 	         http_hash(http_openapi_json, http_openapi_json_len));
 	if (http_etag_match(inm, etag))
-		return send_304(rq, etag);
+		return send_304(rq, etag, http_openapi_json_len);
 	r = MHD_create_response_from_buffer(http_openapi_json_len, (void *)http_openapi_json,
 	                                    MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)

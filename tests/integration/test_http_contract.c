@@ -5,7 +5,11 @@
  */
 #include "test_http_support.h"
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,4 +164,95 @@ Test(contract, csv_text_cells_are_defused_numbers_are_not)
 	cr_expect(strstr(r.body, "\"'@SUM(1+1)\"") != NULL, "%s", r.body);
 	cr_expect(strstr(r.body, "\"'-2+3;+4\"") != NULL, "%s", r.body);
 	ht_free(&r);
+}
+
+/* A request with If-None-Match (line) must answer want; a 304's
+ * Content-Length, if any, is the length of the 200 (len), never 0. */
+static void expect_conditional(const char *target, const char *line, long want, size_t len)
+{
+	const char *h[] = {line, NULL};
+	struct ht_resp r;
+	char buf[64];
+
+	ht_request(&r, &d, "GET", target, h, NULL);
+	cr_expect_eq(r.status, want, "%s with %s: %ld %.200s", target, line, r.status, r.body);
+	if (r.status == 304) {
+		cr_expect_eq(r.len, 0);
+		if (ht_header(&r, "Content-Length", buf, sizeof(buf)) != NULL)
+			cr_expect_eq(strtoull(buf, NULL, 10), len,
+			             "a 304 carries Content-Length: %s, the 200 has %zu", buf, len);
+		cr_expect_null(ht_header(&r, "Transfer-Encoding", buf, sizeof(buf)),
+		               "a 304 carries Transfer-Encoding: %s", buf);
+	}
+	ht_free(&r);
+}
+
+/* Sends text on one connection and returns what came back (owned). */
+static char *raw_exchange(const char *text)
+{
+	struct sockaddr_in a = {0};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char *out = calloc(1, 65536);
+	size_t n = 0;
+	ssize_t got;
+	struct timeval tv = {5, 0};
+
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)d.port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	while (n < 65535 && (got = read(fd, out + n, 65535 - n)) > 0)
+		n += (size_t)got;
+	close(fd);
+	return out;
+}
+
+Test(contract, conditional_requests_come_after_validation)
+{
+	char etag[256], line[300], ietag[256], iline[300], req[1200];
+	struct ht_resp r;
+	size_t len, ilen;
+
+	ht_get(&r, &d, "/v1/interventions/hot-spots");
+	cr_assert_eq(r.status, 200);
+	cr_assert_not_null(ht_header(&r, "ETag", etag, sizeof(etag)));
+	len = r.len;
+	ht_free(&r);
+	snprintf(line, sizeof(line), "If-None-Match: %s", etag);
+	ht_get(&r, &d, "/v1/imports/1");
+	cr_assert_eq(r.status, 200);
+	cr_assert_not_null(ht_header(&r, "ETag", ietag, sizeof(ietag)));
+	ilen = r.len;
+	ht_free(&r);
+	snprintf(iline, sizeof(iline), "If-None-Match: %s", ietag);
+
+	/* twice each: the second may come from the response cache */
+	for (int i = 0; i < 2; i++) {
+		expect_conditional("/v1/interventions/hot-spots", line, 304, len);
+		expect_conditional("/v1/interventions/hot-spots", "If-None-Match: *", 304, len);
+		/* the same version's ETag, but nothing to match */
+		expect_conditional("/v1/interventions/no-such-thing", line, 404, 0);
+		expect_conditional("/v1/interventions/no-such-thing", "If-None-Match: *", 404, 0);
+		expect_conditional("/v1/interventions?limit=abc", line, 400, 0);
+		expect_conditional("/v1/interventions?limit=abc", "If-None-Match: *", 400, 0);
+		expect_conditional("/v1/interventions?as_of=abcdef0", "If-None-Match: *", 404, 0);
+		expect_conditional("/v1/imports/999", "If-None-Match: *", 404, 0);
+		expect_conditional("/v1/imports/1", "If-None-Match: *", 304, ilen);
+		expect_conditional("/v1/imports/1", iline, 304, ilen);
+	}
+
+	/* a 304 sends no body: the next response on the connection is intact */
+	snprintf(req, sizeof(req),
+	         "GET /v1/interventions/hot-spots HTTP/1.1\r\nHost: x\r\n%s\r\n\r\n"
+	         "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+	         line);
+	char *got = raw_exchange(req);
+	cr_expect(strncmp(got, "HTTP/1.1 304", 12) == 0, "%.300s", got);
+	char *second = strstr(got + 1, "HTTP/1.1 ");
+	cr_expect(second != NULL && strncmp(second, "HTTP/1.1 200", 12) == 0, "%.600s", got);
+	cr_expect(second != NULL && strstr(second, "\r\n\r\n{\"status\":\"ok\"}") != NULL,
+	          "%.600s", got);
+	free(got);
 }
