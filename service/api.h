@@ -46,6 +46,10 @@ struct api_params {
 	const char *(*get)(void *ctx, const char *name);
 	const char *(*name_at)(void *ctx, size_t i);
 	void *ctx;
+	/* how many times name is given (NULL: once at most); a list parameter
+	 * given more than once combines, get returning its values joined with
+	 * commas; any other is WW_EINVALID */
+	int (*count)(void *ctx, const char *name);
 };
 
 /* The evidence version a response reflects. */

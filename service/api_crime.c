@@ -68,10 +68,13 @@ static int param_month(const struct api_params *p, const char *name, const char 
 	return 1;
 }
 
-static int bad_area(const char *id, struct err *e)
+/* param: the query parameter, or "id" for the path segment */
+static int bad_area(const char *param, const char *id, struct err *e)
 {
 	return err_set(e, WW_EINVALID,
-	               "area \"%.80s\" is not a force id (lower-case letters, digits and '-')", id);
+	               "%sparameter \"%s\": area \"%.80s\" is not a force id (lower-case letters, "
+	               "digits and '-')",
+	               strcmp(param, "id") == 0 ? "path " : "", param, id);
 }
 
 int api_area_crime(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
@@ -87,7 +90,7 @@ int api_area_crime(struct api_result *out, PGconn *db, const char *id, const str
 	if ((rc = api_check_params(p, crime_allowed, e)) < 0)
 		return rc;
 	if (!api_is_id(id))
-		return bad_area(id, e);
+		return bad_area("id", id, e);
 	if (category != NULL && !api_is_id(category))
 		return err_set(e, WW_EINVALID,
 		               "parameter \"category\" must be a data.police.uk category id, such "
@@ -180,7 +183,7 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 		return err_set(e, WW_EINVALID,
 		               "parameter \"area\" is required: a force id such as merseyside");
 	if (!api_is_id(area))
-		return bad_area(area, e);
+		return bad_area("area", area, e);
 	if (crime_type != NULL && !api_is_id(crime_type))
 		return err_set(e, WW_EINVALID, "parameter \"crime_type\" must be a crime type id");
 	if ((rc = param_double(p, "units", 1, 0, 1e9, 1, &units, e)) < 0 ||

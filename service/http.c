@@ -75,6 +75,12 @@ struct request {
 	int too_big;
 	char path_id[256];
 	char version_header[128];
+	struct joined *joined; /* values of repeated parameters, freed at completion */
+};
+
+struct joined {
+	struct joined *next;
+	char *value;
 };
 
 typedef int (*api_list_fn)(struct api_result *, PGconn *, const struct api_params *, struct err *);
@@ -289,12 +295,13 @@ static json_t *error_doc(int status, const char *message, json_t *detail)
 /* The parameter a message like 'parameter "limit" must ...' names, or NULL. */
 static json_t *detail_from_message(const char *msg)
 {
-	const char *p = strstr(msg, "parameter \"");
+	const char *p = strstr(msg, "parameter \""), *ps = strstr(msg, "parameters \"");
 	const char *end;
 
-	if (p == NULL)
+	if (p == NULL && ps == NULL)
 		return NULL;
-	p += strlen("parameter \"");
+	p = p == NULL || (ps != NULL && ps < p) ? ps + strlen("parameters \"")
+	                                        : p + strlen("parameter \"");
 	end = strchr(p, '"');
 	if (end == NULL)
 		return NULL;
@@ -388,10 +395,54 @@ struct call {
 	int kind; /* 0: api call, 1: version */
 };
 
+struct gather {
+	const char *name;
+	int count;
+	struct http_buf values;
+	int count_only;
+};
+
+static enum MHD_Result gather_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+	struct gather *g = cls;
+	(void)kind;
+	if (strcmp(key, g->name) != 0)
+		return MHD_YES;
+	g->count++;
+	if (!g->count_only && value != NULL && value[0] != '\0') {
+		if (g->values.len > 0)
+			http_buf_add(&g->values, ",", 1);
+		http_buf_add(&g->values, value, strlen(value));
+	}
+	return MHD_YES;
+}
+
+/* A parameter's value; a repeated one (theme=a&theme=b, as Python's requests
+ * sends a list) reads as its values joined with commas, like theme=a,b, and
+ * api_check_params rejects the repeat of a parameter that takes one value. */
 static const char *param_get(void *ctx, const char *name)
 {
 	struct request *rq = ctx;
-	return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
+	struct gather g = {name, 0, {0}, 0};
+	struct joined *j;
+
+	MHD_get_connection_values(rq->c, MHD_GET_ARGUMENT_KIND, gather_cb, &g);
+	if (g.count <= 1) {
+		http_buf_free(&g.values);
+		return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
+	}
+	j = calloc(1, sizeof(*j));
+	http_buf_add(&g.values, "", 1);
+	if (j == NULL || g.values.failed) {
+		free(j);
+		http_buf_free(&g.values);
+		return ","; /* out of memory: a value no parameter accepts */
+	}
+	j->value = g.values.data;
+	j->next = rq->joined;
+	rq->joined = j;
+	return j->value;
 }
 
 struct nth {
@@ -412,6 +463,14 @@ static enum MHD_Result nth_cb(void *cls, enum MHD_ValueKind kind, const char *ke
 	return MHD_YES;
 }
 
+static int param_count(void *ctx, const char *name)
+{
+	struct request *rq = ctx;
+	struct gather g = {name, 0, {0}, 1};
+	MHD_get_connection_values(rq->c, MHD_GET_ARGUMENT_KIND, gather_cb, &g);
+	return g.count;
+}
+
 static const char *param_name_at(void *ctx, size_t i)
 {
 	struct request *rq = ctx;
@@ -425,7 +484,7 @@ static const char *param_name_at(void *ctx, size_t i)
 static int with_db(struct call *k, struct err *e)
 {
 	struct http_server *s = k->rq->s;
-	struct api_params params = {param_get, param_name_at, k->rq};
+	struct api_params params = {param_get, param_name_at, k->rq, param_count};
 	int rc = 0;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -1195,6 +1254,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		__atomic_fetch_sub(&rq->s->in_flight, 1, __ATOMIC_RELAXED);
 	}
 	http_buf_free(&rq->upload);
+	while (rq->joined != NULL) {
+		struct joined *next = rq->joined->next;
+		free(rq->joined->value);
+		free(rq->joined);
+		rq->joined = next;
+	}
 	free(rq->target);
 	free(rq);
 }

@@ -252,7 +252,69 @@ Test(contract, conditional_requests_come_after_validation)
 	cr_expect(strncmp(got, "HTTP/1.1 304", 12) == 0, "%.300s", got);
 	char *second = strstr(got + 1, "HTTP/1.1 ");
 	cr_expect(second != NULL && strncmp(second, "HTTP/1.1 200", 12) == 0, "%.600s", got);
-	cr_expect(second != NULL && strstr(second, "\r\n\r\n{\"status\":\"ok\"}") != NULL,
-	          "%.600s", got);
+	cr_expect(second != NULL && strstr(second, "\r\n\r\n{\"status\":\"ok\"}") != NULL, "%.600s",
+	          got);
 	free(got);
+}
+
+/* The ids of a list response, comma-separated. */
+static void ids_of(const char *target, char *out, size_t size)
+{
+	struct ht_resp r;
+	size_t i, len = 0;
+	json_t *it;
+
+	ht_get(&r, &d, target);
+	cr_assert_eq(r.status, 200, "%s: %ld %.300s", target, r.status, r.body);
+	json_t *doc = ht_json(&r);
+	out[0] = '\0';
+	json_array_foreach(json_object_get(doc, "data"), i, it)
+	{
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? "," : "",
+		                        json_string_value(json_object_get(it, "id")));
+	}
+	json_decref(doc);
+	ht_free(&r);
+}
+
+static void expect_400_naming(const char *target, const char *param)
+{
+	struct ht_resp r;
+
+	ht_get(&r, &d, target);
+	cr_expect_eq(r.status, 400, "%s: %ld %.300s", target, r.status, r.body);
+	if (r.status == 400) {
+		json_t *doc = ht_json(&r);
+		const char *named = json_string_value(
+		    json_object_get(json_object_get(json_object_get(doc, "error"), "detail"),
+		                    "parameter"));
+		cr_expect(named != NULL && strcmp(named, param) == 0, "%s: %s", target, r.body);
+		json_decref(doc);
+	}
+	ht_free(&r);
+}
+
+Test(contract, repeated_parameters_combine_or_are_refused)
+{
+	char comma[512], repeated[512], one[512];
+
+	ids_of("/v1/interventions?theme=knife-crime,substance-misuse&sort=id", comma,
+	       sizeof(comma));
+	ids_of("/v1/interventions?theme=knife-crime&theme=substance-misuse&sort=id", repeated,
+	       sizeof(repeated));
+	ids_of("/v1/interventions?theme=knife-crime&sort=id", one, sizeof(one));
+	cr_expect_str_eq(repeated, comma);
+	cr_expect_str_neq(repeated, one, "the second value was dropped");
+	cr_expect_str_eq(comma, "drug-courts,hot-spots,street-triage");
+	ids_of("/v1/evaluations?intervention=hot-spots&intervention=street-triage", repeated,
+	       sizeof(repeated));
+	cr_expect_str_eq(repeated, "braga-2014,triage-2020");
+	ids_of("/v1/interventions?sort=-level&sort=id", repeated, sizeof(repeated));
+	ids_of("/v1/interventions?sort=-level,id", comma, sizeof(comma));
+	cr_expect_str_eq(repeated, comma);
+
+	expect_400_naming("/v1/interventions?limit=1&limit=2", "limit");
+	expect_400_naming("/v1/interventions?q=triage&q=drug", "q");
+	expect_400_naming("/v1/interventions?format=json&format=csv", "format");
+	expect_400_naming("/v1/interventions/hot-spots/projection?area=a&area=b", "area");
 }
