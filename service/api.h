@@ -50,6 +50,10 @@ struct api_params {
 	 * given more than once combines, get returning its values joined with
 	 * commas; any other is WW_EINVALID */
 	int (*count)(void *ctx, const char *name);
+	/* 1: the client asked for the whole table (CSV without limit, offset or
+	 * cursor): pages are of the endpoint's maximum size, and the caller
+	 * follows next_cursor to the end */
+	int whole;
 };
 
 /* The evidence version a response reflects. */

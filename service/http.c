@@ -374,7 +374,7 @@ static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
 
 /* A 304 sends no body; its Content-Length, which libmicrohttpd always adds,
  * is the length of the 200 it stands for (RFC 9110 8.6), never 0. */
-static enum MHD_Result send_304(struct request *rq, const char *etag, size_t len)
+static enum MHD_Result send_304(struct request *rq, const char *etag, uint64_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_callback(len, 64, no_body, NULL, NULL);
 	if (r == NULL)
@@ -392,7 +392,8 @@ struct call {
 	struct request *rq;
 	struct api_result *res;
 	struct api_version *ver;
-	int kind; /* 0: api call, 1: version */
+	int kind;                        /* 0: api call, 1: version */
+	const struct api_params *params; /* NULL: the request's own */
 };
 
 struct gather {
@@ -484,7 +485,8 @@ static const char *param_name_at(void *ctx, size_t i)
 static int with_db(struct call *k, struct err *e)
 {
 	struct http_server *s = k->rq->s;
-	struct api_params params = {param_get, param_name_at, k->rq, param_count};
+	struct api_params own = {param_get, param_name_at, k->rq, param_count, 0};
+	const struct api_params *params = k->params ? k->params : &own;
 	int rc = 0;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -495,9 +497,9 @@ static int with_db(struct call *k, struct err *e)
 		if (k->kind == 1)
 			rc = api_version_current(k->ver, db, e);
 		else if (k->route->list != NULL)
-			rc = k->route->list(k->res, db, &params, e);
+			rc = k->route->list(k->res, db, params, e);
 		else
-			rc = k->route->item(k->res, db, k->rq->path_id, &params, e);
+			rc = k->route->item(k->res, db, k->rq->path_id, params, e);
 		int dropped = db_pool_release(s->pool, db, rc == WW_EDB);
 		if (!(rc == WW_EDB && dropped))
 			break;
@@ -509,7 +511,7 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 {
 	struct http_server *s = rq->s;
 	long long now = now_ns() / 1000000;
-	struct call k = {NULL, rq, NULL, out, 1};
+	struct call k = {NULL, rq, NULL, out, 1, NULL};
 	int rc;
 
 	/* one thread reads a stale version again while the others keep serving
@@ -617,6 +619,160 @@ static int negotiate(struct request *rq, int csv_ok, enum MHD_Result *sent)
 	return rep;
 }
 
+/* ---- whole tables as CSV ---- */
+
+/*
+ * A CSV download without limit, offset or cursor is the whole table: the
+ * first page is read here (so a bad parameter is still a 400 and a match
+ * of If-None-Match a 304), the rest while libmicrohttpd sends, page by page
+ * through next_cursor, which pins the import run of the first page. The
+ * body is chunked and not cached; a page that fails mid-way ends the
+ * response with an error (the client sees a cut, never a short table).
+ */
+struct whole {
+	struct request *rq;
+	const struct route *rt;
+	struct api_params params;
+	char cursor[128];
+	struct http_buf buf;
+	size_t pos;
+};
+
+static const char *whole_get(void *ctx, const char *name)
+{
+	struct whole *w = ctx;
+	if (strcmp(name, "cursor") == 0 && w->cursor[0] != '\0')
+		return w->cursor;
+	return param_get(w->rq, name);
+}
+
+static const char *whole_name_at(void *ctx, size_t i)
+{
+	return param_name_at(((struct whole *)ctx)->rq, i);
+}
+
+static int whole_count(void *ctx, const char *name)
+{
+	return param_count(((struct whole *)ctx)->rq, name);
+}
+
+/* Reads the next page into w->buf (with the header when first); 0, 1 when
+ * the resource has no CSV form, or an error code with e set. */
+static int whole_page(struct whole *w, int first, struct api_result *res, struct err *e)
+{
+	struct call k = {w->rt, w->rq, res, NULL, 0, &w->params};
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = with_db(&k, e)) < 0 || (rc = api_result_rows(res, e)) < 0)
+		return rc;
+	http_buf_free(&w->buf);
+	w->pos = 0;
+	if (res->rows == NULL)
+		return 1; /* no CSV form */
+	rc = first ? http_csv_render(&w->buf, res->rows, res->columns)
+	           : http_csv_rows(&w->buf, res->rows, res->columns);
+	if (rc < 0)
+		return err_set(e, WW_ENOMEM, "out of memory rendering the CSV");
+	snprintf(w->cursor, sizeof(w->cursor), "%s", res->limit > 0 ? res->next_cursor : "");
+	return 0;
+}
+
+static ssize_t whole_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct whole *w = cls;
+	struct api_result res;
+	struct err e = {0};
+	(void)pos;
+
+	while (w->pos >= w->buf.len) {
+		if (w->cursor[0] == '\0')
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		int rc = whole_page(w, 0, &res, &e);
+		api_result_free(&res);
+		if (rc != 0) {
+			char q[1100];
+			quote(q, sizeof(q), e.msg, sizeof(q));
+			log_warn("csv page failed", "request_id=%s code=\"%s\" detail=\"%s\"",
+			         w->rq->id, err_code_name(rc), q);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+	}
+	size_t n = w->buf.len - w->pos < max ? w->buf.len - w->pos : max;
+	memcpy(buf, w->buf.data + w->pos, n);
+	w->pos += n;
+	w->rq->bytes += n;
+	return (ssize_t)n;
+}
+
+static void whole_free(void *cls)
+{
+	struct whole *w = cls;
+	http_buf_free(&w->buf);
+	free(w);
+}
+
+static int given(struct request *rq, const char *name)
+{
+	const char *v = param_get(rq, name);
+	return v != NULL && v[0] != '\0';
+}
+
+static enum MHD_Result h_csv_whole(struct request *rq, const struct route *rt)
+{
+	const char *inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "If-None-Match");
+	struct whole *w = calloc(1, sizeof(*w));
+	struct api_result res;
+	struct err e = {0};
+	struct MHD_Response *r;
+	char etag[128], n[32], cd[128];
+	int rc;
+
+	if (w == NULL)
+		return MHD_NO;
+	w->rq = rq;
+	w->rt = rt;
+	w->params = (struct api_params){whole_get, whole_name_at, w, whole_count, 1};
+	rc = whole_page(w, 1, &res, &e);
+	if (rc != 0) {
+		api_result_free(&res);
+		whole_free(w);
+		if (rc == 1)
+			return send_error(rq, 406, "this resource has no CSV form; ask for JSON",
+			                  json_pack("{s:[s]}", "available", "application/json"));
+		return send_err(rq, rc, &e);
+	}
+	version_header(rq->version_header, sizeof(rq->version_header), &res.version);
+	etag[0] = '\0';
+	if (rt->flags & F_VERSIONED)
+		http_etag_variant(etag, sizeof(etag), res.version.etag, HTTP_REP_CSV, 0);
+	if (etag[0] != '\0' && http_etag_match(inm, etag)) {
+		api_result_free(&res);
+		whole_free(w);
+		return send_304(rq, etag, MHD_SIZE_UNKNOWN);
+	}
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, whole_read, w,
+	                                      whole_free);
+	if (r == NULL) {
+		api_result_free(&res);
+		whole_free(w);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", CSV_TYPE);
+	if (etag[0] != '\0')
+		MHD_add_response_header(r, "ETag", etag);
+	MHD_add_response_header(r, "Cache-Control",
+	                        rt->flags & F_VERSIONED ? rq->dyn->cache_control : "no-store");
+	if (res.total >= 0 && res.limit > 0) {
+		snprintf(n, sizeof(n), "%lld", res.total);
+		MHD_add_response_header(r, "X-Total-Count", n);
+	}
+	snprintf(cd, sizeof(cd), "attachment; filename=\"%s.csv\"", rt->filename);
+	MHD_add_response_header(r, "Content-Disposition", cd);
+	api_result_free(&res);
+	return finish(rq, r, 200);
+}
+
 static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 {
 	struct http_server *s = rq->s;
@@ -630,10 +786,13 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	char etag[128], base[96], *key = NULL;
 	enum MHD_Result sent = MHD_NO;
 	struct http_buf body = {0}, packed = {0}, link = {0};
-	struct call k = {rt, rq, &res, NULL, 0};
+	struct call k = {rt, rq, &res, NULL, 0, NULL};
 
 	if ((rep = negotiate(rq, 1, &sent)) < 0)
 		return sent;
+	if (rep == HTTP_REP_CSV && rt->list != NULL && !given(rq, "limit") &&
+	    !given(rq, "offset") && !given(rq, "cursor"))
+		return h_csv_whole(rq, rt);
 	if (cacheable) {
 		if ((rc = current_version(rq, &v, &e)) < 0)
 			return send_err(rq, rc, &e);

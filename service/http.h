@@ -83,6 +83,8 @@ int http_accepts_gzip(const char *accept_encoding);
  * Returns 0 or WW_ENOMEM.
  */
 int http_csv_render(struct http_buf *out, const json_t *rows, const char *const *columns);
+/* The same rows without the BOM and the header row: a later page of a table. */
+int http_csv_rows(struct http_buf *out, const json_t *rows, const char *const *columns);
 
 /* gzip-compresses in into out; 0 or WW_ENOMEM. */
 int http_gzip(struct http_buf *out, const void *in, size_t n);

@@ -266,7 +266,21 @@ static void csv_value(struct http_buf *b, const json_t *v)
 		csv_field_as(b, s, len, json_is_string(v));
 }
 
+static int csv_render(struct http_buf *out, const json_t *rows, const char *const *columns,
+                      int header);
+
 int http_csv_render(struct http_buf *out, const json_t *rows, const char *const *columns)
+{
+	return csv_render(out, rows, columns, 1);
+}
+
+int http_csv_rows(struct http_buf *out, const json_t *rows, const char *const *columns)
+{
+	return csv_render(out, rows, columns, 0);
+}
+
+static int csv_render(struct http_buf *out, const json_t *rows, const char *const *columns,
+                      int header)
 {
 	const char *derived[128];
 	size_t i, ncol = 0;
@@ -288,13 +302,15 @@ int http_csv_render(struct http_buf *out, const json_t *rows, const char *const 
 	}
 	for (ncol = 0; columns[ncol] != NULL; ncol++)
 		;
-	http_buf_add(out, "\xEF\xBB\xBF", 3);
-	for (size_t c = 0; c < ncol; c++) {
-		if (c > 0)
-			http_buf_add(out, ",", 1);
-		csv_field(out, columns[c], strlen(columns[c]));
+	if (header) {
+		http_buf_add(out, "\xEF\xBB\xBF", 3);
+		for (size_t c = 0; c < ncol; c++) {
+			if (c > 0)
+				http_buf_add(out, ",", 1);
+			csv_field(out, columns[c], strlen(columns[c]));
+		}
+		http_buf_add(out, "\r\n", 2);
 	}
-	http_buf_add(out, "\r\n", 2);
 	json_array_foreach(rows, i, row)
 	{
 		for (size_t c = 0; c < ncol; c++) {

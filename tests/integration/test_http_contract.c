@@ -318,3 +318,119 @@ Test(contract, repeated_parameters_combine_or_are_refused)
 	expect_400_naming("/v1/interventions?format=json&format=csv", "format");
 	expect_400_naming("/v1/interventions/hot-spots/projection?area=a&area=b", "area");
 }
+
+/* ---- whole tables as CSV ---- */
+
+static struct pgtest wdb;
+static struct ht_daemon wd;
+
+/* 1203 interventions (more than two pages of the maximum 500) and 600
+ * failed import runs after the fixture's succeeded one (imports page by
+ * keyset, at most 500). */
+static void whole_up(void)
+{
+	pgtest_setup(&wdb, "whole");
+	ht_fixture(&wdb);
+	pgtest_exec(&wdb,
+	            "INSERT INTO interventions (id, source_id, path, blob, commit, valid_from, body,"
+	            " name, themes, level, sectors, tags) SELECT 'gen-' || lpad(g::text, 4, '0'),"
+	            " 1, 'interventions/gen.yaml', 'g', '" HT_COMMIT "', 1, '{}', 'Gen ' || g,"
+	            " '{vawg}', 'person', '{}', '{}' FROM generate_series(1, 1200) g",
+	            0, NULL);
+	pgtest_exec(&wdb,
+	            "INSERT INTO import_runs (source_id, status, mode) SELECT 1, 'failed', 'full'"
+	            " FROM generate_series(1, 600)",
+	            0, NULL);
+	ht_start(&wd, wdb.conninfo, NULL);
+}
+
+static void whole_down(void)
+{
+	if (wd.pid > 0)
+		cr_expect_eq(ht_stop(&wd), 0, "exit status; see %s", wd.log);
+	pgtest_teardown(&wdb);
+}
+
+TestSuite(whole, .init = whole_up, .fini = whole_down, .timeout = 120);
+
+/* Data rows of a CSV body (CRLF-terminated records, none with a line break
+ * inside here), checking the header comes once. */
+static int csv_rows(const struct ht_resp *r, const char *header_start)
+{
+	int lines = 0;
+	for (const char *p = r->body; (p = strstr(p, "\r\n")) != NULL; p += 2)
+		lines++;
+	cr_expect(memcmp(r->body, "\xEF\xBB\xBF", 3) == 0, "no BOM");
+	cr_expect(strncmp(r->body + 3, header_start, strlen(header_start)) == 0, "%.80s",
+	          r->body);
+	const char *again = strstr(r->body + 3, header_start);
+	cr_expect(again == r->body + 3, "the header row comes again mid-table");
+	return lines - 1;
+}
+
+Test(whole, csv_without_paging_is_every_row)
+{
+	struct ht_resp r;
+	char buf[64];
+
+	ht_get(&r, &wd, "/v1/interventions?format=csv");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect_eq(csv_rows(&r, "id,"), 1203);
+	cr_expect_str_eq(ht_header(&r, "X-Total-Count", buf, sizeof(buf)), "1203");
+	cr_expect_null(ht_header(&r, "Link", buf, sizeof(buf)));
+	cr_expect(strstr(r.body, "\r\ngen-0001,") != NULL && strstr(r.body, "\r\ngen-1200,"),
+	          "rows missing");
+	ht_free(&r);
+
+	ht_get(&r, &wd, "/v1/imports?format=csv");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect_eq(csv_rows(&r, "id,"), 601);
+	ht_free(&r);
+
+	/* filters still apply */
+	ht_get(&r, &wd, "/v1/interventions?format=csv&theme=knife-crime");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect_eq(csv_rows(&r, "id,"), 2);
+	ht_free(&r);
+
+	/* a client that pages gets the page */
+	ht_get(&r, &wd, "/v1/interventions?format=csv&limit=10");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect_eq(csv_rows(&r, "id,"), 10);
+	cr_expect_not_null(ht_header(&r, "Link", buf, sizeof(buf)));
+	ht_free(&r);
+	ht_get(&r, &wd, "/v1/interventions?format=csv&offset=1200");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect_eq(csv_rows(&r, "id,"), 3);
+	ht_free(&r);
+
+	/* JSON keeps its default page */
+	ht_get(&r, &wd, "/v1/interventions");
+	cr_assert_eq(r.status, 200);
+	json_t *doc = ht_json(&r);
+	cr_expect_eq(json_array_size(json_object_get(doc, "data")), 50);
+	json_decref(doc);
+	ht_free(&r);
+
+	/* a bad parameter is still a 400, not a broken download */
+	ht_get(&r, &wd, "/v1/interventions?format=csv&theme=nope");
+	cr_expect_eq(r.status, 400);
+	ht_free(&r);
+}
+
+Test(whole, csv_whole_table_etag_and_304)
+{
+	struct ht_resp r;
+	char etag[256], line[300];
+
+	ht_get(&r, &wd, "/v1/interventions?format=csv");
+	cr_assert_eq(r.status, 200);
+	cr_assert_not_null(ht_header(&r, "ETag", etag, sizeof(etag)));
+	ht_free(&r);
+	snprintf(line, sizeof(line), "If-None-Match: %s", etag);
+	const char *h[] = {line, NULL};
+	ht_request(&r, &wd, "GET", "/v1/interventions?format=csv", h, NULL);
+	cr_expect_eq(r.status, 304);
+	cr_expect_eq(r.len, 0);
+	ht_free(&r);
+}
