@@ -85,6 +85,8 @@ struct api_result {
 	                               rows (static), NULL when "data" is that array */
 	long long total;            /* lists: total matching rows (-1 when n/a) */
 	long long limit, offset;    /* lists: the page served */
+	int unpaged;                /* a list that takes no limit, offset or cursor (it
+	                               is all there): no Link header */
 	char next_cursor[128];      /* lists: cursor of the next page, "" at the end */
 	struct api_version version; /* the version served (as_of aware) */
 };

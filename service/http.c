@@ -852,7 +852,7 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 		}
 		rc = text != NULL ? 0 : WW_ENOMEM;
 	}
-	if (rc == 0 && res.limit > 0) {
+	if (rc == 0 && res.limit > 0 && !res.unpaged) {
 		const char *q = strchr(rq->target, '?');
 		char *path = strndup(rq->target, q ? (size_t)(q - rq->target) : rq->target_len);
 		if (path != NULL)

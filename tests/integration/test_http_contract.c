@@ -434,3 +434,42 @@ Test(whole, csv_whole_table_etag_and_304)
 	cr_expect_eq(r.len, 0);
 	ht_free(&r);
 }
+
+/* Every Link a response sends leads to a 200; unpaged lists send none. */
+Test(contract, link_targets_are_accepted_by_their_route)
+{
+	const char *paged[] = {"/v1/interventions?limit=1", "/v1/evaluations?limit=1&sort=id",
+	                       "/v1/imports?limit=1", "/v1/export?limit=1",
+	                       "/v1/scores?limit=1"};
+	const char *unpaged[] = {"/v1/themes", "/v1/reference/unit-costs",
+	                         "/v1/reference/deflators", "/v1/areas",
+	                         "/v1/evaluations/braga-2014/history"};
+	char link[4096];
+	struct ht_resp r;
+
+	for (size_t i = 0; i < sizeof(unpaged) / sizeof(unpaged[0]); i++) {
+		ht_get(&r, &d, unpaged[i]);
+		cr_expect_eq(r.status, 200, "%s: %s", unpaged[i], r.body);
+		cr_expect_null(ht_header(&r, "Link", link, sizeof(link)), "%s: Link %s",
+		               unpaged[i], link);
+		ht_free(&r);
+	}
+	for (size_t i = 0; i < sizeof(paged) / sizeof(paged[0]); i++) {
+		int n = 0;
+		ht_get(&r, &d, paged[i]);
+		cr_assert_eq(r.status, 200, "%s: %s", paged[i], r.body);
+		cr_assert_not_null(ht_header(&r, "Link", link, sizeof(link)), "%s", paged[i]);
+		ht_free(&r);
+		for (char *p = link; (p = strchr(p, '<')) != NULL; n++) {
+			char *end = strchr(p, '>');
+			cr_assert_not_null(end);
+			*end = '\0';
+			ht_get(&r, &d, p + 1);
+			cr_expect_eq(r.status, 200, "%s: Link <%s> answers %ld %s", paged[i], p + 1,
+			             r.status, r.body);
+			ht_free(&r);
+			p = end + 1;
+		}
+		cr_expect(n >= 1, "%s", paged[i]);
+	}
+}
