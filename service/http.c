@@ -921,8 +921,27 @@ oom:
 
 /* ---- operational endpoints ---- */
 
+/* Whether to gzip a body of n bytes for this request. */
+static int want_gzip(struct request *rq, size_t n)
+{
+	return n >= (size_t)rq->s->cfg.gzip_min_size &&
+	       http_accepts_gzip(
+	           MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Accept-Encoding"));
+}
+
+/* The document gzipped once, for every client that accepts it. */
+static struct http_buf openapi_gz;
+
+static void pack_openapi(void)
+{
+	if (http_gzip(&openapi_gz, http_openapi_json, http_openapi_json_len) < 0)
+		http_buf_free(&openapi_gz);
+}
+
 static enum MHD_Result h_openapi(struct request *rq)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int gz = want_gzip(rq, http_openapi_json_len);
 	enum MHD_Result sent = MHD_NO;
 	const char *inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "If-None-Match");
 	char etag[64];
@@ -930,15 +949,22 @@ static enum MHD_Result h_openapi(struct request *rq)
 
 	if (negotiate(rq, 0, &sent) < 0)
 		return sent;
-	snprintf(etag, sizeof(etag), "\"o%016llx\"",
+	if (gz) {
+		pthread_once(&once, pack_openapi);
+		gz = openapi_gz.data != NULL;
+	}
+	const void *body = gz ? (const void *)openapi_gz.data : (const void *)http_openapi_json;
+	size_t len = gz ? openapi_gz.len : http_openapi_json_len;
+	snprintf(etag, sizeof(etag), gz ? "\"o%016llx-gz\"" : "\"o%016llx\"",
 	         http_hash(http_openapi_json, http_openapi_json_len));
 	if (http_etag_match(inm, etag))
-		return send_304(rq, etag, http_openapi_json_len);
-	r = MHD_create_response_from_buffer(http_openapi_json_len, (void *)http_openapi_json,
-	                                    MHD_RESPMEM_PERSISTENT);
+		return send_304(rq, etag, len);
+	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
-	rq->bytes = http_openapi_json_len;
+	rq->bytes = len;
+	if (gz)
+		MHD_add_response_header(r, "Content-Encoding", "gzip");
 	MHD_add_response_header(r, "Content-Type", JSON_TYPE);
 	MHD_add_response_header(r, "ETag", etag);
 	MHD_add_response_header(r, "Cache-Control", rq->dyn->cache_control);
@@ -1066,6 +1092,17 @@ static enum MHD_Result h_metrics(struct request *rq)
 		                "whatworks_evidence_info{run=\"%lld\",commit=\"%s\"} 1\n",
 		                v.run_id, v.run_id, v.commit);
 	}
+	int gz = !b.failed && want_gzip(rq, b.len);
+	if (gz) {
+		struct http_buf packed = {0};
+		if (http_gzip(&packed, b.data, b.len) < 0) {
+			http_buf_free(&packed);
+			gz = 0;
+		} else {
+			http_buf_free(&b);
+			b = packed;
+		}
+	}
 	if (b.failed) {
 		http_buf_free(&b);
 		return MHD_NO;
@@ -1075,6 +1112,8 @@ static enum MHD_Result h_metrics(struct request *rq)
 		http_buf_free(&b);
 		return MHD_NO;
 	}
+	if (gz)
+		MHD_add_response_header(r, "Content-Encoding", "gzip");
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	return finish(rq, r, 200);

@@ -473,3 +473,52 @@ Test(contract, link_targets_are_accepted_by_their_route)
 		cr_expect(n >= 1, "%s", paged[i]);
 	}
 }
+
+/* Every gzip the spec promises is served: /openapi.json and /metrics too. */
+Test(contract, gzip_where_the_spec_says)
+{
+	const char *targets[] = {"/openapi.json", "/metrics", "/v1/interventions"};
+	const char *h[] = {"Accept-Encoding: gzip", NULL};
+	char buf[128];
+	struct ht_resp r, plain;
+
+	for (size_t i = 0; i < 3; i++) {
+		ht_request(&r, &d, "GET", targets[i], h, NULL);
+		cr_assert_eq(r.status, 200);
+		cr_expect_str_eq(ht_header(&r, "Content-Encoding", buf, sizeof(buf)), "gzip", "%s",
+		                 targets[i]);
+		cr_expect(r.len > 2 && (unsigned char)r.body[0] == 0x1f &&
+		              (unsigned char)r.body[1] == 0x8b,
+		          "%s: not gzip", targets[i]);
+		ht_get(&plain, &d, targets[i]);
+		cr_expect_null(ht_header(&plain, "Content-Encoding", buf, sizeof(buf)));
+		if (i == 0)
+			cr_expect_lt(r.len, plain.len);
+		ht_free(&plain);
+		ht_free(&r);
+	}
+}
+
+/* An as_of commit that was never imported is a 404 on every route that takes it. */
+Test(contract, unknown_as_of_is_404_everywhere)
+{
+	const char *targets[] = {"/v1/interventions",       "/v1/evaluations",
+	                         "/v1/themes",              "/v1/reference/unit-costs",
+	                         "/v1/reference/deflators", "/v1/areas",
+	                         "/v1/export",              "/v1/interventions/hot-spots",
+	                         "/v1/evaluations/braga-2014",
+	                         "/v1/evaluations/braga-2014/history"};
+	char t[256];
+	struct ht_resp r;
+
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		snprintf(t, sizeof(t), "%s?as_of=abcdef0", targets[i]);
+		ht_get(&r, &d, t);
+		cr_expect_eq(r.status, 404, "%s: %ld %s", t, r.status, r.body);
+		ht_free(&r);
+		snprintf(t, sizeof(t), "%s?as_of=abcdef0&format=csv", targets[i]);
+		ht_get(&r, &d, t);
+		cr_expect_eq(r.status, 404, "%s: %ld %s", t, r.status, r.body);
+		ht_free(&r);
+	}
+}
