@@ -121,6 +121,10 @@ int api_area_crime(struct api_result *out, PGconn *db, const char *id, const str
 	       " SELECT json_build_object('version', " API_VERSION_SQL ","
 	       " 'known_category', $3::text IS NULL OR $3 = 'all-crime' OR EXISTS (SELECT 1 FROM"
 	       "  police_categories c WHERE c.id = $3),"
+	       " 'known_area', EXISTS (SELECT 1 FROM reference_data r, jsonb_array_elements(CASE"
+	       "  WHEN jsonb_typeof(r.body->'entries') = 'array' THEN r.body->'entries'"
+	       "  ELSE jsonb_build_array(r.body) END) x(e) WHERE r.kind = 'areas'"
+	       "  AND r.valid_to IS NULL AND x.e->>'id' = $2),"
 	       " 'data', CASE WHEN EXISTS (SELECT 1 FROM police_forces f WHERE f.id = $2)"
 	       "  OR EXISTS (SELECT 1 FROM crime_units u WHERE u.force = $2) THEN"
 	       "  json_build_object('area', $2::text,"
@@ -142,6 +146,14 @@ int api_area_crime(struct api_result *out, PGconn *db, const char *id, const str
 		               "parameter \"category\": \"%.80s\" is not a data.police.uk category "
 		               "of any imported month",
 		               category);
+	}
+	if (json_is_null(json_object_get(doc, "data")) &&
+	    json_is_true(json_object_get(doc, "known_area"))) {
+		json_decref(doc);
+		return err_set(e, WW_ENOTFOUND,
+		               "area \"%.80s\" has no recorded crime imported yet: run `whatworks "
+		               "import police-uk`",
+		               id);
 	}
 	return api_finish_item(out, doc, "area", id, "counts", crime_columns, e);
 }
@@ -196,7 +208,8 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	qb_param(&q, area);
 	qb_sql(
 	    &q,
-	    "WITH s AS (SELECT crime_type, figures FROM scores WHERE intervention = $2"
+	    "WITH s AS (SELECT crime_type, figures, insufficient_reason FROM scores"
+	    "  WHERE intervention = $2"
 	    "  AND CASE WHEN $3::text IS NULL THEN headline ELSE crime_type = $3 END),"
 	    " map AS (SELECT x.e->>'police_uk_category' AS cat, r.id AS doc"
 	    "  FROM reference_data r, jsonb_array_elements(CASE WHEN jsonb_typeof("
@@ -209,7 +222,8 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	    "  i.level) FROM interventions i WHERE i.id = $2 AND i.valid_to IS NULL),"
 	    " 'crime_types', (SELECT json_agg(crime_type ORDER BY crime_type) FROM scores"
 	    "  WHERE intervention = $2),"
-	    " 'score', (SELECT json_build_object('crime_type', crime_type, 'figures', figures)"
+	    " 'score', (SELECT json_build_object('crime_type', crime_type, 'figures', figures,"
+	    "  'insufficient_reason', insufficient_reason)"
 	    "  FROM s),"
 	    " 'category', (SELECT cat FROM map), 'category_map', (SELECT doc FROM map),"
 	    " 'area', (SELECT json_build_object('id', f.id, 'name', f.name) FROM police_forces f"
@@ -239,6 +253,17 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 		free(types);
 		goto done;
 	}
+	/* a score without a BCR cannot be projected: the request was fine, the
+	 * intervention is in a state that does not allow it (409, not 400) */
+	if (!json_is_number(json_object_get(score, "bcr"))) {
+		const char *why = json_string_value(
+		    json_object_get(json_object_get(doc, "score"), "insufficient_reason"));
+		rc = err_set(e, WW_ECONFLICT,
+		             "intervention \"%.80s\" cannot be projected: its score for \"%.80s\" "
+		             "is insufficient (%s)",
+		             id, ct ? ct : "?", why ? why : "no benefit-cost ratio");
+		goto done;
+	}
 	level = json_string_value(json_object_get(iv, "level"));
 	category = json_string_value(json_object_get(doc, "category"));
 	months = json_object_get(doc, "months");
@@ -253,11 +278,11 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	}
 	int place = level != NULL && strcmp(level, "place") == 0;
 	if (place && category == NULL) {
-		rc =
-		    err_set(e, WW_EINVALID,
-		            "crime type \"%s\" has no data.police.uk category in the category map: "
-		            "a place projection needs one (ask with crime_type= for a mapped type)",
-		            ct ? ct : "?");
+		rc = err_set(e, WW_ECONFLICT,
+		             "intervention \"%.80s\" cannot be projected for crime type \"%s\": it "
+		             "has no data.police.uk category in the category map, which a place "
+		             "projection needs (ask with crime_type= for a mapped type)",
+		             id, ct ? ct : "?");
 		goto done;
 	}
 	if (place && nmonths == 0) {
@@ -268,8 +293,11 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	for (i = 0; i < nmonths; i++)
 		sum += json_number_value(json_object_get(json_array_get(months, i), "count"));
 	area_count = nmonths > 0 ? sum * 12.0 / (double)nmonths : 0;
-	if ((rc = vfm_project_json(&proj, score, level, area_count, coverage, units, e)) < 0)
+	if ((rc = vfm_project_json(&proj, score, level, area_count, coverage, units, e)) < 0) {
+		if (rc == WW_EINVALID) /* the stored score, not the request */
+			rc = WW_ECONFLICT;
 		goto done;
+	}
 	json_object_set_new(proj, "intervention", json_string(id));
 	json_object_set_new(proj, "area", json_string(area));
 	json_object_set(proj, "area_name",

@@ -286,6 +286,14 @@ static enum MHD_Result send_json(struct request *rq, int status, json_t *doc,
 	return finish(rq, r, status);
 }
 
+/* The methods a route answers, as the Allow header and a 405's detail.allow say. */
+static const char *allow_of(const struct route *rt)
+{
+	if (rt->mask & M_POST)
+		return rt->mask & M_GET ? "GET, HEAD, POST, OPTIONS" : "POST, OPTIONS";
+	return "GET, HEAD, OPTIONS";
+}
+
 static json_t *error_doc(int status, const char *message, json_t *detail)
 {
 	return json_pack("{s:{s:s, s:s, s:o}}", "error", "code", error_code_for(status), "message",
@@ -331,14 +339,8 @@ static enum MHD_Result send_error(struct request *rq, int status, const char *me
 		snprintf(n, sizeof(n), "%d", rq->s->cfg.retry_after);
 		MHD_add_response_header(r, "Retry-After", n);
 	}
-	if (status == 405) {
-		const struct route *rt = &routes[rq->route];
-		MHD_add_response_header(
-		    r, "Allow",
-		    rt->mask & M_POST
-		        ? (rt->mask & M_GET ? "GET, HEAD, POST, OPTIONS" : "POST, OPTIONS")
-		        : "GET, HEAD, OPTIONS");
-	}
+	if (status == 405)
+		MHD_add_response_header(r, "Allow", allow_of(&routes[rq->route]));
 	if (status == 401)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"whatworks\"");
 	if (status == 413 || status == 414)
@@ -976,6 +978,18 @@ static enum MHD_Result h_healthz(struct request *rq)
 	return send_json(rq, 200, json_pack("{s:s}", "status", "ok"), "no-store");
 }
 
+static int token_equal(const char *given, const char *want);
+
+/* A caller with the import token (WHATWORKS_IMPORT_TOKEN) as a bearer token. */
+static int trusted(struct request *rq)
+{
+	const char *auth = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Authorization");
+	const char *token = rq->dyn->token;
+
+	return token[0] != '\0' && auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0 &&
+	       token_equal(auth + 7, token);
+}
+
 static enum MHD_Result h_readyz(struct request *rq)
 {
 	struct http_server *s = rq->s;
@@ -1000,18 +1014,16 @@ static enum MHD_Result h_readyz(struct request *rq)
 		}
 	}
 	if (rc < 0) {
-		json_object_set_new(checks, "database", json_string(e.msg));
 		failed = "database";
-		snprintf(msg, sizeof(msg), "not ready: %s", e.msg);
 		goto done;
 	}
 	json_object_set_new(checks, "database", json_string("ok"));
 	rc = db_migrations_current(db, &e);
 	if (rc != 1) {
-		snprintf(msg, sizeof(msg), "not ready: %s",
-		         rc < 0 ? e.msg : "the database schema is behind; run 'whatworks migrate'");
-		json_object_set_new(checks, "migrations", json_string(msg + 11));
 		failed = "migrations";
+		if (rc >= 0)
+			err_set(&e, WW_ENOTFOUND,
+			        "the database schema is behind; run 'whatworks migrate'");
 		goto done;
 	}
 	json_object_set_new(checks, "migrations", json_string("ok"));
@@ -1019,10 +1031,9 @@ static enum MHD_Result h_readyz(struct request *rq)
 	memset(&v, 0, sizeof(v));
 	rc = api_version_current(&v, db, &e);
 	if (rc < 0 || v.run_id <= 0) {
-		snprintf(msg, sizeof(msg), "not ready: %s",
-		         rc < 0 ? e.msg : "no import has succeeded yet");
-		json_object_set_new(checks, "import", json_string(msg + 11));
 		failed = "import";
+		if (rc >= 0)
+			err_set(&e, WW_ENOTFOUND, "no import has succeeded yet");
 		goto done;
 	}
 	json_object_set_new(checks, "import", json_string("ok"));
@@ -1034,6 +1045,17 @@ done:
 		return send_json(rq, 200,
 		                 json_pack("{s:s, s:o}", "status", "ready", "checks", checks),
 		                 "no-store");
+	/* what PostgreSQL said names hosts, users and databases: only for a caller
+	 * with the import token (the log has it too) */
+	if (rc < 0 && !trusted(rq)) {
+		char q[1100];
+		quote(q, sizeof(q), e.msg, sizeof(q));
+		log_warn("not ready", "request_id=%s check=%s detail=\"%s\"", rq->id, failed, q);
+		err_clear(&e);
+		err_set(&e, WW_EDB, "the database is unavailable");
+	}
+	snprintf(msg, sizeof(msg), "not ready: %s", e.msg);
+	json_object_set_new(checks, failed, json_string(e.msg));
 	return send_error(rq, 503, msg,
 	                  json_pack("{s:s, s:o}", "failed", failed, "checks", checks));
 }
@@ -1267,9 +1289,7 @@ static enum MHD_Result preflight(struct request *rq, const struct route *rt)
 	const char *origin = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Origin");
 	const char *want =
 	    MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Access-Control-Request-Method");
-	const char *allow = rt->mask & M_POST
-	                        ? (rt->mask & M_GET ? "GET, HEAD, POST, OPTIONS" : "POST, OPTIONS")
-	                        : "GET, HEAD, OPTIONS";
+	const char *allow = allow_of(rt);
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	char age[16];
@@ -1311,7 +1331,7 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	if ((rt->mask & want) == 0) {
 		char m[64];
 		snprintf(m, sizeof(m), "method %.16s is not allowed here", method);
-		return send_error(rq, 405, m, json_pack("{s:s}", "allow", rt->methods));
+		return send_error(rq, 405, m, json_pack("{s:s}", "allow", allow_of(rt)));
 	}
 	if (want == M_POST)
 		return rt->post(rq);

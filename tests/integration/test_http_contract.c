@@ -40,8 +40,16 @@ static void hostile_fixture(void)
 	    " VALUES ('hot-spots', 'violence-with-injury', 1, '{}', '{\"mu\": -0.1}', 'poor',"
 	    " -0.25, -1500.5, 0.1, 5, 9.5, true, NULL, true),"
 	    " ('street-triage', 'violence-with-injury', 1, '{}', '{\"mu\": 0.2}', 'poor', 0.4,"
-	    " -600, 0.1, 3, 22.1, true, NULL, true)",
+	    " -600, 0.1, 3, 22.1, true, NULL, true),"
+	    " ('drug-courts', 'violence-with-injury', 1, '{}', '{}', 'insufficient', NULL,"
+	    " NULL, NULL, 1, NULL, false, 'no-cost', true)",
 	    0, NULL);
+	pgtest_exec(&db,
+	            "INSERT INTO reference_data (kind, id, source_id, path, blob, commit,"
+	            " valid_from, body) VALUES ('areas', 'areas', 1, 'reference/areas.yaml', 'a1',"
+	            " '" HT_COMMIT "', 1, '{\"entries\": [{\"id\": \"west-midlands\","
+	            " \"name\": \"West Midlands\", \"country\": \"GB\"}]}')",
+	            0, NULL);
 }
 
 static void up(void)
@@ -521,4 +529,101 @@ Test(contract, unknown_as_of_is_404_everywhere)
 		cr_expect_eq(r.status, 404, "%s: %ld %s", t, r.status, r.body);
 		ht_free(&r);
 	}
+}
+
+static json_t *error_of(const char *method, const char *target, long want)
+{
+	struct ht_resp r;
+	ht_request(&r, &d, method, target, NULL, NULL);
+	cr_expect_eq(r.status, want, "%s %s: %ld %s", method, target, r.status, r.body);
+	json_t *doc = ht_json(&r);
+	ht_free(&r);
+	return json_object_get(doc, "error") ? doc : (json_decref(doc), json_object());
+}
+
+static const char *message_of(json_t *doc)
+{
+	const char *m = json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
+	return m ? m : "";
+}
+
+Test(contract, smaller_statuses_and_messages)
+{
+	json_t *doc;
+	struct ht_resp r;
+	char allow[128];
+
+	/* a known area without counts is not an unknown one */
+	doc = error_of("GET", "/v1/areas/west-midlands/crime", 404);
+	cr_expect(strstr(message_of(doc), "no recorded crime imported yet") != NULL, "%s",
+	          message_of(doc));
+	json_decref(doc);
+	doc = error_of("GET", "/v1/areas/atlantis/crime", 404);
+	cr_expect(strstr(message_of(doc), "does not exist") != NULL, "%s", message_of(doc));
+	json_decref(doc);
+
+	/* a projection of a score that cannot be projected is a 409 saying why */
+	doc = error_of("GET", "/v1/interventions/drug-courts/projection?area=west-midlands", 409);
+	cr_expect(strstr(message_of(doc), "cannot be projected") != NULL &&
+	              strstr(message_of(doc), "no-cost") != NULL,
+	          "%s", message_of(doc));
+	cr_expect_str_eq(
+	    json_string_value(json_object_get(json_object_get(doc, "error"), "code")), "conflict");
+	json_decref(doc);
+
+	/* the 405's detail.allow is the Allow header */
+	const char *targets[] = {"/v1/themes", "/v1/imports", "/v1/hooks/git"};
+	const char *methods[] = {"POST", "DELETE", "GET"};
+	for (size_t i = 0; i < 3; i++) {
+		ht_request(&r, &d, methods[i], targets[i], NULL, NULL);
+		cr_expect_eq(r.status, 405, "%s %s", methods[i], targets[i]);
+		doc = ht_json(&r);
+		cr_assert_not_null(ht_header(&r, "Allow", allow, sizeof(allow)));
+		cr_expect_str_eq(json_string_value(json_object_get(
+		                     json_object_get(json_object_get(doc, "error"), "detail"), "allow")),
+		                 allow, "%s", targets[i]);
+		json_decref(doc);
+		ht_free(&r);
+	}
+
+	/* every 400 names its parameter, path parameters included */
+	expect_400_naming("/v1/imports/abc", "id");
+	expect_400_naming("/v1/areas/Not_An_Id/crime", "id");
+	expect_400_naming("/v1/interventions?cursor=x&offset=1", "cursor");
+	expect_400_naming("/v1/interventions?nope=1", "nope");
+	expect_400_naming("/v1/interventions?format=xml", "format");
+	expect_400_naming("/v1/scores?limit=0", "limit");
+	expect_400_naming("/v1/interventions/hot-spots/projection", "area");
+}
+
+/* ---- /readyz keeps the database's words to itself ---- */
+
+static struct ht_daemon bad;
+
+static void bad_down(void)
+{
+	if (bad.pid > 0)
+		ht_stop(&bad);
+}
+
+TestSuite(readyz, .fini = bad_down, .timeout = 60);
+
+Test(readyz, hides_database_details_from_strangers)
+{
+	const char *args[] = {"--import-token", "s3cret-token-for-tests", NULL};
+	const char *auth[] = {"Authorization: Bearer s3cret-token-for-tests", NULL};
+	struct ht_resp r;
+
+	ht_start(&bad, "host=/nonexistent/socket-dir dbname=hidden_db user=hidden_user", args);
+	ht_get(&r, &bad, "/readyz");
+	cr_expect_eq(r.status, 503);
+	cr_expect(strstr(r.body, "nonexistent") == NULL && strstr(r.body, "hidden_") == NULL,
+	          "%s", r.body);
+	cr_expect(strstr(r.body, "the database is unavailable") != NULL, "%s", r.body);
+	ht_free(&r);
+	/* (the operator with the token would see PostgreSQL's words, but the pool
+	 * is backing off now and says only that) */
+	ht_request(&r, &bad, "GET", "/readyz", auth, NULL);
+	cr_expect_eq(r.status, 503);
+	ht_free(&r);
 }
