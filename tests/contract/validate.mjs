@@ -185,6 +185,14 @@ async function one(method, target, headers = {}, body = undefined) {
 	if (res.status === 200 && etag && method === 'GET') etags.set(target, etag);
 }
 
+// every example in the document is an instance of its schema
+for (const [name, schema] of Object.entries(spec.components.schemas)) {
+	if (schema.example === undefined) continue;
+	const v = ajv.compile({ $ref: `openapi#/components/schemas/${name}` });
+	const ok = v(schema.example);
+	check(`example of ${name}`, ok, ok ? '' : ajv.errorsText(v.errors));
+}
+
 for (const [method, target, headers, body] of requests) {
 	try {
 		await one(method, target, headers, body);
