@@ -56,6 +56,16 @@ struct http_server {
 	long long ver_at;
 	int in_flight;
 	int stopping;
+	/* what /metrics last read from PostgreSQL, served again while it is down
+	 * so that series do not vanish (under ver_lock) */
+	struct ops_snapshot {
+		int ok;
+		struct db_run_count counts[8];
+		int ncounts;
+		struct api_version v;
+		struct db_source_success sources[32];
+		int nsources;
+	} ops;
 	unsigned seed;
 	unsigned long long next_id;
 };
@@ -1064,8 +1074,6 @@ static enum MHD_Result h_metrics(struct request *rq)
 {
 	struct http_server *s = rq->s;
 	struct http_buf b = {0};
-	struct db_run_count counts[8];
-	struct api_version v;
 	struct err e = {0};
 	PGconn *db = NULL;
 	int open = 0, busy = 0, n = -1;
@@ -1081,27 +1089,41 @@ static enum MHD_Result h_metrics(struct request *rq)
 	                "whatworks_db_connections{state=\"open\"} %d\n"
 	                "whatworks_db_connections{state=\"busy\"} %d\n",
 	                __atomic_load_n(&s->in_flight, __ATOMIC_RELAXED), open, busy);
+	struct ops_snapshot snap;
+	memset(&snap, 0, sizeof(snap));
 	if (db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, &e) == 0) {
-		n = db_pool_run_counts(db, counts, 8, &e);
-		memset(&v, 0, sizeof(v));
-		int rc = n < 0 ? n : api_version_current(&v, db, &e);
+		n = db_pool_run_counts(db, snap.counts, 8, &e);
+		int rc = n < 0 ? n : api_version_current(&snap.v, db, &e);
+		if (rc >= 0)
+			rc = snap.nsources = db_pool_source_successes(db, snap.sources, 32, &e);
 		db_pool_release(s->pool, db, rc < 0);
 		if (rc < 0)
 			n = -1;
+		snap.ncounts = n;
+		snap.ok = n >= 0;
 	}
+	pthread_mutex_lock(&s->ver_lock);
+	if (snap.ok)
+		s->ops = snap;
+	else
+		snap = s->ops; /* the last values read: the series stay */
+	pthread_mutex_unlock(&s->ver_lock);
 	http_buf_printf(&b,
 	                "# HELP whatworks_database_up Whether PostgreSQL answered this scrape.\n"
 	                "# TYPE whatworks_database_up gauge\nwhatworks_database_up %d\n",
 	                n >= 0);
-	if (n >= 0) {
+	http_metrics_process(&b);
+	if (snap.ok) {
 		const char *all[] = {"running", "succeeded", "rejected", "failed"};
-		http_buf_adds(&b, "# HELP whatworks_import_runs Import runs recorded, by result.\n"
-		                  "# TYPE whatworks_import_runs gauge\n");
+		http_buf_adds(&b,
+		              "# HELP whatworks_import_runs Import runs recorded, by result (the "
+		              "last values read while PostgreSQL is down).\n"
+		              "# TYPE whatworks_import_runs gauge\n");
 		for (size_t i = 0; i < 4; i++) {
 			long long cnt = 0;
-			for (int j = 0; j < n; j++)
-				if (strcmp(counts[j].status, all[i]) == 0)
-					cnt = counts[j].count;
+			for (int j = 0; j < snap.ncounts; j++)
+				if (strcmp(snap.counts[j].status, all[i]) == 0)
+					cnt = snap.counts[j].count;
 			http_buf_printf(&b, "whatworks_import_runs{result=\"%s\"} %lld\n", all[i],
 			                cnt);
 		}
@@ -1112,7 +1134,18 @@ static enum MHD_Result h_metrics(struct request *rq)
 		                "# HELP whatworks_evidence_info The evidence version served.\n"
 		                "# TYPE whatworks_evidence_info gauge\n"
 		                "whatworks_evidence_info{run=\"%lld\",commit=\"%s\"} 1\n",
-		                v.run_id, v.run_id, v.commit);
+		                snap.v.run_id, snap.v.run_id, snap.v.commit);
+		http_buf_adds(&b,
+		              "# HELP whatworks_source_last_success_timestamp_seconds When each "
+		              "source last imported successfully (0: never); alert on its age.\n"
+		              "# TYPE whatworks_source_last_success_timestamp_seconds gauge\n");
+		for (int i = 0; i < snap.nsources; i++) {
+			http_buf_adds(&b,
+			              "whatworks_source_last_success_timestamp_seconds{source=\"");
+			http_metrics_label(&b, snap.sources[i].name);
+			http_buf_printf(&b, "\",kind=\"%s\"} %.3f\n", snap.sources[i].kind,
+			                snap.sources[i].last_success);
+		}
 	}
 	int gz = !b.failed && want_gzip(rq, b.len);
 	if (gz) {
@@ -1468,7 +1501,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			         "request_id=%s%s",
 			         rq->method, path, rq->status, rq->bytes, secs * 1000.0, rq->id,
 			         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
-		http_metrics_observe(rq->route, rq->status, secs);
+		http_metrics_observe(rq->route, rq->method, rq->status, secs);
 		__atomic_fetch_sub(&rq->s->in_flight, 1, __ATOMIC_RELAXED);
 	}
 	http_buf_free(&rq->upload);

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -293,9 +294,8 @@ static void expect_400_naming(const char *target, const char *param)
 	cr_expect_eq(r.status, 400, "%s: %ld %.300s", target, r.status, r.body);
 	if (r.status == 400) {
 		json_t *doc = ht_json(&r);
-		const char *named = json_string_value(
-		    json_object_get(json_object_get(json_object_get(doc, "error"), "detail"),
-		                    "parameter"));
+		const char *named = json_string_value(json_object_get(
+		    json_object_get(json_object_get(doc, "error"), "detail"), "parameter"));
 		cr_expect(named != NULL && strcmp(named, param) == 0, "%s: %s", target, r.body);
 		json_decref(doc);
 	}
@@ -339,12 +339,13 @@ static void whole_up(void)
 {
 	pgtest_setup(&wdb, "whole");
 	ht_fixture(&wdb);
-	pgtest_exec(&wdb,
-	            "INSERT INTO interventions (id, source_id, path, blob, commit, valid_from, body,"
-	            " name, themes, level, sectors, tags) SELECT 'gen-' || lpad(g::text, 4, '0'),"
-	            " 1, 'interventions/gen.yaml', 'g', '" HT_COMMIT "', 1, '{}', 'Gen ' || g,"
-	            " '{vawg}', 'person', '{}', '{}' FROM generate_series(1, 1200) g",
-	            0, NULL);
+	pgtest_exec(
+	    &wdb,
+	    "INSERT INTO interventions (id, source_id, path, blob, commit, valid_from, body,"
+	    " name, themes, level, sectors, tags) SELECT 'gen-' || lpad(g::text, 4, '0'),"
+	    " 1, 'interventions/gen.yaml', 'g', '" HT_COMMIT "', 1, '{}', 'Gen ' || g,"
+	    " '{vawg}', 'person', '{}', '{}' FROM generate_series(1, 1200) g",
+	    0, NULL);
 	pgtest_exec(&wdb,
 	            "INSERT INTO import_runs (source_id, status, mode) SELECT 1, 'failed', 'full'"
 	            " FROM generate_series(1, 600)",
@@ -369,8 +370,7 @@ static int csv_rows(const struct ht_resp *r, const char *header_start)
 	for (const char *p = r->body; (p = strstr(p, "\r\n")) != NULL; p += 2)
 		lines++;
 	cr_expect(memcmp(r->body, "\xEF\xBB\xBF", 3) == 0, "no BOM");
-	cr_expect(strncmp(r->body + 3, header_start, strlen(header_start)) == 0, "%.80s",
-	          r->body);
+	cr_expect(strncmp(r->body + 3, header_start, strlen(header_start)) == 0, "%.80s", r->body);
 	const char *again = strstr(r->body + 3, header_start);
 	cr_expect(again == r->body + 3, "the header row comes again mid-table");
 	return lines - 1;
@@ -447,8 +447,7 @@ Test(whole, csv_whole_table_etag_and_304)
 Test(contract, link_targets_are_accepted_by_their_route)
 {
 	const char *paged[] = {"/v1/interventions?limit=1", "/v1/evaluations?limit=1&sort=id",
-	                       "/v1/imports?limit=1", "/v1/export?limit=1",
-	                       "/v1/scores?limit=1"};
+	                       "/v1/imports?limit=1", "/v1/export?limit=1", "/v1/scores?limit=1"};
 	const char *unpaged[] = {"/v1/themes", "/v1/reference/unit-costs",
 	                         "/v1/reference/deflators", "/v1/areas",
 	                         "/v1/evaluations/braga-2014/history"};
@@ -458,8 +457,8 @@ Test(contract, link_targets_are_accepted_by_their_route)
 	for (size_t i = 0; i < sizeof(unpaged) / sizeof(unpaged[0]); i++) {
 		ht_get(&r, &d, unpaged[i]);
 		cr_expect_eq(r.status, 200, "%s: %s", unpaged[i], r.body);
-		cr_expect_null(ht_header(&r, "Link", link, sizeof(link)), "%s: Link %s",
-		               unpaged[i], link);
+		cr_expect_null(ht_header(&r, "Link", link, sizeof(link)), "%s: Link %s", unpaged[i],
+		               link);
 		ht_free(&r);
 	}
 	for (size_t i = 0; i < sizeof(paged) / sizeof(paged[0]); i++) {
@@ -510,10 +509,14 @@ Test(contract, gzip_where_the_spec_says)
 /* An as_of commit that was never imported is a 404 on every route that takes it. */
 Test(contract, unknown_as_of_is_404_everywhere)
 {
-	const char *targets[] = {"/v1/interventions",       "/v1/evaluations",
-	                         "/v1/themes",              "/v1/reference/unit-costs",
-	                         "/v1/reference/deflators", "/v1/areas",
-	                         "/v1/export",              "/v1/interventions/hot-spots",
+	const char *targets[] = {"/v1/interventions",
+	                         "/v1/evaluations",
+	                         "/v1/themes",
+	                         "/v1/reference/unit-costs",
+	                         "/v1/reference/deflators",
+	                         "/v1/areas",
+	                         "/v1/export",
+	                         "/v1/interventions/hot-spots",
 	                         "/v1/evaluations/braga-2014",
 	                         "/v1/evaluations/braga-2014/history"};
 	char t[256];
@@ -543,7 +546,8 @@ static json_t *error_of(const char *method, const char *target, long want)
 
 static const char *message_of(json_t *doc)
 {
-	const char *m = json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
+	const char *m =
+	    json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
 	return m ? m : "";
 }
 
@@ -567,8 +571,8 @@ Test(contract, smaller_statuses_and_messages)
 	cr_expect(strstr(message_of(doc), "cannot be projected") != NULL &&
 	              strstr(message_of(doc), "no-cost") != NULL,
 	          "%s", message_of(doc));
-	cr_expect_str_eq(
-	    json_string_value(json_object_get(json_object_get(doc, "error"), "code")), "conflict");
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(doc, "error"), "code")),
+	                 "conflict");
 	json_decref(doc);
 
 	/* the 405's detail.allow is the Allow header */
@@ -579,9 +583,10 @@ Test(contract, smaller_statuses_and_messages)
 		cr_expect_eq(r.status, 405, "%s %s", methods[i], targets[i]);
 		doc = ht_json(&r);
 		cr_assert_not_null(ht_header(&r, "Allow", allow, sizeof(allow)));
-		cr_expect_str_eq(json_string_value(json_object_get(
-		                     json_object_get(json_object_get(doc, "error"), "detail"), "allow")),
-		                 allow, "%s", targets[i]);
+		cr_expect_str_eq(
+		    json_string_value(json_object_get(
+		        json_object_get(json_object_get(doc, "error"), "detail"), "allow")),
+		    allow, "%s", targets[i]);
 		json_decref(doc);
 		ht_free(&r);
 	}
@@ -617,13 +622,89 @@ Test(readyz, hides_database_details_from_strangers)
 	ht_start(&bad, "host=/nonexistent/socket-dir dbname=hidden_db user=hidden_user", args);
 	ht_get(&r, &bad, "/readyz");
 	cr_expect_eq(r.status, 503);
-	cr_expect(strstr(r.body, "nonexistent") == NULL && strstr(r.body, "hidden_") == NULL,
-	          "%s", r.body);
+	cr_expect(strstr(r.body, "nonexistent") == NULL && strstr(r.body, "hidden_") == NULL, "%s",
+	          r.body);
 	cr_expect(strstr(r.body, "the database is unavailable") != NULL, "%s", r.body);
 	ht_free(&r);
 	/* (the operator with the token would see PostgreSQL's words, but the pool
 	 * is backing off now and says only that) */
 	ht_request(&r, &bad, "GET", "/readyz", auth, NULL);
 	cr_expect_eq(r.status, 503);
+	ht_free(&r);
+}
+
+/* ---- /metrics for operators ---- */
+
+static long long metric(const char *text, const char *series)
+{
+	const char *p = strstr(text, series);
+	char want[256];
+
+	snprintf(want, sizeof(want), "\n%s ", series);
+	p = strstr(text, want);
+	return p ? atoll(p + strlen(want)) : -1;
+}
+
+Test(contract, metrics_by_method_process_and_sources_survive_the_database)
+{
+	struct ht_resp r;
+	char sql[256];
+
+	ht_request(&r, &d, "HEAD", "/v1/themes", NULL, NULL);
+	ht_free(&r);
+	ht_get(&r, &d, "/v1/themes");
+	ht_free(&r);
+	/* a request is counted once the server has finished with it, which can be
+	 * just after the client has its answer: wait for both (bounded) */
+	for (int tries = 0;; tries++) {
+		ht_get(&r, &d, "/metrics");
+		if (tries == 200 ||
+		    (metric(r.body, "whatworks_http_requests_total{route=\"/v1/themes\","
+		                    "method=\"HEAD\",status=\"200\"}") >= 1 &&
+		     metric(r.body, "whatworks_http_requests_total{route=\"/v1/themes\","
+		                    "method=\"GET\",status=\"200\"}") >= 1))
+			break;
+		ht_free(&r);
+		usleep(10 * 1000);
+	}
+	cr_assert_eq(r.status, 200);
+	cr_expect_geq(metric(r.body, "whatworks_http_requests_total{route=\"/v1/themes\","
+	                             "method=\"HEAD\",status=\"200\"}"),
+	              1, "%s", r.body);
+	cr_expect_geq(metric(r.body, "whatworks_http_requests_total{route=\"/v1/themes\","
+	                             "method=\"GET\",status=\"200\"}"),
+	              1);
+	cr_expect_gt(metric(r.body, "process_resident_memory_bytes"), 0);
+	cr_expect_gt(metric(r.body, "process_open_fds"), 0);
+	cr_expect_gt(metric(r.body, "process_start_time_seconds"), 1600000000);
+	cr_expect(strstr(r.body, "\nprocess_cpu_seconds_total ") != NULL);
+	cr_expect_gt(metric(r.body, "whatworks_source_last_success_timestamp_seconds{source="
+	                            "\"evidence\",kind=\"git\"}"),
+	             1600000000, "%s", r.body);
+	cr_expect_eq(metric(r.body, "whatworks_database_up"), 1);
+	ht_free(&r);
+
+	/* PostgreSQL refuses the daemon: the series stay, database_up says why */
+	PGconn *admin = NULL;
+	cr_assert_eq(db_connect(&admin, getenv("WHATWORKS_TEST_PG"), &(struct err){0}), 0);
+	snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS false", db.dbname);
+	PQclear(PQexec(admin, sql));
+	snprintf(sql, sizeof(sql),
+	         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'",
+	         db.dbname);
+	PGresult *res = PQexec(admin, sql);
+	cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s", PQerrorMessage(admin));
+	PQclear(res);
+	db_close(admin);
+	ht_get(&r, &d, "/metrics");
+	cr_assert_eq(r.status, 200);
+	cr_expect_eq(metric(r.body, "whatworks_database_up"), 0, "%s", r.body);
+	cr_expect_eq(metric(r.body, "whatworks_import_runs{result=\"succeeded\"}"), 1, "%s",
+	             r.body);
+	cr_expect_eq(metric(r.body, "whatworks_evidence_run_id"), 1);
+	cr_expect_gt(metric(r.body, "whatworks_source_last_success_timestamp_seconds{source="
+	                            "\"evidence\",kind=\"git\"}"),
+	             1600000000);
+	cr_expect_gt(metric(r.body, "process_resident_memory_bytes"), 0);
 	ht_free(&r);
 }
