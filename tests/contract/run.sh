@@ -67,3 +67,13 @@ if ! CONTRACT_TOKEN=$token node validate.mjs "$base" "$spec"; then
 	echo "daemon log:"; tail -20 "$work/serve.log"
 	exit 1
 fi
+
+# the daemon stops cleanly (under the sanitizers: no leak, no error)
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+pid=
+if [ "$status" -ne 0 ]; then
+	echo "whatworks serve exited with status $status:"; tail -40 "$work/serve.log"
+	exit 1
+fi
