@@ -3,7 +3,8 @@
 #   make run     install what is missing, build, start a local PostgreSQL in
 #                ./var, import evidence/ and serve on 127.0.0.1:8080
 #   make test    install, build, run every test against a throwaway PostgreSQL,
-#                then again under AddressSanitizer and UBSan
+#                the API contract with its clients (tests/contract), then the
+#                C tests again under AddressSanitizer and UBSan
 #   make bench   benchmarks (figures printed, never asserted)
 #   make lint    clang-format check
 #
@@ -13,7 +14,7 @@ DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
 	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
 	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc \
-	libcmark-dev chromium nodejs npm
+	libcmark-dev chromium nodejs npm libreoffice-calc-nogui
 
 BUILD ?= build
 SAN ?=
@@ -40,7 +41,7 @@ PREFIX ?= /usr/local
 DATA_DIR ?= $(CURDIR)/var
 
 
-.PHONY: stop evidence-check
+.PHONY: stop evidence-check contract
 .PHONY: all deps run test test-fast test-san unit integration browser bench lint format clean install
 
 all: deps $(BUILD)/whatworks
@@ -132,15 +133,24 @@ browser: $(BUILD)/whatworks
 	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks SCREENSHOTS=$(CURDIR)/$(BUILD)/screenshots \
 	  tests/with-postgres.sh tests/browser/run.sh
 
+# The API contract as its clients hold it: Redocly lint, openapi-typescript +
+# tsc --strict, Ajv on every response of a daemon run (tests/contract/run.sh).
+# The npm packages are pinned in tests/contract/package-lock.json; the
+# machine's Node.js (>= 20.19, with npm) runs them.
+contract: $(BUILD)/whatworks
+	@command -v npm >/dev/null || { echo "the contract tests need Node.js >= 20.19 with npm"; exit 1; }
+	cd tests/contract && npm ci --no-audit --no-fund --loglevel=error
+	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks tests/with-postgres.sh tests/contract/run.sh
+
 test-fast: deps
-	$(MAKE) unit integration evidence-check
+	$(MAKE) unit integration evidence-check contract
 
 test-san: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  $(MAKE) BUILD=build/san SAN=1 unit integration
 
 test: deps
-	$(MAKE) unit integration evidence-check browser
+	$(MAKE) unit integration evidence-check browser contract
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  $(MAKE) BUILD=build/san SAN=1 unit integration

@@ -669,6 +669,13 @@ int yamldoc_parse(struct yamldoc **out, const char *buf, size_t len,
 	int rc;
 
 	*out = NULL;
+	/* a UTF-8 byte-order mark, as Windows editors write it, is not content
+	 * (YAML 1.2 section 5.2); libyaml skips it only when it guesses the
+	 * encoding, and we tell it the encoding */
+	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
 	if (len > limits->max_size) {
 		report(&st, 0, 0, "", "file is too large (%zu bytes; the limit is %zu)", len,
 		       limits->max_size);

@@ -46,6 +46,14 @@ struct api_params {
 	const char *(*get)(void *ctx, const char *name);
 	const char *(*name_at)(void *ctx, size_t i);
 	void *ctx;
+	/* how many times name is given (NULL: once at most); a list parameter
+	 * given more than once combines, get returning its values joined with
+	 * commas; any other is WW_EINVALID */
+	int (*count)(void *ctx, const char *name);
+	/* 1: the client asked for the whole table (CSV without limit, offset or
+	 * cursor): pages are of the endpoint's maximum size, and the caller
+	 * follows next_cursor to the end */
+	int whole;
 };
 
 /* The evidence version a response reflects. */
@@ -77,6 +85,8 @@ struct api_result {
 	                               rows (static), NULL when "data" is that array */
 	long long total;            /* lists: total matching rows (-1 when n/a) */
 	long long limit, offset;    /* lists: the page served */
+	int unpaged;                /* a list that takes no limit, offset or cursor (it
+	                               is all there): no Link header */
 	char next_cursor[128];      /* lists: cursor of the next page, "" at the end */
 	struct api_version version; /* the version served (as_of aware) */
 };

@@ -344,7 +344,7 @@ int api_parse_page(struct api_page *pg, PGconn *db, const struct api_params *p,
 	int rc;
 
 	memset(pg, 0, sizeof(*pg));
-	pg->limit = def_limit;
+	pg->limit = p != NULL && p->whole ? max_limit : def_limit;
 	pg->hash = params_hash(p, endpoint, allowed);
 	if ((rc = api_param_int(p, "limit", 1, max_limit, &pg->limit, e)) < 0)
 		return rc;

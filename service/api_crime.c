@@ -76,10 +76,13 @@ static int param_month(const struct api_params *p, const char *name, const char 
 	return 1;
 }
 
-static int bad_area(const char *id, struct err *e)
+/* param: the query parameter, or "id" for the path segment */
+static int bad_area(const char *param, const char *id, struct err *e)
 {
 	return err_set(e, WW_EINVALID,
-	               "area \"%.80s\" is not a force id (lower-case letters, digits and '-')", id);
+	               "%sparameter \"%s\": area \"%.80s\" is not a force id (lower-case letters, "
+	               "digits and '-')",
+	               strcmp(param, "id") == 0 ? "path " : "", param, id);
 }
 
 int api_area_crime(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
@@ -95,7 +98,7 @@ int api_area_crime(struct api_result *out, PGconn *db, const char *id, const str
 	if ((rc = api_check_params(p, crime_allowed, e)) < 0)
 		return rc;
 	if (!api_is_id(id))
-		return bad_area(id, e);
+		return bad_area("id", id, e);
 	if (category != NULL && !api_is_id(category))
 		return err_set(e, WW_EINVALID,
 		               "parameter \"category\" must be a data.police.uk category id, such "
@@ -126,6 +129,10 @@ int api_area_crime(struct api_result *out, PGconn *db, const char *id, const str
 	       " SELECT json_build_object('version', " API_VERSION_SQL ","
 	       " 'known_category', $3::text IS NULL OR $3 = 'all-crime' OR EXISTS (SELECT 1 FROM"
 	       "  police_categories c WHERE c.id = $3),"
+	       " 'known_area', EXISTS (SELECT 1 FROM reference_data r, jsonb_array_elements(CASE"
+	       "  WHEN jsonb_typeof(r.body->'entries') = 'array' THEN r.body->'entries'"
+	       "  ELSE jsonb_build_array(r.body) END) x(e) WHERE r.kind = 'areas'"
+	       "  AND r.valid_to IS NULL AND x.e->>'id' = $2),"
 	       " 'data', CASE WHEN EXISTS (SELECT 1 FROM police_forces f WHERE f.id = $2)"
 	       "  OR EXISTS (SELECT 1 FROM crime_units u WHERE u.force = $2) THEN"
 	       "  json_build_object('area', $2::text,"
@@ -147,6 +154,14 @@ int api_area_crime(struct api_result *out, PGconn *db, const char *id, const str
 		               "parameter \"category\": \"%.80s\" is not a data.police.uk category "
 		               "of any imported month",
 		               category);
+	}
+	if (json_is_null(json_object_get(doc, "data")) &&
+	    json_is_true(json_object_get(doc, "known_area"))) {
+		json_decref(doc);
+		return err_set(e, WW_ENOTFOUND,
+		               "area \"%.80s\" has no recorded crime imported yet: run `whatworks "
+		               "import police-uk`",
+		               id);
 	}
 	return api_finish_item(out, doc, "area", id, "counts", crime_columns, e);
 }
@@ -188,7 +203,7 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 		return err_set(e, WW_EINVALID,
 		               "parameter \"area\" is required: a force id such as merseyside");
 	if (!api_is_id(area))
-		return bad_area(area, e);
+		return bad_area("area", area, e);
 	if (crime_type != NULL && !api_is_id(crime_type))
 		return err_set(e, WW_EINVALID, "parameter \"crime_type\" must be a crime type id");
 	if ((rc = param_double(p, "units", 1, 0, 1e9, 1, &units, e)) < 0 ||
@@ -201,7 +216,8 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	qb_param(&q, area);
 	qb_sql(
 	    &q,
-	    "WITH s AS (SELECT crime_type, figures FROM scores WHERE intervention = $2"
+	    "WITH s AS (SELECT crime_type, figures, insufficient_reason FROM scores"
+	    "  WHERE intervention = $2"
 	    "  AND CASE WHEN $3::text IS NULL THEN headline ELSE crime_type = $3 END),"
 	    " map AS (SELECT x.e->>'police_uk_category' AS cat, r.id AS doc"
 	    "  FROM reference_data r, jsonb_array_elements(CASE WHEN jsonb_typeof("
@@ -218,7 +234,8 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	    "  i.level) FROM interventions i WHERE i.id = $2 AND i.valid_to IS NULL),"
 	    " 'crime_types', (SELECT json_agg(crime_type ORDER BY crime_type) FROM scores"
 	    "  WHERE intervention = $2),"
-	    " 'score', (SELECT json_build_object('crime_type', crime_type, 'figures', figures)"
+	    " 'score', (SELECT json_build_object('crime_type', crime_type, 'figures', figures,"
+	    "  'insufficient_reason', insufficient_reason)"
 	    "  FROM s),"
 	    " 'category', (SELECT cat FROM map), 'category_map', (SELECT doc FROM map),"
 	    " 'area', (SELECT json_build_object('id', f.id, 'name', f.name) FROM police_forces f"
@@ -248,11 +265,23 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 		free(types);
 		goto done;
 	}
+	/* a score without a BCR cannot be projected: the request was fine, the
+	 * intervention is in a state that does not allow it (409, not 400) */
+	if (!json_is_number(json_object_get(score, "bcr"))) {
+		const char *why = json_string_value(
+		    json_object_get(json_object_get(doc, "score"), "insufficient_reason"));
+		rc = err_set(e, WW_ECONFLICT,
+		             "intervention \"%.80s\" cannot be projected: its score for \"%.80s\" "
+		             "is insufficient (%s)",
+		             id, ct ? ct : "?", why ? why : "no benefit-cost ratio");
+		goto done;
+	}
 	level = json_string_value(json_object_get(iv, "level"));
 	category = json_string_value(json_object_get(doc, "category"));
 	if (!json_is_string(json_object_get(doc, "england_wales"))) {
 		rc = err_set(e, WW_EINVALID,
-		             "area \"%.80s\" is not one of the 43 territorial police forces of "
+		             "parameter \"area\": area \"%.80s\" is not one of the 43 territorial "
+		             "police forces of "
 		             "England and Wales in the areas reference data: the unit costs and "
 		             "recorded crime the projection uses are theirs (Northern Ireland, "
 		             "Scotland and British Transport Police are outside the model)",
@@ -285,11 +314,11 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	}
 	int place = level != NULL && strcmp(level, "place") == 0;
 	if (place && category == NULL) {
-		rc =
-		    err_set(e, WW_EINVALID,
-		            "crime type \"%s\" has no data.police.uk category in the category map: "
-		            "a place projection needs one (ask with crime_type= for a mapped type)",
-		            ct ? ct : "?");
+		rc = err_set(e, WW_ECONFLICT,
+		             "intervention \"%.80s\" cannot be projected for crime type \"%s\": it "
+		             "has no data.police.uk category in the category map, which a place "
+		             "projection needs (ask with crime_type= for a mapped type)",
+		             id, ct ? ct : "?");
 		goto done;
 	}
 	if (place && nmonths == 0) {
@@ -300,8 +329,11 @@ int api_intervention_projection(struct api_result *out, PGconn *db, const char *
 	for (i = 0; i < nmonths; i++)
 		sum += json_number_value(json_object_get(json_array_get(months, i), "count"));
 	area_count = nmonths > 0 ? sum * 12.0 / (double)nmonths : 0;
-	if ((rc = vfm_project_json(&proj, score, level, area_count, coverage, units, e)) < 0)
+	if ((rc = vfm_project_json(&proj, score, level, area_count, coverage, units, e)) < 0) {
+		if (rc == WW_EINVALID) /* the stored score, not the request */
+			rc = WW_ECONFLICT;
 		goto done;
+	}
 	json_object_set_new(proj, "intervention", json_string(id));
 	json_object_set_new(proj, "area", json_string(area));
 	json_object_set(proj, "area_name",

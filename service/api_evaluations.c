@@ -224,5 +224,7 @@ int api_evaluation_history(struct api_result *out, PGconn *db, const char *id,
 		return err_set(e, WW_ENOTFOUND, "evaluation \"%.80s\" does not exist", id);
 	}
 	pg.limit = json_integer_value(json_object_get(doc, "total"));
-	return api_finish_list(out, doc, &pg, history_columns, -1, e);
+	rc = api_finish_list(out, doc, &pg, history_columns, -1, e);
+	out->unpaged = 1;
+	return rc;
 }

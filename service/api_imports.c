@@ -99,8 +99,10 @@ int api_import_get(struct api_result *out, PGconn *db, const char *id, const str
 	errno = 0;
 	n = strtoll(id, &end, 10);
 	if (id[0] < '0' || id[0] > '9' || *end != '\0' || errno != 0 || n < 1)
-		return err_set(e, WW_EINVALID, "import run id \"%.40s\" must be a positive integer",
-		               id);
+		return err_set(
+		    e, WW_EINVALID,
+		    "path parameter \"id\": import run id \"%.40s\" must be a positive integer",
+		    id);
 	qb_init(&q);
 	qb_param(&q, NULL);
 	qb_param_ll(&q, n);

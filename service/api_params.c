@@ -43,6 +43,12 @@ static void join(char *out, size_t size, const char *const *list)
 		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? ", " : "", list[i]);
 }
 
+/* The parameters that take a comma-separated list: given more than once,
+ * their values combine (the HTTP layer joins them with commas). */
+static const char *const list_params[] = {"theme",        "level",  "sector",  "tag",  "band",
+                                          "intervention", "design", "country", "area", "status",
+                                          "crime_type",   "sort",   NULL};
+
 int api_check_params(const struct api_params *p, const char *const *allowed, struct err *e)
 {
 	const char *name;
@@ -51,6 +57,11 @@ int api_check_params(const struct api_params *p, const char *const *allowed, str
 	if (p == NULL || p->name_at == NULL)
 		return 0;
 	for (size_t i = 0; (name = p->name_at(p->ctx, i)) != NULL; i++) {
+		if (p->count != NULL && !in_list(name, list_params) && p->count(p->ctx, name) > 1)
+			return err_set(e, WW_EINVALID,
+			               "parameter \"%.64s\" is given more than once; it takes one "
+			               "value",
+			               name);
 		if (strcmp(name, "format") == 0 || in_list(name, allowed))
 			continue;
 		join(names, sizeof(names), allowed);

@@ -31,7 +31,9 @@ static int finish_unpaged(struct api_result *out, PGconn *db, struct qb *q,
 	if ((rc = qb_exec_json(q, db, &doc, e)) < 0)
 		return rc;
 	pg.limit = json_integer_value(json_object_get(doc, "total"));
-	return api_finish_list(out, doc, &pg, columns, -1, e);
+	rc = api_finish_list(out, doc, &pg, columns, -1, e);
+	out->unpaged = 1;
+	return rc;
 }
 
 static int start(struct api_result *out, PGconn *db, const struct api_params *p, struct qb *q,

@@ -258,6 +258,32 @@ int db_pool_run_counts(PGconn *conn, struct db_run_count *out, int max, struct e
 	return n;
 }
 
+int db_pool_source_successes(PGconn *conn, struct db_source_success *out, int max, struct err *e)
+{
+	PGresult *r = PQexecParams(
+	    conn,
+	    "SELECT s.name, s.kind, coalesce(extract(epoch FROM max(r.finished_at)), 0)"
+	    " FROM sources s LEFT JOIN import_runs r ON r.source_id = s.id"
+	    " AND r.status = 'succeeded' GROUP BY s.name, s.kind ORDER BY s.name",
+	    0, NULL, NULL, NULL, NULL, 0);
+	char msg[512];
+	int n;
+
+	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		copy_msg(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+		PQclear(r);
+		return err_set(e, WW_EDB, "could not read the sources' imports: %s", msg);
+	}
+	n = PQntuples(r) < max ? PQntuples(r) : max;
+	for (int i = 0; i < n; i++) {
+		snprintf(out[i].name, sizeof(out[i].name), "%s", PQgetvalue(r, i, 0));
+		snprintf(out[i].kind, sizeof(out[i].kind), "%s", PQgetvalue(r, i, 1));
+		out[i].last_success = atof(PQgetvalue(r, i, 2));
+	}
+	PQclear(r);
+	return n;
+}
+
 int db_pool_ping(PGconn *conn, struct err *e)
 {
 	PGresult *r = PQexec(conn, "SELECT 1");

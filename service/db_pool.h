@@ -51,6 +51,15 @@ struct db_run_count {
 /* Fills up to max entries; returns how many, or WW_EDB. */
 int db_pool_run_counts(PGconn *conn, struct db_run_count *out, int max, struct err *e);
 
+/* When each source last imported successfully (seconds since the epoch, 0
+ * when never), by name; up to max sources. Returns how many, or WW_EDB. */
+struct db_source_success {
+	char name[128];
+	char kind[16];
+	double last_success;
+};
+int db_pool_source_successes(PGconn *conn, struct db_source_success *out, int max, struct err *e);
+
 /* A configured source by name, for POST /v1/imports. WW_ENOTFOUND when none. */
 struct db_pool_source {
 	char kind[16];

@@ -62,6 +62,16 @@ struct http_server {
 	uint64_t ver_lsn; /* the primary's WAL position when ver was read */
 	int in_flight;
 	int stopping;
+	/* what /metrics last read from PostgreSQL, served again while it is down
+	 * so that series do not vanish (under ver_lock) */
+	struct ops_snapshot {
+		int ok;
+		struct db_run_count counts[8];
+		int ncounts;
+		struct api_version v;
+		struct db_source_success sources[32];
+		int nsources;
+	} ops;
 	unsigned seed;
 	unsigned long long next_id;
 };
@@ -81,7 +91,13 @@ struct request {
 	int too_big;
 	char path_id[256];
 	char version_header[128];
-	uint64_t min_lsn; /* a replica must have replayed this far to answer */
+	uint64_t min_lsn;      /* a replica must have replayed this far to answer */
+	struct joined *joined; /* values of repeated parameters, freed at completion */
+};
+
+struct joined {
+	struct joined *next;
+	char *value;
 };
 
 typedef int (*api_list_fn)(struct api_result *, PGconn *, const struct api_params *, struct err *);
@@ -297,6 +313,14 @@ static enum MHD_Result send_json(struct request *rq, int status, json_t *doc,
 	return finish(rq, r, status);
 }
 
+/* The methods a route answers, as the Allow header and a 405's detail.allow say. */
+static const char *allow_of(const struct route *rt)
+{
+	if (rt->mask & M_POST)
+		return rt->mask & M_GET ? "GET, HEAD, POST, OPTIONS" : "POST, OPTIONS";
+	return "GET, HEAD, OPTIONS";
+}
+
 static json_t *error_doc(int status, const char *message, json_t *detail)
 {
 	return json_pack("{s:{s:s, s:s, s:o}}", "error", "code", error_code_for(status), "message",
@@ -306,12 +330,13 @@ static json_t *error_doc(int status, const char *message, json_t *detail)
 /* The parameter a message like 'parameter "limit" must ...' names, or NULL. */
 static json_t *detail_from_message(const char *msg)
 {
-	const char *p = strstr(msg, "parameter \"");
+	const char *p = strstr(msg, "parameter \""), *ps = strstr(msg, "parameters \"");
 	const char *end;
 
-	if (p == NULL)
+	if (p == NULL && ps == NULL)
 		return NULL;
-	p += strlen("parameter \"");
+	p = p == NULL || (ps != NULL && ps < p) ? ps + strlen("parameters \"")
+	                                        : p + strlen("parameter \"");
 	end = strchr(p, '"');
 	if (end == NULL)
 		return NULL;
@@ -371,14 +396,8 @@ static enum MHD_Result send_error(struct request *rq, int status, const char *me
 		snprintf(n, sizeof(n), "%d", rq->s->cfg.retry_after);
 		MHD_add_response_header(r, "Retry-After", n);
 	}
-	if (status == 405) {
-		const struct route *rt = &routes[rq->route];
-		MHD_add_response_header(
-		    r, "Allow",
-		    rt->mask & M_POST
-		        ? (rt->mask & M_GET ? "GET, HEAD, POST, OPTIONS" : "POST, OPTIONS")
-		        : "GET, HEAD, OPTIONS");
-	}
+	if (status == 405)
+		MHD_add_response_header(r, "Allow", allow_of(&routes[rq->route]));
 	if (status == 401)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"whatworks\"");
 	if (status == 413 || status == 414)
@@ -403,10 +422,20 @@ static enum MHD_Result send_err(struct request *rq, int code, const struct err *
 	return send_error(rq, status, msg, status == 400 ? detail_from_message(e->msg) : NULL);
 }
 
-static enum MHD_Result send_304(struct request *rq, const char *etag)
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
 {
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/* A 304 sends no body; its Content-Length, which libmicrohttpd always adds,
+ * is the length of the 200 it stands for (RFC 9110 8.6), never 0. */
+static enum MHD_Result send_304(struct request *rq, const char *etag, uint64_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_callback(len, 64, no_body, NULL, NULL);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "ETag", etag);
@@ -424,12 +453,57 @@ struct call {
 	struct api_version *ver;
 	int kind;     /* 0: api call, 1: version */
 	uint64_t lsn; /* kind 1: the primary's WAL position after the version was read */
+	const struct api_params *params; /* NULL: the request's own */
 };
 
+struct gather {
+	const char *name;
+	int count;
+	struct http_buf values;
+	int count_only;
+};
+
+static enum MHD_Result gather_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+	struct gather *g = cls;
+	(void)kind;
+	if (strcmp(key, g->name) != 0)
+		return MHD_YES;
+	g->count++;
+	if (!g->count_only && value != NULL && value[0] != '\0') {
+		if (g->values.len > 0)
+			http_buf_add(&g->values, ",", 1);
+		http_buf_add(&g->values, value, strlen(value));
+	}
+	return MHD_YES;
+}
+
+/* A parameter's value; a repeated one (theme=a&theme=b, as Python's requests
+ * sends a list) reads as its values joined with commas, like theme=a,b, and
+ * api_check_params rejects the repeat of a parameter that takes one value. */
 static const char *param_get(void *ctx, const char *name)
 {
 	struct request *rq = ctx;
-	return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
+	struct gather g = {name, 0, {0}, 0};
+	struct joined *j;
+
+	MHD_get_connection_values(rq->c, MHD_GET_ARGUMENT_KIND, gather_cb, &g);
+	if (g.count <= 1) {
+		http_buf_free(&g.values);
+		return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
+	}
+	j = calloc(1, sizeof(*j));
+	http_buf_add(&g.values, "", 1);
+	if (j == NULL || g.values.failed) {
+		free(j);
+		http_buf_free(&g.values);
+		return ","; /* out of memory: a value no parameter accepts */
+	}
+	j->value = g.values.data;
+	j->next = rq->joined;
+	rq->joined = j;
+	return j->value;
 }
 
 struct nth {
@@ -450,6 +524,14 @@ static enum MHD_Result nth_cb(void *cls, enum MHD_ValueKind kind, const char *ke
 	return MHD_YES;
 }
 
+static int param_count(void *ctx, const char *name)
+{
+	struct request *rq = ctx;
+	struct gather g = {name, 0, {0}, 1};
+	MHD_get_connection_values(rq->c, MHD_GET_ARGUMENT_KIND, gather_cb, &g);
+	return g.count;
+}
+
 static const char *param_name_at(void *ctx, size_t i)
 {
 	struct request *rq = ctx;
@@ -465,7 +547,8 @@ static const char *param_name_at(void *ctx, size_t i)
 static int with_db(struct call *k, struct err *e)
 {
 	struct http_server *s = k->rq->s;
-	struct api_params params = {param_get, param_name_at, k->rq};
+	struct api_params own = {param_get, param_name_at, k->rq, param_count, 0};
+	const struct api_params *params = k->params ? k->params : &own;
 	struct db_pool *pool = k->kind == 1 ? s->pool : db_route_pick(s->route, k->rq->min_lsn);
 	int rc = 0, retried = 0;
 
@@ -481,12 +564,13 @@ static int with_db(struct call *k, struct err *e)
 		}
 		if (k->kind == 1) {
 			rc = api_version_current(k->ver, db, e);
-			if (rc == 0 && db_route_replicas(s->route) > 0 && db_wal_lsn(db, &k->lsn, e) < 0)
+			if (rc == 0 && db_route_replicas(s->route) > 0 &&
+			    db_wal_lsn(db, &k->lsn, e) < 0)
 				rc = WW_EDB;
 		} else if (k->route->list != NULL) {
-			rc = k->route->list(k->res, db, &params, e);
+			rc = k->route->list(k->res, db, params, e);
 		} else {
-			rc = k->route->item(k->res, db, k->rq->path_id, &params, e);
+			rc = k->route->item(k->res, db, k->rq->path_id, params, e);
 		}
 		int dropped = db_pool_release(pool, db, rc == WW_EDB);
 		/* a replica that went away, or one behind the run asked for */
@@ -515,7 +599,7 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 {
 	struct http_server *s = rq->s;
 	long long now = now_ns() / 1000000;
-	struct call k = {NULL, rq, NULL, out, 1, 0};
+	struct call k = {NULL, rq, NULL, out, 1, 0, NULL};
 	int rc;
 
 	/* one thread reads a stale version again while the others keep serving
@@ -635,6 +719,160 @@ static int negotiate(struct request *rq, int csv_ok, enum MHD_Result *sent)
 	return rep;
 }
 
+/* ---- whole tables as CSV ---- */
+
+/*
+ * A CSV download without limit, offset or cursor is the whole table: the
+ * first page is read here (so a bad parameter is still a 400 and a match
+ * of If-None-Match a 304), the rest while libmicrohttpd sends, page by page
+ * through next_cursor, which pins the import run of the first page. The
+ * body is chunked and not cached; a page that fails mid-way ends the
+ * response with an error (the client sees a cut, never a short table).
+ */
+struct whole {
+	struct request *rq;
+	const struct route *rt;
+	struct api_params params;
+	char cursor[128];
+	struct http_buf buf;
+	size_t pos;
+};
+
+static const char *whole_get(void *ctx, const char *name)
+{
+	struct whole *w = ctx;
+	if (strcmp(name, "cursor") == 0 && w->cursor[0] != '\0')
+		return w->cursor;
+	return param_get(w->rq, name);
+}
+
+static const char *whole_name_at(void *ctx, size_t i)
+{
+	return param_name_at(((struct whole *)ctx)->rq, i);
+}
+
+static int whole_count(void *ctx, const char *name)
+{
+	return param_count(((struct whole *)ctx)->rq, name);
+}
+
+/* Reads the next page into w->buf (with the header when first); 0, 1 when
+ * the resource has no CSV form, or an error code with e set. */
+static int whole_page(struct whole *w, int first, struct api_result *res, struct err *e)
+{
+	struct call k = {w->rt, w->rq, res, NULL, 0, 0, &w->params};
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = with_db(&k, e)) < 0 || (rc = api_result_rows(res, e)) < 0)
+		return rc;
+	http_buf_free(&w->buf);
+	w->pos = 0;
+	if (res->rows == NULL)
+		return 1; /* no CSV form */
+	rc = first ? http_csv_render(&w->buf, res->rows, res->columns)
+	           : http_csv_rows(&w->buf, res->rows, res->columns);
+	if (rc < 0)
+		return err_set(e, WW_ENOMEM, "out of memory rendering the CSV");
+	snprintf(w->cursor, sizeof(w->cursor), "%s", res->limit > 0 ? res->next_cursor : "");
+	return 0;
+}
+
+static ssize_t whole_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct whole *w = cls;
+	struct api_result res;
+	struct err e = {0};
+	(void)pos;
+
+	while (w->pos >= w->buf.len) {
+		if (w->cursor[0] == '\0')
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		int rc = whole_page(w, 0, &res, &e);
+		api_result_free(&res);
+		if (rc != 0) {
+			char q[1100];
+			quote(q, sizeof(q), e.msg, sizeof(q));
+			log_warn("csv page failed", "request_id=%s code=\"%s\" detail=\"%s\"",
+			         w->rq->id, err_code_name(rc), q);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+	}
+	size_t n = w->buf.len - w->pos < max ? w->buf.len - w->pos : max;
+	memcpy(buf, w->buf.data + w->pos, n);
+	w->pos += n;
+	w->rq->bytes += n;
+	return (ssize_t)n;
+}
+
+static void whole_free(void *cls)
+{
+	struct whole *w = cls;
+	http_buf_free(&w->buf);
+	free(w);
+}
+
+static int given(struct request *rq, const char *name)
+{
+	const char *v = param_get(rq, name);
+	return v != NULL && v[0] != '\0';
+}
+
+static enum MHD_Result h_csv_whole(struct request *rq, const struct route *rt)
+{
+	const char *inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "If-None-Match");
+	struct whole *w = calloc(1, sizeof(*w));
+	struct api_result res;
+	struct err e = {0};
+	struct MHD_Response *r;
+	char etag[128], n[32], cd[128];
+	int rc;
+
+	if (w == NULL)
+		return MHD_NO;
+	w->rq = rq;
+	w->rt = rt;
+	w->params = (struct api_params){whole_get, whole_name_at, w, whole_count, 1};
+	rc = whole_page(w, 1, &res, &e);
+	if (rc != 0) {
+		api_result_free(&res);
+		whole_free(w);
+		if (rc == 1)
+			return send_error(rq, 406, "this resource has no CSV form; ask for JSON",
+			                  json_pack("{s:[s]}", "available", "application/json"));
+		return send_err(rq, rc, &e);
+	}
+	version_header(rq->version_header, sizeof(rq->version_header), &res.version);
+	etag[0] = '\0';
+	if (rt->flags & F_VERSIONED)
+		http_etag_variant(etag, sizeof(etag), res.version.etag, HTTP_REP_CSV, 0);
+	if (etag[0] != '\0' && http_etag_match(inm, etag)) {
+		api_result_free(&res);
+		whole_free(w);
+		return send_304(rq, etag, MHD_SIZE_UNKNOWN);
+	}
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, whole_read, w,
+	                                      whole_free);
+	if (r == NULL) {
+		api_result_free(&res);
+		whole_free(w);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", CSV_TYPE);
+	if (etag[0] != '\0')
+		MHD_add_response_header(r, "ETag", etag);
+	MHD_add_response_header(r, "Cache-Control",
+	                        rt->flags & F_VERSIONED ? rq->dyn->cache_control : "no-store");
+	if (res.total >= 0 && res.limit > 0) {
+		snprintf(n, sizeof(n), "%lld", res.total);
+		MHD_add_response_header(r, "X-Total-Count", n);
+	}
+	snprintf(cd, sizeof(cd), "attachment; filename=\"%s.csv\"", rt->filename);
+	MHD_add_response_header(r, "Content-Disposition", cd);
+	api_result_free(&res);
+	return finish(rq, r, 200);
+}
+
 static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 {
 	struct http_server *s = rq->s;
@@ -648,27 +886,37 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	char etag[128], base[96], *key = NULL;
 	enum MHD_Result sent = MHD_NO;
 	struct http_buf body = {0}, packed = {0}, link = {0};
-	struct call k = {rt, rq, &res, NULL, 0, 0};
+	struct call k = {rt, rq, &res, NULL, 0, 0, NULL};
 
 	if (rt->flags & F_HTML)
 		rep = HTTP_REP_HTML;
 	else if ((rep = negotiate(rq, 1, &sent)) < 0)
 		return sent;
+	if (rep == HTTP_REP_CSV && rt->list != NULL && !given(rq, "limit") &&
+	    !given(rq, "offset") && !given(rq, "cursor"))
+		return h_csv_whole(rq, rt);
 	if (cacheable) {
 		if ((rc = current_version(rq, &v, &e)) < 0)
 			return send_err(rq, rc, &e);
 		version_header(rq->version_header, sizeof(rq->version_header), &v);
-		http_etag_variant(etag, sizeof(etag), v.etag, rep, gz);
-		if (http_etag_match(inm, etag))
-			return send_304(rq, etag);
+		/* If-None-Match is answered only for a request that succeeded: a
+		 * cached response, or below once the parameters and the record
+		 * are known good (a bad parameter or a missing record never 304s) */
 		if (s->cache != NULL &&
 		    asprintf(&key, "%s|%d|%d|%s", v.etag, rep, gz, rq->target) > 0) {
 			struct http_cached *hit = http_cache_get(s->cache, key);
 			if (hit != NULL) {
-				struct MHD_Response *r = cached_response(rq, hit, hit->gz);
+				struct MHD_Response *r = NULL;
+				enum MHD_Result done;
+				if (http_etag_match(inm, hit->etag)) {
+					done = send_304(rq, hit->etag, hit->len);
+				} else {
+					r = cached_response(rq, hit, hit->gz);
+					done = finish(rq, r, 200);
+				}
 				http_cache_release(s->cache, hit);
 				free(key);
-				return finish(rq, r, 200);
+				return done;
 			}
 		}
 	}
@@ -706,7 +954,7 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 		}
 		rc = text != NULL ? 0 : WW_ENOMEM;
 	}
-	if (rc == 0 && res.limit > 0) {
+	if (rc == 0 && res.limit > 0 && !res.unpaged) {
 		const char *q = strchr(rq->target, '?');
 		char *path = strndup(rq->target, q ? (size_t)(q - rq->target) : rq->target_len);
 		if (path != NULL)
@@ -750,7 +998,7 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	memset(&link, 0, sizeof(link));
 	memset(&body, 0, sizeof(body));
 	if (http_etag_match(inm, etag)) {
-		sent = send_304(rq, etag);
+		sent = send_304(rq, etag, c->len);
 	} else {
 		struct MHD_Response *r = cached_response(rq, c, compress);
 		sent = finish(rq, r, 200);
@@ -775,8 +1023,27 @@ oom:
 
 /* ---- operational endpoints ---- */
 
+/* Whether to gzip a body of n bytes for this request. */
+static int want_gzip(struct request *rq, size_t n)
+{
+	return n >= (size_t)rq->s->cfg.gzip_min_size &&
+	       http_accepts_gzip(
+	           MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Accept-Encoding"));
+}
+
+/* The document gzipped once, for every client that accepts it. */
+static struct http_buf openapi_gz;
+
+static void pack_openapi(void)
+{
+	if (http_gzip(&openapi_gz, http_openapi_json, http_openapi_json_len) < 0)
+		http_buf_free(&openapi_gz);
+}
+
 static enum MHD_Result h_openapi(struct request *rq)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int gz = want_gzip(rq, http_openapi_json_len);
 	enum MHD_Result sent = MHD_NO;
 	const char *inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "If-None-Match");
 	char etag[64];
@@ -784,15 +1051,22 @@ static enum MHD_Result h_openapi(struct request *rq)
 
 	if (negotiate(rq, 0, &sent) < 0)
 		return sent;
-	snprintf(etag, sizeof(etag), "\"o%016llx\"",
+	if (gz) {
+		pthread_once(&once, pack_openapi);
+		gz = openapi_gz.data != NULL;
+	}
+	const void *body = gz ? (const void *)openapi_gz.data : (const void *)http_openapi_json;
+	size_t len = gz ? openapi_gz.len : http_openapi_json_len;
+	snprintf(etag, sizeof(etag), gz ? "\"o%016llx-gz\"" : "\"o%016llx\"",
 	         http_hash(http_openapi_json, http_openapi_json_len));
 	if (http_etag_match(inm, etag))
-		return send_304(rq, etag);
-	r = MHD_create_response_from_buffer(http_openapi_json_len, (void *)http_openapi_json,
-	                                    MHD_RESPMEM_PERSISTENT);
+		return send_304(rq, etag, len);
+	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
-	rq->bytes = http_openapi_json_len;
+	rq->bytes = len;
+	if (gz)
+		MHD_add_response_header(r, "Content-Encoding", "gzip");
 	MHD_add_response_header(r, "Content-Type", JSON_TYPE);
 	MHD_add_response_header(r, "ETag", etag);
 	MHD_add_response_header(r, "Cache-Control", rq->dyn->cache_control);
@@ -802,6 +1076,18 @@ static enum MHD_Result h_openapi(struct request *rq)
 static enum MHD_Result h_healthz(struct request *rq)
 {
 	return send_json(rq, 200, json_pack("{s:s}", "status", "ok"), "no-store");
+}
+
+static int token_equal(const char *given, const char *want);
+
+/* A caller with the import token (WHATWORKS_IMPORT_TOKEN) as a bearer token. */
+static int trusted(struct request *rq)
+{
+	const char *auth = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Authorization");
+	const char *token = rq->dyn->token;
+
+	return token[0] != '\0' && auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0 &&
+	       token_equal(auth + 7, token);
 }
 
 static enum MHD_Result h_readyz(struct request *rq)
@@ -828,18 +1114,16 @@ static enum MHD_Result h_readyz(struct request *rq)
 		}
 	}
 	if (rc < 0) {
-		json_object_set_new(checks, "database", json_string(e.msg));
 		failed = "database";
-		snprintf(msg, sizeof(msg), "not ready: %s", e.msg);
 		goto done;
 	}
 	json_object_set_new(checks, "database", json_string("ok"));
 	rc = db_migrations_current(db, &e);
 	if (rc != 1) {
-		snprintf(msg, sizeof(msg), "not ready: %s",
-		         rc < 0 ? e.msg : "the database schema is behind; run 'whatworks migrate'");
-		json_object_set_new(checks, "migrations", json_string(msg + 11));
 		failed = "migrations";
+		if (rc >= 0)
+			err_set(&e, WW_ENOTFOUND,
+			        "the database schema is behind; run 'whatworks migrate'");
 		goto done;
 	}
 	json_object_set_new(checks, "migrations", json_string("ok"));
@@ -847,10 +1131,9 @@ static enum MHD_Result h_readyz(struct request *rq)
 	memset(&v, 0, sizeof(v));
 	rc = api_version_current(&v, db, &e);
 	if (rc < 0 || v.run_id <= 0) {
-		snprintf(msg, sizeof(msg), "not ready: %s",
-		         rc < 0 ? e.msg : "no import has succeeded yet");
-		json_object_set_new(checks, "import", json_string(msg + 11));
 		failed = "import";
+		if (rc >= 0)
+			err_set(&e, WW_ENOTFOUND, "no import has succeeded yet");
 		goto done;
 	}
 	json_object_set_new(checks, "import", json_string("ok"));
@@ -863,6 +1146,17 @@ done:
 		                 json_pack("{s:s, s:o, s:o}", "status", "ready", "checks", checks,
 		                           "database", db_route_status(s->route)),
 		                 "no-store");
+	/* what PostgreSQL said names hosts, users and databases: only for a caller
+	 * with the import token (the log has it too) */
+	if (rc < 0 && !trusted(rq)) {
+		char q[1100];
+		quote(q, sizeof(q), e.msg, sizeof(q));
+		log_warn("not ready", "request_id=%s check=%s detail=\"%s\"", rq->id, failed, q);
+		err_clear(&e);
+		err_set(&e, WW_EDB, "the database is unavailable");
+	}
+	snprintf(msg, sizeof(msg), "not ready: %s", e.msg);
+	json_object_set_new(checks, failed, json_string(e.msg));
 	return send_error(rq, 503, msg,
 	                  json_pack("{s:s, s:o}", "failed", failed, "checks", checks));
 }
@@ -871,8 +1165,6 @@ static enum MHD_Result h_metrics(struct request *rq)
 {
 	struct http_server *s = rq->s;
 	struct http_buf b = {0};
-	struct db_run_count counts[8];
-	struct api_version v;
 	struct err e = {0};
 	PGconn *db = NULL;
 	int open = 0, busy = 0, n = -1;
@@ -888,27 +1180,41 @@ static enum MHD_Result h_metrics(struct request *rq)
 	                "whatworks_db_connections{state=\"open\"} %d\n"
 	                "whatworks_db_connections{state=\"busy\"} %d\n",
 	                __atomic_load_n(&s->in_flight, __ATOMIC_RELAXED), open, busy);
+	struct ops_snapshot snap;
+	memset(&snap, 0, sizeof(snap));
 	if (db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, &e) == 0) {
-		n = db_pool_run_counts(db, counts, 8, &e);
-		memset(&v, 0, sizeof(v));
-		int rc = n < 0 ? n : api_version_current(&v, db, &e);
+		n = db_pool_run_counts(db, snap.counts, 8, &e);
+		int rc = n < 0 ? n : api_version_current(&snap.v, db, &e);
+		if (rc >= 0)
+			rc = snap.nsources = db_pool_source_successes(db, snap.sources, 32, &e);
 		db_pool_release(s->pool, db, rc < 0);
 		if (rc < 0)
 			n = -1;
+		snap.ncounts = n;
+		snap.ok = n >= 0;
 	}
+	pthread_mutex_lock(&s->ver_lock);
+	if (snap.ok)
+		s->ops = snap;
+	else
+		snap = s->ops; /* the last values read: the series stay */
+	pthread_mutex_unlock(&s->ver_lock);
 	http_buf_printf(&b,
 	                "# HELP whatworks_database_up Whether PostgreSQL answered this scrape.\n"
 	                "# TYPE whatworks_database_up gauge\nwhatworks_database_up %d\n",
 	                n >= 0);
-	if (n >= 0) {
+	http_metrics_process(&b);
+	if (snap.ok) {
 		const char *all[] = {"running", "succeeded", "rejected", "failed"};
-		http_buf_adds(&b, "# HELP whatworks_import_runs Import runs recorded, by result.\n"
-		                  "# TYPE whatworks_import_runs gauge\n");
+		http_buf_adds(&b,
+		              "# HELP whatworks_import_runs Import runs recorded, by result (the "
+		              "last values read while PostgreSQL is down).\n"
+		              "# TYPE whatworks_import_runs gauge\n");
 		for (size_t i = 0; i < 4; i++) {
 			long long cnt = 0;
-			for (int j = 0; j < n; j++)
-				if (strcmp(counts[j].status, all[i]) == 0)
-					cnt = counts[j].count;
+			for (int j = 0; j < snap.ncounts; j++)
+				if (strcmp(snap.counts[j].status, all[i]) == 0)
+					cnt = snap.counts[j].count;
 			http_buf_printf(&b, "whatworks_import_runs{result=\"%s\"} %lld\n", all[i],
 			                cnt);
 		}
@@ -919,7 +1225,29 @@ static enum MHD_Result h_metrics(struct request *rq)
 		                "# HELP whatworks_evidence_info The evidence version served.\n"
 		                "# TYPE whatworks_evidence_info gauge\n"
 		                "whatworks_evidence_info{run=\"%lld\",commit=\"%s\"} 1\n",
-		                v.run_id, v.run_id, v.commit);
+		                snap.v.run_id, snap.v.run_id, snap.v.commit);
+		http_buf_adds(&b,
+		              "# HELP whatworks_source_last_success_timestamp_seconds When each "
+		              "source last imported successfully (0: never); alert on its age.\n"
+		              "# TYPE whatworks_source_last_success_timestamp_seconds gauge\n");
+		for (int i = 0; i < snap.nsources; i++) {
+			http_buf_adds(&b,
+			              "whatworks_source_last_success_timestamp_seconds{source=\"");
+			http_metrics_label(&b, snap.sources[i].name);
+			http_buf_printf(&b, "\",kind=\"%s\"} %.3f\n", snap.sources[i].kind,
+			                snap.sources[i].last_success);
+		}
+	}
+	int gz = !b.failed && want_gzip(rq, b.len);
+	if (gz) {
+		struct http_buf packed = {0};
+		if (http_gzip(&packed, b.data, b.len) < 0) {
+			http_buf_free(&packed);
+			gz = 0;
+		} else {
+			http_buf_free(&b);
+			b = packed;
+		}
 	}
 	if (b.failed) {
 		http_buf_free(&b);
@@ -930,6 +1258,8 @@ static enum MHD_Result h_metrics(struct request *rq)
 		http_buf_free(&b);
 		return MHD_NO;
 	}
+	if (gz)
+		MHD_add_response_header(r, "Content-Encoding", "gzip");
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	return finish(rq, r, 200);
@@ -1083,9 +1413,7 @@ static enum MHD_Result preflight(struct request *rq, const struct route *rt)
 	const char *origin = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Origin");
 	const char *want =
 	    MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Access-Control-Request-Method");
-	const char *allow = rt->mask & M_POST
-	                        ? (rt->mask & M_GET ? "GET, HEAD, POST, OPTIONS" : "POST, OPTIONS")
-	                        : "GET, HEAD, OPTIONS";
+	const char *allow = allow_of(rt);
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	char age[16];
@@ -1127,7 +1455,7 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	if ((rt->mask & want) == 0) {
 		char m[64];
 		snprintf(m, sizeof(m), "method %.16s is not allowed here", method);
-		return send_error(rq, 405, m, json_pack("{s:s}", "allow", rt->methods));
+		return send_error(rq, 405, m, json_pack("{s:s}", "allow", allow_of(rt)));
 	}
 	if (want == M_POST)
 		return rt->post(rq);
@@ -1264,10 +1592,16 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			         "request_id=%s%s",
 			         rq->method, path, rq->status, rq->bytes, secs * 1000.0, rq->id,
 			         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
-		http_metrics_observe(rq->route, rq->status, secs);
+		http_metrics_observe(rq->route, rq->method, rq->status, secs);
 		__atomic_fetch_sub(&rq->s->in_flight, 1, __ATOMIC_RELAXED);
 	}
 	http_buf_free(&rq->upload);
+	while (rq->joined != NULL) {
+		struct joined *next = rq->joined->next;
+		free(rq->joined->value);
+		free(rq->joined);
+		rq->joined = next;
+	}
 	free(rq->target);
 	free(rq);
 }

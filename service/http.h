@@ -83,6 +83,8 @@ int http_accepts_gzip(const char *accept_encoding);
  * Returns 0 or WW_ENOMEM.
  */
 int http_csv_render(struct http_buf *out, const json_t *rows, const char *const *columns);
+/* The same rows without the BOM and the header row: a later page of a table. */
+int http_csv_rows(struct http_buf *out, const json_t *rows, const char *const *columns);
 
 /* gzip-compresses in into out; 0 or WW_ENOMEM. */
 int http_gzip(struct http_buf *out, const void *in, size_t n);
@@ -155,9 +157,17 @@ void http_cache_clear(struct http_cache *c);
 
 #define HTTP_MAX_ROUTES 48
 
-/* route: index into the route table, or -1 for none. */
-void http_metrics_observe(int route, int status, double seconds);
-/* Appends the request counters and histogram; route_name(i) names route i. */
+/* route: index into the route table, or -1 for none; method as the request
+ * line has it (GET, HEAD, POST, OPTIONS; anything else counts as "other"). */
+void http_metrics_observe(int route, const char *method, int status, double seconds);
+/* Appends the request counters (by route, method and status) and the
+ * latency histogram (by route); route_name(i) names route i. */
 void http_metrics_render(struct http_buf *out, size_t nroutes);
+/* Appends the standard process_* metrics of this process (Linux /proc):
+ * CPU seconds, resident and virtual memory, open and maximum file
+ * descriptors, start time. Can't fail; what cannot be read is left out. */
+void http_metrics_process(struct http_buf *out);
+/* Appends s as a Prometheus label value (\ " and newline escaped). */
+void http_metrics_label(struct http_buf *out, const char *s);
 
 #endif

@@ -164,26 +164,38 @@ int http_accepts_gzip(const char *ae)
 
 /* ---- CSV ---- */
 
-static void csv_field(struct http_buf *b, const char *s, size_t n)
+/*
+ * A field; text fields that a spreadsheet would read as a formula (OWASP's
+ * CSV injection rule: a first character of = + - @ tab or carriage return)
+ * are quoted and prefixed with an apostrophe, so Excel, LibreOffice and
+ * Power BI show the text instead of running it. Numbers are never text here:
+ * a negative BCR stays a number.
+ */
+static void csv_field_as(struct http_buf *b, const char *s, size_t n, int text)
 {
-	int quote = 0;
+	int quote = 0, defuse = text && n > 0 && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
 
 	for (size_t i = 0; i < n; i++)
 		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') {
 			quote = 1;
 			break;
 		}
-	if (!quote) {
+	if (!quote && !defuse) {
 		http_buf_add(b, s, n);
 		return;
 	}
-	http_buf_add(b, "\"", 1);
+	http_buf_add(b, defuse ? "\"'" : "\"", defuse ? 2 : 1);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			http_buf_add(b, "\"", 1);
 		http_buf_add(b, s + i, 1);
 	}
 	http_buf_add(b, "\"", 1);
+}
+
+static void csv_field(struct http_buf *b, const char *s, size_t n)
+{
+	csv_field_as(b, s, n, 1);
 }
 
 /* The text of a scalar, into tmp or borrowed; NULL for null. */
@@ -251,10 +263,24 @@ static void csv_value(struct http_buf *b, const json_t *v)
 	}
 	s = scalar_text(v, tmp, sizeof(tmp), &len);
 	if (s != NULL)
-		csv_field(b, s, len);
+		csv_field_as(b, s, len, json_is_string(v));
 }
 
+static int csv_render(struct http_buf *out, const json_t *rows, const char *const *columns,
+                      int header);
+
 int http_csv_render(struct http_buf *out, const json_t *rows, const char *const *columns)
+{
+	return csv_render(out, rows, columns, 1);
+}
+
+int http_csv_rows(struct http_buf *out, const json_t *rows, const char *const *columns)
+{
+	return csv_render(out, rows, columns, 0);
+}
+
+static int csv_render(struct http_buf *out, const json_t *rows, const char *const *columns,
+                      int header)
 {
 	const char *derived[128];
 	size_t i, ncol = 0;
@@ -276,13 +302,15 @@ int http_csv_render(struct http_buf *out, const json_t *rows, const char *const 
 	}
 	for (ncol = 0; columns[ncol] != NULL; ncol++)
 		;
-	http_buf_add(out, "\xEF\xBB\xBF", 3);
-	for (size_t c = 0; c < ncol; c++) {
-		if (c > 0)
-			http_buf_add(out, ",", 1);
-		csv_field(out, columns[c], strlen(columns[c]));
+	if (header) {
+		http_buf_add(out, "\xEF\xBB\xBF", 3);
+		for (size_t c = 0; c < ncol; c++) {
+			if (c > 0)
+				http_buf_add(out, ",", 1);
+			csv_field(out, columns[c], strlen(columns[c]));
+		}
+		http_buf_add(out, "\r\n", 2);
 	}
-	http_buf_add(out, "\r\n", 2);
 	json_array_foreach(rows, i, row)
 	{
 		for (size_t c = 0; c < ncol; c++) {

@@ -19,6 +19,7 @@ import glob
 import importlib.metadata
 import json
 import os
+import re
 import sys
 
 import jsonschema
@@ -115,6 +116,8 @@ BROKEN = [
     ("evaluation: no outcomes", mutate(EVAL, lambda d: setp(d, ["outcomes"], []))),
     ("evaluation: unknown force", mutate(EVAL, lambda d: setp(d, ["areas"], ["durham-constabulary"]))),
     ("evaluation: country lower case", mutate(EVAL, lambda d: setp(d, ["country"], "gb"))),
+    ("evaluation: country not in ISO 3166-1", mutate(EVAL, lambda d: setp(d, ["country"], "XX"))),
+    ("evaluation: country UK is not the ISO code", mutate(EVAL, lambda d: setp(d, ["country"], "UK"))),
     ("evaluation: bad published", mutate(EVAL, lambda d: setp(d, ["source", "published"], "21/02/2021"))),
     ("evaluation: url not http", mutate(EVAL, lambda d: setp(d, ["source", "url"], "ftp://example.org/x"))),
     ("evaluation: source without citation", mutate(EVAL, lambda d: delp(d, ["source", "citation"]))),
@@ -260,6 +263,17 @@ def main():
             print("FAIL good document rejected: %s: %s: %s" % (name, where(e), e.message))
             failed += 1
     print("%d broken documents rejected, %d good ones accepted" % (len(BROKEN), len(GOOD)))
+
+    # the schema's country codes are the validator's (importers/evidence_rules.c)
+    with open(os.path.join(ROOT, "importers", "evidence_rules.c"), encoding="utf-8") as f:
+        src = f.read()
+    block = re.search(r"iso_countries\[\] =\s*((?:\"[A-Z]*\"\s*)+);", src)
+    joined = "".join(re.findall(r'"([A-Z]*)"', block.group(1))) if block else ""
+    codes = [joined[i:i + 2] for i in range(0, len(joined), 2)]
+    if codes != schema["$defs"]["country"]["enum"]:
+        print("FAIL the schema's ISO 3166-1 codes differ from the validator's (%d vs %d)" %
+              (len(schema["$defs"]["country"]["enum"]), len(codes)))
+        failed += 1
     print("FAILED" if failed else "ok")
     return 1 if failed else 0
 

@@ -548,8 +548,9 @@ Test(http, metrics_in_prometheus_text)
 		ht_get(&r, &d, "/metrics");
 		if (tries == 200 ||
 		    (r.status == 200 &&
-		     strstr(r.body, "route=\"/v1/themes\",status=\"200\"} 1\n") &&
-		     strstr(r.body, "route=\"/v1/interventions/{id}\",status=\"404\"")))
+		     strstr(r.body, "route=\"/v1/themes\",method=\"GET\",status=\"200\"} 1\n") &&
+		     strstr(r.body,
+		            "route=\"/v1/interventions/{id}\",method=\"GET\",status=\"404\"")))
 			break;
 		ht_free(&r);
 		usleep(10 * 1000);
@@ -557,10 +558,11 @@ Test(http, metrics_in_prometheus_text)
 	cr_assert_eq(r.status, 200);
 	cr_expect(strncmp(ht_header(&r, "Content-Type", buf, sizeof(buf)), "text/plain", 10) == 0);
 	cr_expect(strstr(r.body,
-	                 "whatworks_http_requests_total{route=\"/v1/themes\",status=\"200\"} "
-	                 "1\n") != NULL,
+	                 "whatworks_http_requests_total{route=\"/v1/themes\",method=\"GET\","
+	                 "status=\"200\"} 1\n") != NULL,
 	          "%s", r.body);
-	cr_expect(strstr(r.body, "route=\"/v1/interventions/{id}\",status=\"404\"") != NULL);
+	cr_expect(strstr(r.body,
+	                 "route=\"/v1/interventions/{id}\",method=\"GET\",status=\"404\"") != NULL);
 	cr_expect(strstr(r.body, "whatworks_http_request_duration_seconds_bucket{route=\"/v1/"
 	                         "themes\",le=\"+Inf\"} 1\n") != NULL);
 	cr_expect(strstr(r.body, "whatworks_import_runs{result=\"succeeded\"} 1\n") != NULL);

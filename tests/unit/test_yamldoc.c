@@ -374,3 +374,23 @@ Test(yamldoc, from_json)
 	cr_assert_null(doc);
 	json_decref(j);
 }
+
+/* What Windows editors write: a UTF-8 byte-order mark before the first key. */
+Test(yamldoc, utf8_bom_is_not_content)
+{
+	struct collected c;
+	struct yamldoc *doc;
+	const char *s = "\xEF\xBB\xBFkind: intervention\nid: x\n";
+
+	cr_assert_eq(parse(s, strlen(s), &doc, &c), 0, "%s", c.text);
+	const struct yamldoc_node *root = yamldoc_root(doc);
+	cr_assert_str_eq(yamldoc_get(root, "kind")->text, "intervention");
+	cr_expect_eq(yamldoc_get_key(root, "kind")->line, 1);
+	cr_expect_eq(yamldoc_get_key(root, "kind")->col, 1);
+	cr_expect_eq(yamldoc_get_key(root, "id")->line, 2);
+	yamldoc_free(doc);
+
+	/* a mark and nothing else is an empty file; a mark mid-file is still text */
+	cr_expect_neq(parse("\xEF\xBB\xBF", 3, &doc, &c), 0);
+	cr_expect(strstr(c.text, "file is empty") != NULL, "%s", c.text);
+}
