@@ -81,6 +81,11 @@ static void crime_fixture(struct pgtest *t)
 	    " VALUES ('category-map', 'map', 1, 'm.yaml', 'b', 'c', 1,"
 	    " '{\"entries\": [{\"crime_type\": \"violence-with-injury\","
 	    " \"police_uk_category\": \"violent-crime\"}]}')",
+	    /* the forces a projection may name (others are refused) */
+	    "INSERT INTO reference_data (kind, id, source_id, path, blob, commit, valid_from, body)"
+	    " VALUES ('areas', 'forces', 1, 'a.yaml', 'b', 'c', 1,"
+	    " '{\"entries\": [{\"id\": \"testshire\", \"name\": \"Testshire Police\","
+	    " \"country\": \"england\", \"body\": \"pcc\"}]}')",
 	    "INSERT INTO police_forces (id, name, run_id) VALUES ('testshire', 'Testshire Police', "
 	    "1)",
 	    "INSERT INTO crime_units (force, month, published, run_id, rows)"
@@ -431,7 +436,7 @@ Test(web, projection_page_projects_and_draws_the_trend)
 	expect_in(&r, "Projection for Testshire Police", t);
 	/* 50 participants, r = 0.4, RR = exp(-0.15): 20 * (1 - 0.861) a year */
 	expect_in(&r, "Crimes prevented in the first year</dt><dd>2.8", t);
-	expect_in(&r, "<option selected value=\"testshire\">testshire</option>", t);
+	expect_in(&r, "<option value=\"testshire\" selected>Testshire Police</option>", t);
 	expect_in(&r, "aria-labelledby=\"trend-t trend-d\"", t);
 	expect_in(&r, "<th scope=\"row\">2024-12</th><td class=\"num\">111</td>", t);
 	expect_in(&r,
