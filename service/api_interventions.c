@@ -80,8 +80,7 @@ static const char *const score_columns[] = {"intervention",
 /* Appends " AND <cond>" for each filter given; values are bound. The
  * intervention's columns are i.*, its summary is summary, the headline
  * score's columns s.*. */
-static int add_filters(struct qb *q, const struct api_params *p, const char *summary,
-                       struct err *e)
+static int add_filters(struct qb *q, const struct api_params *p, const char *summary, struct err *e)
 {
 	char arr[QB_VALUE_MAX];
 	int rc;
@@ -123,7 +122,7 @@ static int add_filters(struct qb *q, const struct api_params *p, const char *sum
 	" i.body->>'summary' AS summary, i.commit, i.path, s.crime_type, s.band,"                  \
 	" array_position(ARRAY['insufficient','poor','low','medium','high',"                       \
 	"'very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, s.evidence_rating,"               \
-	" s.pct_change, s.harmful, s.insufficient_reason%s"                                    \
+	" s.pct_change, s.harmful, s.insufficient_reason%s"                                        \
 	" FROM interventions i LEFT JOIN scores s ON s.intervention = i.id AND s.headline"
 
 int api_interventions_list(struct api_result *out, PGconn *db, const struct api_params *p,

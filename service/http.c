@@ -52,7 +52,7 @@ struct http_server {
 	pthread_mutex_t ver_lock;
 	struct api_version ver;
 	int ver_ok;
-	int ver_reading; /* a thread is reading the version from the database */
+	int ver_reading;                  /* a thread is reading the version from the database */
 	struct http_version_watch *watch; /* reads it every version_ttl_ms (http_version.c) */
 	long long ver_at;
 	int in_flight;

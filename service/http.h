@@ -160,9 +160,8 @@ struct http_version_watch;
 typedef void (*http_version_seen_fn)(void *cls, const struct api_version *v);
 /* Starts a thread that reads the version on a pooled connection at once, then every
  * period_ms, and passes each result to seen. WW_ENOMEM when no thread could start. */
-int http_version_watch_start(struct http_version_watch **out, struct db_pool *pool,
-                             int period_ms, int acquire_timeout_ms, http_version_seen_fn seen,
-                             void *cls);
+int http_version_watch_start(struct http_version_watch **out, struct db_pool *pool, int period_ms,
+                             int acquire_timeout_ms, http_version_seen_fn seen, void *cls);
 /* Stops and joins the thread (w may be NULL). */
 void http_version_watch_stop(struct http_version_watch *w);
 

@@ -72,9 +72,8 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
-int http_version_watch_start(struct http_version_watch **out, struct db_pool *pool,
-                             int period_ms, int acquire_timeout_ms, http_version_seen_fn seen,
-                             void *cls)
+int http_version_watch_start(struct http_version_watch **out, struct db_pool *pool, int period_ms,
+                             int acquire_timeout_ms, http_version_seen_fn seen, void *cls)
 {
 	struct http_version_watch *w = calloc(1, sizeof(*w));
 	pthread_condattr_t a;

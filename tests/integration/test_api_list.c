@@ -58,15 +58,17 @@ TestSuite(api_list, .init = setup, .fini = teardown);
 static void expect_same(const char *sort, const char *theme)
 {
 	struct api_result now, then;
-	char *run = pgtest_value(&t, "SELECT commit FROM import_runs ORDER BY id DESC LIMIT 1", 0,
-	                         NULL);
+	char *run =
+	    pgtest_value(&t, "SELECT commit FROM import_runs ORDER BY id DESC LIMIT 1", 0, NULL);
 	if (theme != NULL) {
-		apitest_ok(t.conn, api_interventions_list, &now, PARAMS("sort", sort, "theme", theme));
+		apitest_ok(t.conn, api_interventions_list, &now,
+		           PARAMS("sort", sort, "theme", theme));
 		apitest_ok(t.conn, api_interventions_list, &then,
 		           PARAMS("sort", sort, "theme", theme, "as_of", run));
 	} else {
 		apitest_ok(t.conn, api_interventions_list, &now, PARAMS("sort", sort));
-		apitest_ok(t.conn, api_interventions_list, &then, PARAMS("sort", sort, "as_of", run));
+		apitest_ok(t.conn, api_interventions_list, &then,
+		           PARAMS("sort", sort, "as_of", run));
 	}
 	char *a = json_dumps(apitest_data(&now), JSON_COMPACT);
 	char *b = json_dumps(apitest_data(&then), JSON_COMPACT);
@@ -100,7 +102,8 @@ Test(api_list, rows_follow_every_write)
 	/* a new version of i-a, and i-c removed, in run 3 */
 	sql("INSERT INTO import_runs (id, source_id, status, commit, finished_at)"
 	    " VALUES (3, 1, 'succeeded', '3333333', now())");
-	sql("UPDATE interventions SET valid_to = 3 WHERE id IN ('i-a', 'i-c') AND valid_to IS NULL");
+	sql("UPDATE interventions SET valid_to = 3 WHERE id IN ('i-a', 'i-c') AND valid_to IS "
+	    "NULL");
 	sql("INSERT INTO interventions (id, source_id, path, blob, commit, valid_from, body, name,"
 	    " themes, level, sectors, tags) VALUES ('i-a', 1, 'interventions/i-a.yaml', 'b2', 'c3',"
 	    " 3, '{\"summary\": \"new\"}', 'Alpha renamed', '{knife-crime,vawg}', 'place', '{}',"
@@ -115,7 +118,8 @@ Test(api_list, rows_follow_every_write)
 	    " evidence_rating, headline) VALUES ('i-b', 'arrest', 3, '{}', '{}', 'low', 1.5, 2,"
 	    " false)");
 	sql("UPDATE scores SET headline = false WHERE intervention = 'i-b'");
-	sql("UPDATE scores SET headline = true WHERE intervention = 'i-b' AND crime_type = 'arrest'");
+	sql("UPDATE scores SET headline = true WHERE intervention = 'i-b' AND crime_type = "
+	    "'arrest'");
 	expect_all_same();
 	sql("DELETE FROM scores WHERE intervention = 'i-a'");
 	expect_all_same();
@@ -157,8 +161,9 @@ Test(api_list, filters_and_sorts_read_the_list_columns)
 	api_result_free(&r);
 	/* the same statement run again (prepared on the connection) gives the same page */
 	for (int i = 0; i < 8; i++) {
-		apitest_ok(t.conn, api_interventions_list, &r,
-		           PARAMS("theme", i % 2 ? "vawg" : "knife-crime", "sort", "-evaluations,id"));
+		apitest_ok(
+		    t.conn, api_interventions_list, &r,
+		    PARAMS("theme", i % 2 ? "vawg" : "knife-crime", "sort", "-evaluations,id"));
 		cr_expect_eq(r.total, 2);
 		api_result_free(&r);
 	}

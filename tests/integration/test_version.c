@@ -140,8 +140,8 @@ Test(version, the_watch_thread_reports_a_database_it_cannot_reach)
 	struct seen s = {PTHREAD_MUTEX_INITIALIZER, 0, 0, -1};
 	struct err e = {0};
 
-	cr_assert_eq(db_pool_new(&pool, "host=/nonexistent-ww-dir dbname=none", 1, 0, &e), 0,
-	             "%s", e.msg);
+	cr_assert_eq(db_pool_new(&pool, "host=/nonexistent-ww-dir dbname=none", 1, 0, &e), 0, "%s",
+	             e.msg);
 	cr_assert_eq(http_version_watch_start(&w, pool, 20, 2000, on_seen, &s), 0);
 	cr_expect(wait_seen(&s, 0, 2), "each failed read is passed on as no version");
 	http_version_watch_stop(w);
