@@ -1322,6 +1322,11 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 		return rc;
 	}
 	s->listen_fd = rc;
+	/* version_ttl_ms 0 asks for a read per request: no thread then */
+	if (cfg->version_ttl_ms > 0 &&
+	    http_version_watch_start(&s->watch, s->pool, cfg->version_ttl_ms,
+	                             cfg->db_acquire_timeout_ms, version_seen, s) < 0)
+		log_warn("could not start the version thread", "reason=\"out of memory\"");
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
 		flags |= MHD_USE_EPOLL;
 	s->daemon = MHD_start_daemon(
@@ -1334,15 +1339,11 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
+		http_version_watch_stop(s->watch);
 		close(s->listen_fd);
 		server_free(s);
 		return err_set(e, WW_EIO, "could not start the HTTP server on %s", cfg->listen);
 	}
-	/* version_ttl_ms 0 asks for a read per request: no thread then */
-	if (cfg->version_ttl_ms > 0 &&
-	    http_version_watch_start(&s->watch, s->pool, cfg->version_ttl_ms,
-	                             cfg->db_acquire_timeout_ms, version_seen, s) < 0)
-		log_warn("could not start the version thread", "reason=\"out of memory\"");
 	log_info("serving", "listen=%s threads=%u db_pool=%d epoll=%d cache_mb=%d", cfg->listen,
 	         threads, pool, (flags & MHD_USE_EPOLL) != 0, cfg->response_cache_mb);
 	*out = s;
