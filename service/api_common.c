@@ -30,6 +30,7 @@ void qb_init(struct qb *q)
 {
 	q->len = 0;
 	q->overflow = 0;
+	q->prepare = 0;
 	q->n = 0;
 	q->sql[0] = '\0';
 }
@@ -89,7 +90,8 @@ static int qb_exec_row(struct qb *q, PGconn *db, int nfields, PGresult **out, st
 	*out = NULL;
 	if (q->overflow)
 		return err_set(e, WW_ENOMEM, "query too large to build");
-	res = PQexecParams(db, q->sql, q->n, NULL, q->values, NULL, NULL, 0);
+	res = q->prepare ? db_exec_prepared(db, q->sql, q->n, q->values)
+	                 : PQexecParams(db, q->sql, q->n, NULL, q->values, NULL, NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		snprintf(msg, sizeof(msg), "%s",
 		         res ? PQresultErrorMessage(res) : PQerrorMessage(db));

@@ -55,6 +55,13 @@ PGresult *db_query(PGconn *c, struct err *e, const char *what, const char *sql, 
 int db_query_json(json_t **out, PGconn *c, struct err *e, const char *what, const char *sql,
                   int nparams, const char *const *params);
 
+/*
+ * Runs a hot statement prepared once per connection (db_stmt.c) with text
+ * parameters: PQexecParams' result without planning it on every call.
+ * Returns the result (NULL when out of memory) for the caller to check and PQclear.
+ */
+PGresult *db_exec_prepared(PGconn *c, const char *sql, int nparams, const char *const *values);
+
 /* Sets e to "could not <what>: <PostgreSQL's reason>" from res, or from the
  * connection when res is NULL; returns WW_EDB. res is not released. */
 int db_error(PGconn *conn, const PGresult *res, struct err *e, const char *what);

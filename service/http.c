@@ -57,7 +57,8 @@ struct http_server {
 	pthread_mutex_t ver_lock;
 	struct api_version ver;
 	int ver_ok;
-	int ver_reading; /* a thread is reading the version from the database */
+	int ver_reading;                  /* a thread is reading the version from the database */
+	struct http_version_watch *watch; /* reads it every version_ttl_ms (http_version.c) */
 	long long ver_at;
 	uint64_t ver_lsn; /* the primary's WAL position when ver was read */
 	int in_flight;
@@ -518,10 +519,12 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 	struct call k = {NULL, rq, NULL, out, 1, 0};
 	int rc;
 
-	/* one thread reads a stale version again while the others keep serving
-	 * it: a worker waiting on PostgreSQL stalls every connection it owns */
+	/* the watch thread keeps the version fresh; a worker reads it itself only
+	 * when there is none (at start, after an import, PostgreSQL down): a worker
+	 * waiting on PostgreSQL stalls every connection it owns */
 	pthread_mutex_lock(&s->ver_lock);
-	if (s->ver_ok && (now - s->ver_at < s->cfg.version_ttl_ms || s->ver_reading)) {
+	if (s->ver_ok &&
+	    (s->watch != NULL || now - s->ver_at < s->cfg.version_ttl_ms || s->ver_reading)) {
 		*out = s->ver;
 		rq->min_lsn = s->ver_lsn;
 		pthread_mutex_unlock(&s->ver_lock);
@@ -550,6 +553,23 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 	}
 	pthread_mutex_unlock(&s->ver_lock);
 	return rc;
+}
+
+static void version_seen(void *cls, const struct api_version *v)
+{
+	struct http_server *s = cls;
+
+	pthread_mutex_lock(&s->ver_lock);
+	if (v != NULL) {
+		if (s->ver_ok && strcmp(s->ver.etag, v->etag) != 0)
+			http_cache_clear(s->cache);
+		s->ver = *v;
+		s->ver_ok = 1;
+		s->ver_at = now_ns() / 1000000;
+	} else {
+		s->ver_ok = 0;
+	}
+	pthread_mutex_unlock(&s->ver_lock);
 }
 
 static void version_header(char *out, size_t size, const struct api_version *v)
@@ -1405,6 +1425,11 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 		return rc;
 	}
 	s->listen_fd = rc;
+	/* version_ttl_ms 0 asks for a read per request: no thread then */
+	if (cfg->version_ttl_ms > 0 &&
+	    http_version_watch_start(&s->watch, s->pool, cfg->version_ttl_ms,
+	                             cfg->db_acquire_timeout_ms, version_seen, s) < 0)
+		log_warn("could not start the version thread", "reason=\"out of memory\"");
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
 		flags |= MHD_USE_EPOLL;
 	s->daemon = MHD_start_daemon(
@@ -1417,6 +1442,7 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
+		http_version_watch_stop(s->watch);
 		close(s->listen_fd);
 		server_free(s);
 		return err_set(e, WW_EIO, "could not start the HTTP server on %s", cfg->listen);
@@ -1454,6 +1480,7 @@ int http_stop(struct http_server *s, int timeout_s)
 	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 && now_ns() < deadline)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
+	http_version_watch_stop(s->watch);
 	server_free(s);
 	return left;
 }
