@@ -507,9 +507,11 @@ static int with_db(struct call *k, struct err *e)
 static void evidence_changed(void *arg)
 {
 	struct http_server *s = arg;
+	log_debug("evidence changed", "watch=%d", s->watch != NULL);
 	pthread_mutex_lock(&s->ver_lock);
 	s->ver_at = LLONG_MIN / 2;
 	pthread_mutex_unlock(&s->ver_lock);
+	http_version_watch_poke(s->watch);
 }
 
 static int current_version(struct request *rq, struct api_version *out, struct err *e)
@@ -563,6 +565,9 @@ static void version_seen(void *cls, const struct api_version *v)
 	if (v != NULL) {
 		if (s->ver_ok && strcmp(s->ver.etag, v->etag) != 0)
 			http_cache_clear(s->cache);
+		/* the WAL floor of a version is where it was first seen (current_version) */
+		if (!s->ver_ok || strcmp(s->ver.etag, v->etag) != 0)
+			s->ver_lsn = v->lsn;
 		s->ver = *v;
 		s->ver_ok = 1;
 		s->ver_at = now_ns() / 1000000;
@@ -1365,6 +1370,15 @@ static struct dyn *dyn_new(const struct config *cfg)
 	return d;
 }
 
+/* Stops the replica monitor, then the version thread it pokes. */
+static void stop_threads(struct http_server *s)
+{
+	db_route_free(s->route);
+	s->route = NULL;
+	http_version_watch_stop(s->watch);
+	s->watch = NULL;
+}
+
 static void server_free(struct http_server *s)
 {
 	struct dyn *d = s->dyn;
@@ -1428,7 +1442,8 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 	/* version_ttl_ms 0 asks for a read per request: no thread then */
 	if (cfg->version_ttl_ms > 0 &&
 	    http_version_watch_start(&s->watch, s->pool, cfg->version_ttl_ms,
-	                             cfg->db_acquire_timeout_ms, version_seen, s) < 0)
+	                             cfg->db_acquire_timeout_ms, db_route_replicas(s->route) > 0,
+	                             version_seen, s) < 0)
 		log_warn("could not start the version thread", "reason=\"out of memory\"");
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
 		flags |= MHD_USE_EPOLL;
@@ -1442,7 +1457,7 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
-		http_version_watch_stop(s->watch);
+		stop_threads(s);
 		close(s->listen_fd);
 		server_free(s);
 		return err_set(e, WW_EIO, "could not start the HTTP server on %s", cfg->listen);
@@ -1480,7 +1495,7 @@ int http_stop(struct http_server *s, int timeout_s)
 	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 && now_ns() < deadline)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
-	http_version_watch_stop(s->watch);
+	stop_threads(s);
 	server_free(s);
 	return left;
 }

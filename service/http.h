@@ -159,9 +159,13 @@ struct http_version_watch;
 /* Called from the watch thread after each read: v, or NULL when it failed. */
 typedef void (*http_version_seen_fn)(void *cls, const struct api_version *v);
 /* Starts a thread that reads the version on a pooled connection at once, then every
- * period_ms, and passes each result to seen. WW_ENOMEM when no thread could start. */
+ * period_ms, and passes each result to seen; with_lsn: also the primary's WAL
+ * position (api_version.lsn), for reads from replicas. WW_ENOMEM when no thread could start. */
 int http_version_watch_start(struct http_version_watch **out, struct db_pool *pool, int period_ms,
-                             int acquire_timeout_ms, http_version_seen_fn seen, void *cls);
+                             int acquire_timeout_ms, int with_lsn, http_version_seen_fn seen,
+                             void *cls);
+/* Reads the version again now, not at the end of the period (w may be NULL). */
+void http_version_watch_poke(struct http_version_watch *w);
 /* Stops and joins the thread (w may be NULL). */
 void http_version_watch_stop(struct http_version_watch *w);
 

@@ -13,6 +13,7 @@
 #include "http.h"
 #include "api.h"
 #include "db_pool.h"
+#include "db_route.h"
 #include "log.h"
 
 #include <errno.h>
@@ -25,6 +26,8 @@ struct http_version_watch {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stop;
+	int poked;   /* read again now (an import committed) */
+	int with_lsn; /* also read the primary's WAL position (replicas serve reads) */
 	int period_ms;
 	int acquire_timeout_ms;
 	struct db_pool *pool;
@@ -36,13 +39,17 @@ static void read_once(struct http_version_watch *w)
 {
 	struct api_version v;
 	struct err e = {0};
+	uint64_t lsn = 0;
 	PGconn *db;
 	int rc;
 
 	if ((rc = db_pool_acquire(w->pool, &db, w->acquire_timeout_ms, &e)) == 0) {
 		rc = api_version_current(&v, db, &e);
+		if (rc == 0 && w->with_lsn)
+			rc = db_wal_lsn(db, &lsn, &e);
 		db_pool_release(w->pool, db, rc == WW_EDB);
 	}
+	v.lsn = lsn;
 	if (rc < 0)
 		log_debug("could not read the evidence version", "reason=\"%s\"", e.msg);
 	w->seen(w->cls, rc == 0 ? &v : NULL);
@@ -65,15 +72,18 @@ static void *watch_main(void *arg)
 			until.tv_nsec -= 1000000000L;
 		}
 		pthread_mutex_lock(&w->lock);
-		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
+		while (!w->stop && !w->poked &&
+		       pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
 			;
+		w->poked = 0;
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
 int http_version_watch_start(struct http_version_watch **out, struct db_pool *pool, int period_ms,
-                             int acquire_timeout_ms, http_version_seen_fn seen, void *cls)
+                             int acquire_timeout_ms, int with_lsn, http_version_seen_fn seen,
+                             void *cls)
 {
 	struct http_version_watch *w = calloc(1, sizeof(*w));
 	pthread_condattr_t a;
@@ -82,6 +92,7 @@ int http_version_watch_start(struct http_version_watch **out, struct db_pool *po
 	if (w == NULL)
 		return WW_ENOMEM;
 	w->pool = pool;
+	w->with_lsn = with_lsn;
 	w->period_ms = period_ms > 0 ? period_ms : 1;
 	w->acquire_timeout_ms = acquire_timeout_ms;
 	w->seen = seen;
@@ -99,6 +110,16 @@ int http_version_watch_start(struct http_version_watch **out, struct db_pool *po
 	}
 	*out = w;
 	return 0;
+}
+
+void http_version_watch_poke(struct http_version_watch *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->poked = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
 }
 
 void http_version_watch_stop(struct http_version_watch *w)

@@ -122,7 +122,7 @@ Test(version, the_watch_thread_reads_new_versions_without_requests)
 	struct err e = {0};
 
 	cr_assert_eq(db_pool_new(&pool, pg.conninfo, 1, 0, &e), 0, "%s", e.msg);
-	cr_assert_eq(http_version_watch_start(&w, pool, 20, 2000, on_seen, &s), 0);
+	cr_assert_eq(http_version_watch_start(&w, pool, 20, 2000, 0, on_seen, &s), 0);
 	cr_expect(wait_seen(&s, 0, 0), "the version before any import was read");
 	run(1, 1, "full", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	cr_expect(wait_seen(&s, 1, 0), "run 1 was seen without anyone asking");
@@ -142,7 +142,7 @@ Test(version, the_watch_thread_reports_a_database_it_cannot_reach)
 
 	cr_assert_eq(db_pool_new(&pool, "host=/nonexistent-ww-dir dbname=none", 1, 0, &e), 0, "%s",
 	             e.msg);
-	cr_assert_eq(http_version_watch_start(&w, pool, 20, 2000, on_seen, &s), 0);
+	cr_assert_eq(http_version_watch_start(&w, pool, 20, 2000, 0, on_seen, &s), 0);
 	cr_expect(wait_seen(&s, 0, 2), "each failed read is passed on as no version");
 	http_version_watch_stop(w);
 	db_pool_free(pool);
