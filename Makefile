@@ -131,7 +131,9 @@ bench: deps $(BUILD)/whatworks $(BENCH_BIN)
 # WHATWORKS_DATABASE_URL points every command at another database instead of
 # the local cluster in ./var.
 run: all
-	@if [ -z "$$WHATWORKS_DATABASE_URL" ]; then service/pgcluster.sh start $(DATA_DIR) >/dev/null; fi
+	@if [ -z "$$WHATWORKS_DATABASE_URL" ]; then \
+	  conn=$$(service/pgcluster.sh start $(DATA_DIR)) || exit 1; \
+	  echo "PostgreSQL is running ($$conn; 'make stop' stops it)"; fi
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks migrate
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks import git --name evidence --repo $(CURDIR) --path evidence
 	@echo "serving on http://127.0.0.1:8080 - try:"
