@@ -47,6 +47,10 @@ static const struct key keys[] = {
      "concurrent HTTP connections from one address (0: no limit)"},
     {"connection_timeout", T_INT, I(connection_timeout), 1, 86400, "30", 0,
      "seconds an idle connection is kept"},
+    {"header_timeout", T_INT, I(header_timeout), 1, 3600, "10", 0,
+     "seconds a new connection has to send its whole first request header (408 beyond)"},
+    {"body_timeout", T_INT, I(body_timeout), 1, 86400, "60", 0,
+     "seconds a request has to send its whole body (408 beyond)"},
     {"connection_memory_limit", T_INT, I(connection_memory_limit), 8192, 16777216, "32768", 0,
      "bytes of buffer per connection (request line and headers must fit; cleared on every "
      "request)"},

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "db_pool.h"
 #include "hooks.h"
+#include "http_gate.h"
 #include "import.h"
 #include "log.h"
 
@@ -58,6 +59,8 @@ struct http_server {
 	int stopping;
 	unsigned seed;
 	unsigned long long next_id;
+	struct http_gate *gate;
+	int live; /* libmicrohttpd's open connections */
 };
 
 struct request {
@@ -73,6 +76,7 @@ struct request {
 	size_t bytes;
 	struct http_buf upload;
 	int too_big;
+	int body_started;
 	char path_id[256];
 	char version_header[128];
 };
@@ -186,6 +190,7 @@ static const char *error_code_for(int status)
 	case 404: return "not_found";
 	case 405: return "method_not_allowed";
 	case 406: return "not_acceptable";
+	case 408: return "request_timeout";
 	case 409: return "conflict";
 	case 413: return "payload_too_large";
 	case 414: return "uri_too_long";
@@ -334,7 +339,7 @@ static enum MHD_Result send_error(struct request *rq, int status, const char *me
 	}
 	if (status == 401)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"whatworks\"");
-	if (status == 413 || status == 414)
+	if (status == 408 || status == 413 || status == 414)
 		MHD_add_response_header(r, "Connection", "close");
 	return finish(rq, r, status);
 }
@@ -1046,6 +1051,27 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	return h_api(rq, rt);
 }
 
+/* libmicrohttpd (0.9.75) queues no response while a body is arriving: the
+ * JSON error is written to the socket directly and the connection closed. */
+static enum MHD_Result send_error_mid_body(struct request *rq, int status, const char *msg)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char resp[1024];
+	size_t n = http_gate_error(resp, sizeof(resp), status, msg, rq->s->cfg.retry_after);
+
+	rq->status = status;
+	if (ci != NULL && send(ci->connect_fd, resp, n, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+		rq->bytes = n;
+	return MHD_NO;
+}
+
+/* A body sent a byte at a time never looks idle: bound its whole time. */
+static int body_late(const struct request *rq)
+{
+	return now_ns() - rq->t0 > (long long)rq->s->cfg.body_timeout * 1000000000LL;
+}
+
 /* Webhook payloads (a push of many commits) may be larger than API bodies. */
 static size_t body_limit(const struct request *rq, const char *url)
 {
@@ -1084,7 +1110,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!rq->too_big)
 			return MHD_YES;
 	}
+	if (*upload_size > 0 && body_late(rq)) {
+		char m[96];
+		*upload_size = 0;
+		snprintf(m, sizeof(m), "the request body did not arrive within %d s",
+		         rq->s->cfg.body_timeout);
+		return send_error_mid_body(rq, 408, m);
+	}
 	if (*upload_size > 0 && !rq->too_big) {
+		rq->body_started = 1;
 		if (rq->upload.len + *upload_size > body_limit(rq, url))
 			rq->too_big = 1;
 		else
@@ -1095,6 +1129,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		snprintf(m, sizeof(m), "the request body is larger than %zu bytes",
 		         body_limit(rq, url));
+		if (rq->upload.len > 0 || rq->body_started)
+			return send_error_mid_body(rq, 413, m);
 		return send_error(rq, 413, m, NULL);
 	}
 	if (*upload_size > 0) {
@@ -1120,13 +1156,66 @@ static void request_id(struct request *rq, struct MHD_Connection *c)
 	         __atomic_add_fetch(&rq->s->next_id, 1, __ATOMIC_RELAXED));
 }
 
+/* ---- connections: requests libmicrohttpd drops without calling completed() ---- */
+
+/* What a connection knows of its request between uri_logged() and completed(). */
+struct conn_ctx {
+	struct request *pending;
+};
+
+static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void request_free(struct request *rq)
+{
+	http_buf_free(&rq->upload);
+	free(rq->target);
+	free(rq);
+}
+
+/* libmicrohttpd calls completed() only for requests our handler saw; one it
+ * refused itself (its memory pool exhausted, a malformed header) is freed
+ * here when its connection closes, whatever the termination code. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	struct conn_ctx *cc = *socket_context;
+	(void)c;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		__atomic_fetch_add(&s->live, 1, __ATOMIC_RELEASE);
+		*socket_context = calloc(1, sizeof(struct conn_ctx));
+		return;
+	}
+	__atomic_fetch_sub(&s->live, 1, __ATOMIC_RELEASE);
+	if (cc != NULL && cc->pending != NULL) {
+		char path[600];
+		quote(path, sizeof(path), cc->pending->target ? cc->pending->target : "", 512);
+		log_info("request refused by libmicrohttpd", "path=\"%s\"", path);
+		request_free(cc->pending);
+	}
+	free(cc);
+	*socket_context = NULL;
+}
+
 static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct http_server *s = cls;
 	struct request *rq = calloc(1, sizeof(*rq));
+	struct conn_ctx *cc = conn_ctx_of(c);
 
 	if (rq == NULL)
 		return NULL;
+	if (cc != NULL) {
+		if (cc->pending != NULL) /* never completed: not seen by our handler */
+			request_free(cc->pending);
+		cc->pending = rq;
+	}
 	rq->s = s;
 	rq->c = c;
 	rq->t0 = now_ns();
@@ -1157,14 +1246,16 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
 	struct request *rq = *con_cls;
+	struct conn_ctx *cc = conn_ctx_of(c);
 	char path[600];
 	double secs;
 	(void)cls;
-	(void)c;
 
 	if (rq == NULL)
 		return;
 	*con_cls = NULL;
+	if (cc != NULL && cc->pending == rq)
+		cc->pending = NULL;
 	secs = (double)(now_ns() - rq->t0) / 1e9;
 	if (rq->seen) {
 		quote(path, sizeof(path), rq->target ? rq->target : "", 512);
@@ -1177,9 +1268,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		http_metrics_observe(rq->route, rq->status, secs);
 		__atomic_fetch_sub(&rq->s->in_flight, 1, __ATOMIC_RELAXED);
 	}
-	http_buf_free(&rq->upload);
-	free(rq->target);
-	free(rq);
+	request_free(rq);
 }
 
 /* Called once headers are in: the request id can be read then. */
@@ -1269,12 +1358,32 @@ static void server_free(struct http_server *s)
 	free(s);
 }
 
+/* The gate accepts connections and hands them to libmicrohttpd (http_gate.h). */
+static int gate_start(struct http_server *s, struct err *e)
+{
+	const struct config *cfg = &s->cfg;
+	struct http_gate_opts o = {
+	    .listen_fd = s->listen_fd,
+	    .daemon = s->daemon,
+	    .limits = {.max_head = (size_t)cfg->connection_memory_limit / 2,
+	               .max_url = (size_t)cfg->max_url_size,
+	               .pool = (size_t)cfg->connection_memory_limit},
+	    .header_timeout = cfg->header_timeout,
+	    .max_connections = cfg->max_connections,
+	    .max_pending = cfg->max_connections > 1 ? cfg->max_connections / 2 : 1,
+	    .retry_after = cfg->retry_after,
+	    .live = &s->live,
+	};
+	return http_gate_start(&s->gate, &o, e);
+}
+
 int http_start(struct http_server **out, const struct config *cfg, struct err *e)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 	char conninfo[1024];
 	unsigned threads = (unsigned)config_threads(cfg);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	                 MHD_USE_NO_LISTEN_SOCKET;
 	int rc, pool;
 
 	*out = NULL;
@@ -1306,17 +1415,23 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 		flags |= MHD_USE_EPOLL;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request_with_id, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    MHD_OPTION_THREAD_POOL_SIZE,
 	    threads > 1 ? threads : 0u, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-	    MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		close(s->listen_fd);
 		server_free(s);
 		return err_set(e, WW_EIO, "could not start the HTTP server on %s", cfg->listen);
+	}
+	if ((rc = gate_start(s, e)) < 0) {
+		MHD_stop_daemon(s->daemon);
+		close(s->listen_fd);
+		server_free(s);
+		return rc;
 	}
 	log_info("serving", "listen=%s threads=%u db_pool=%d epoll=%d cache_mb=%d", cfg->listen,
 	         threads, pool, (flags & MHD_USE_EPOLL) != 0, cfg->response_cache_mb);
@@ -1344,9 +1459,8 @@ int http_stop(struct http_server *s, int timeout_s)
 	int left;
 
 	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
-	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	http_gate_stop(s->gate); /* accepts no more connections */
+	close(s->listen_fd);
 	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 && now_ns() < deadline)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);

@@ -1,0 +1,210 @@
+/*
+ * test_http_hostile.c - what hostile clients send, byte for byte (issue 10):
+ * requests libmicrohttpd rejects, bad bytes, bad framing
+ */
+#include "rawhttp.h"
+#include "test_http_support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct pgtest db;
+static struct ht_daemon d;
+
+static void up(void)
+{
+	pgtest_setup(&db, "hostile");
+	ht_fixture(&db);
+	ht_start(&d, db.conninfo, NULL);
+}
+
+static void down(void)
+{
+	cr_expect_eq(ht_stop(&d), 0, "see %s", d.log);
+	pgtest_teardown(&db);
+}
+
+/* A GET of /v1/interventions whose query is q then n times sep. */
+static char *many_args(int n, const char *sep)
+{
+	size_t size = (size_t)n * (strlen(sep) + 1) + 256, len;
+	char *req = malloc(size);
+	cr_assert_not_null(req);
+	len = (size_t)snprintf(req, size, "GET /v1/interventions?q=");
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(req + len, size - len, "%s", sep);
+	snprintf(req + len, size - len, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	return req;
+}
+
+/* Asserts resp is one JSON error response with status. */
+static void json_error(const char *resp, int status)
+{
+	json_error_t je;
+	json_t *j;
+
+	cr_assert_eq(raw_status(resp), status, "want %d, got:\n%.600s", status, resp);
+	cr_assert_eq(raw_status_lines(resp), 1, "one status line:\n%.600s", resp);
+	cr_assert(strstr(resp, "Content-Type: application/json") != NULL, "%.600s", resp);
+	j = json_loads(raw_body(resp), 0, &je);
+	cr_assert_not_null(j, "body is not JSON: %.300s", raw_body(resp));
+	cr_assert(json_is_string(json_object_get(json_object_get(j, "error"), "message")),
+	          "%.300s", raw_body(resp));
+	json_decref(j);
+}
+
+/* A query of ~1,000 arguments exhausted libmicrohttpd's memory pool: no
+ * answer, and the request uri_logged allocated was never freed. */
+Test(http_hostile, many_arguments_get_json_and_do_not_leak, .init = up, .fini = down,
+     .timeout = 300)
+{
+	char *amp = many_args(600, "&"), *args = many_args(1000, "&a");
+	char resp[8192];
+	long before, after;
+
+	raw_exchange(d.port, amp, strlen(amp), resp, sizeof(resp));
+	json_error(resp, 414);
+	raw_exchange(d.port, args, strlen(args), resp, sizeof(resp));
+	json_error(resp, 414);
+	before = raw_rss_kb(d.pid);
+	for (int i = 0; i < 2000; i++) {
+		raw_exchange(d.port, amp, strlen(amp), resp, sizeof(resp));
+		raw_exchange(d.port, args, strlen(args), resp, sizeof(resp));
+	}
+	after = raw_rss_kb(d.pid);
+	free(amp);
+	free(args);
+	/* leaking, 4,000 requests hold 4,000 requests and targets: over 10 MB */
+	cr_expect_lt(after - before, 4 * 1024, "RSS grew from %ld to %ld KiB", before, after);
+}
+
+/* What libmicrohttpd answered with an HTML page (or twice, or not at all) is
+ * the JSON error format. */
+Test(http_hostile, framing_errors_are_json, .init = up, .fini = down, .timeout = 60)
+{
+	static const struct {
+		const char *req;
+		int status;
+	} cases[] = {
+	    {"POST /v1/imports HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400},
+	    {"POST /v1/imports HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: "
+	     "2\r\n\r\nab",
+	     400},
+	    {"GARBAGE\r\n\r\n", 400},
+	    {"GET /v1/themes HTTP/9.9\r\nHost: x\r\n\r\n", 400},
+	    {"GET /v1/themes HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400},
+	    {"POST /v1/imports HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+	};
+	char resp[8192], *big;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		raw_exchange(d.port, cases[i].req, strlen(cases[i].req), resp, sizeof(resp));
+		json_error(resp, cases[i].status);
+	}
+	big = malloc(40100);
+	cr_assert_not_null(big);
+	snprintf(big, 40100, "GET /v1/themes HTTP/1.1\r\nHost: x\r\nX-Big: %039000d\r\n\r\n", 0);
+	raw_exchange(d.port, big, strlen(big), resp, sizeof(resp));
+	json_error(resp, 431);
+	free(big);
+	/* a request of ordinary size still passes the gate */
+	raw_exchange(d.port, "GET /v1/themes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 56,
+	             resp, sizeof(resp));
+	cr_assert_eq(raw_status(resp), 200, "%.400s", resp);
+}
+
+static void up_small(void)
+{
+	pgtest_setup(&db, "hostile");
+	ht_fixture(&db);
+	ht_start(&d, db.conninfo,
+	         (const char *const[]){"--max-connections", "8", "--header-timeout", "2",
+	                               "--body-timeout", "2", NULL});
+}
+
+static int log_has(const char *what)
+{
+	char line[4096];
+	int found = 0;
+	FILE *f = fopen(d.log, "r");
+	cr_assert_not_null(f);
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, what) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Twenty clients that never finish their header, on a server of eight
+ * connections: before, the others got no answer at all. */
+Test(http_hostile, slow_headers_do_not_starve_others, .init = up_small, .fini = down,
+     .timeout = 120)
+{
+	int fds[20];
+	char resp[8192];
+	struct ht_resp r;
+
+	for (int i = 0; i < 20; i++) {
+		fds[i] = raw_connect(d.port);
+		cr_assert_eq(send(fds[i], "GET /v1/themes HTTP/1.1\r\nHo", 27, MSG_NOSIGNAL), 27);
+	}
+	for (int i = 0; i < 8; i++) {
+		ht_get(&r, &d, "/v1/themes");
+		cr_assert_eq(r.status, 200, "request %d of 8 got %ld", i, r.status);
+		ht_free(&r);
+	}
+	cr_expect(log_has("connection limit reached"), "the limit is logged; see %s", d.log);
+	/* a waiting slow client is told why it was dropped, in JSON */
+	ssize_t n = recv(fds[0], resp, sizeof(resp) - 1, 0);
+	cr_assert_gt(n, 0);
+	resp[n] = '\0';
+	json_error(resp, 408);
+	for (int i = 0; i < 20; i++)
+		close(fds[i]);
+}
+
+/* A header sent a byte at a time is never idle for connection_timeout, and a
+ * body neither: each has a whole-time bound. */
+Test(http_hostile, trickled_header_and_body_time_out, .init = up_small, .fini = down,
+     .timeout = 120)
+{
+	const char *head = "GET /v1/themes HTTP/1.1\r\nHost: x\r\n";
+	const char *post = "POST /v1/imports HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
+	char resp[8192];
+	size_t n = 0;
+	ssize_t k;
+	int fd = raw_connect(d.port);
+
+	/* one byte every 300 ms: never silent for long, never finished */
+	for (size_t i = 0; head[i] && n == 0; i++) {
+		if (send(fd, head + i, 1, MSG_NOSIGNAL) != 1)
+			break;
+		usleep(300000);
+		k = recv(fd, resp, sizeof(resp) - 1, MSG_DONTWAIT);
+		if (k > 0)
+			n = (size_t)k;
+	}
+	while (n == 0 && (k = recv(fd, resp, sizeof(resp) - 1, 0)) > 0)
+		n = (size_t)k;
+	resp[n] = '\0';
+	close(fd);
+	json_error(resp, 408);
+
+	fd = raw_connect(d.port);
+	cr_assert_eq(send(fd, post, strlen(post), MSG_NOSIGNAL), (ssize_t)strlen(post));
+	n = 0;
+	for (int i = 0; i < 100 && n == 0; i++) {
+		if (send(fd, "x", 1, MSG_NOSIGNAL) != 1)
+			break;
+		usleep(300000);
+		k = recv(fd, resp, sizeof(resp) - 1, MSG_DONTWAIT);
+		if (k > 0)
+			n = (size_t)k;
+	}
+	resp[n] = '\0';
+	close(fd);
+	json_error(resp, 408);
+}
