@@ -91,10 +91,14 @@ static int qb_exec_row(struct qb *q, PGconn *db, int nfields, PGresult **out, st
 		return err_set(e, WW_ENOMEM, "query too large to build");
 	res = PQexecParams(db, q->sql, q->n, NULL, q->values, NULL, NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		int code = db_error_code(res);
 		snprintf(msg, sizeof(msg), "%s",
 		         res ? PQresultErrorMessage(res) : PQerrorMessage(db));
 		trim(msg);
 		PQclear(res);
+		if (code == WW_EINVALID)
+			return err_set(e, code, "a parameter value was refused by the database: %s",
+			               msg);
 		return err_set(e, WW_EDB, "could not read the evidence base: %s", msg);
 	}
 	if (PQntuples(res) != 1 || PQnfields(res) != nfields) {

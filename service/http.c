@@ -77,6 +77,7 @@ struct request {
 	struct http_buf upload;
 	int too_big;
 	int body_started;
+	char bad_bytes[256]; /* the 400 for a target that is not UTF-8 */
 	char path_id[256];
 	char version_header[128];
 };
@@ -1051,6 +1052,16 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	return h_api(rq, rt);
 }
 
+/* Invalid UTF-8 or a NUL byte in the path or a parameter would reach
+ * PostgreSQL (503) or be cut silently (%00): such a target is refused. */
+static int bad_bytes(struct request *rq)
+{
+	if (rq->target == NULL || rq->target_len != strlen(rq->target))
+		return 0;
+	return http_target_check(rq->target, rq->target_len, rq->bad_bytes,
+	                         sizeof(rq->bad_bytes)) < 0;
+}
+
 /* libmicrohttpd (0.9.75) queues no response while a body is arriving: the
  * JSON error is written to the socket directly and the connection closed. */
 static enum MHD_Result send_error_mid_body(struct request *rq, int status, const char *msg)
@@ -1102,6 +1113,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			         rq->s->cfg.max_url_size);
 			return send_error(rq, 414, m, NULL);
 		}
+		if (bad_bytes(rq))
+			return send_error(rq, 400, rq->bad_bytes, detail_from_message(rq->bad_bytes));
 		if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(rq, url))
 			rq->too_big = 1;
 		/* answer on the next call, even without a body: libmicrohttpd

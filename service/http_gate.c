@@ -3,6 +3,7 @@
  */
 #include "http_gate.h"
 #include "log.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -178,6 +179,77 @@ too_big:
 	return reject(status, msg, msgsize, 431,
 	              "the request header is larger than this server accepts (%zu bytes)",
 	              lim->max_head);
+}
+
+static int hex(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+/* 1 when [a, b) percent-decodes to UTF-8 without NUL; buf holds b - a. */
+static int component_ok(const char *a, const char *b, char *buf)
+{
+	size_t n = 0;
+	while (a < b) {
+		if (*a == '%' && b - a >= 3 && hex(a[1]) >= 0 && hex(a[2]) >= 0) {
+			buf[n++] = (char)(hex(a[1]) << 4 | hex(a[2]));
+			a += 3;
+		} else {
+			buf[n++] = *a == '+' ? ' ' : *a;
+			a++;
+		}
+	}
+	return utf8_valid(buf, n);
+}
+
+/* The raw name [a, b) as printable ASCII for a message. */
+static void printable(char *out, size_t size, const char *a, const char *b)
+{
+	size_t n = 0;
+	for (; a < b && n + 4 < size && n < 64; a++) {
+		unsigned char c = (unsigned char)*a;
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			n += (size_t)snprintf(out + n, size - n, "%%%02X", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+}
+
+int http_target_check(const char *target, size_t len, char *msg, size_t msgsize)
+{
+	const char *end = target + len, *q = memchr(target, '?', len), *p;
+	char buf[65536], name[256];
+
+	if (len > sizeof(buf)) /* longer than max_url allows anyway */
+		return 0;
+	if (!component_ok(target, q ? q : end, buf)) {
+		snprintf(msg, msgsize, "the path is not valid UTF-8 or holds a NUL byte");
+		return -1;
+	}
+	for (p = q ? q + 1 : end; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p)), *nend = eq ? eq : stop;
+
+		printable(name, sizeof(name), p, nend);
+		if (!component_ok(p, nend, buf)) {
+			snprintf(msg, msgsize,
+			         "parameter \"%s\": the name is not valid UTF-8 or holds a NUL byte",
+			         name);
+			return -1;
+		}
+		if (eq != NULL && !component_ok(eq + 1, stop, buf)) {
+			snprintf(msg, msgsize,
+			         "parameter \"%s\": the value is not valid UTF-8 or holds a NUL byte",
+			         name);
+			return -1;
+		}
+		p = stop + 1;
+	}
+	return 0;
 }
 
 static const char *reason(int status)

@@ -33,6 +33,13 @@ struct http_head_limits {
 int http_head_check(const char *buf, size_t len, const struct http_head_limits *lim,
                     int *status, char *msg, size_t msgsize);
 
+/*
+ * Checks a request target (raw, percent-encoded): the path and every
+ * parameter name and value must decode to UTF-8 without NUL bytes. Returns 0,
+ * or -1 with msg naming the path or the parameter ('parameter "q" ...').
+ */
+int http_target_check(const char *target, size_t len, char *msg, size_t msgsize);
+
 /* The JSON error response (status line, headers, body) into out. */
 size_t http_gate_error(char *out, size_t size, int status, const char *msg, int retry_after);
 

@@ -28,6 +28,18 @@ static void down(void)
 	pgtest_teardown(&db);
 }
 
+static int log_has(const char *what)
+{
+	char line[4096];
+	int found = 0;
+	FILE *f = fopen(d.log, "r");
+	cr_assert_not_null(f);
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, what) != NULL;
+	fclose(f);
+	return found;
+}
+
 /* A GET of /v1/interventions whose query is q then n times sep. */
 static char *many_args(int n, const char *sep)
 {
@@ -126,18 +138,6 @@ static void up_small(void)
 	                               "--body-timeout", "2", NULL});
 }
 
-static int log_has(const char *what)
-{
-	char line[4096];
-	int found = 0;
-	FILE *f = fopen(d.log, "r");
-	cr_assert_not_null(f);
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, what) != NULL;
-	fclose(f);
-	return found;
-}
-
 /* Twenty clients that never finish their header, on a server of eight
  * connections: before, the others got no answer at all. */
 Test(http_hostile, slow_headers_do_not_starve_others, .init = up_small, .fini = down,
@@ -207,4 +207,67 @@ Test(http_hostile, trickled_header_and_body_time_out, .init = up_small, .fini = 
 	resp[n] = '\0';
 	close(fd);
 	json_error(resp, 408);
+}
+
+/* Bad bytes in the path or a parameter: 400 naming it, never an empty reply
+ * or a 503 that clients retry for ever. */
+Test(http_hostile, invalid_utf8_and_nul_are_400, .init = up, .fini = down, .timeout = 60)
+{
+	static const struct {
+		const char *target;
+		const char *parameter; /* NULL: the path */
+	} cases[] = {
+	    {"/v1/evaluations/%ff", NULL},
+	    {"/v1/interventions?q=%ff", "q"},
+	    {"/v1/interventions?q=%c3", "q"},
+	    {"/v1/interventions?q=%ed%a0%80", "q"}, /* a surrogate */
+	    {"/v1/evaluations?intervention=%00", "intervention"},
+	    {"/v1/interventions?%ff=1", "%ff"},
+	    {"/v1/interventions?theme=vawg&q%00=1", "q%00"},
+	};
+	char req[512], resp[8192];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *j;
+		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		         cases[i].target);
+		raw_exchange(d.port, req, strlen(req), resp, sizeof(resp));
+		json_error(resp, 400);
+		cr_expect(strstr(resp, "Retry-After") == NULL, "%s", resp);
+		j = json_loads(raw_body(resp), 0, NULL);
+		if (cases[i].parameter != NULL)
+			cr_expect_str_eq(json_string_value(json_object_get(
+			                     json_object_get(json_object_get(j, "error"), "detail"),
+			                     "parameter")),
+			                 cases[i].parameter, "%s: %s", cases[i].target, raw_body(resp));
+		json_decref(j);
+	}
+	/* a character the 80-byte cut in the message would split */
+	snprintf(req, sizeof(req),
+	         "GET /v1/evaluations/%079d%%C3%%A9 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+	         0);
+	raw_exchange(d.port, req, strlen(req), resp, sizeof(resp));
+	json_error(resp, 404);
+	cr_expect(log_has("path=\"/v1/evaluations/%ff\" status=400"), "logged; see %s", d.log);
+}
+
+/* A value PostgreSQL refuses as data is the client's error (400), not an
+ * unavailable database (503 with Retry-After, retried for ever). */
+Test(http_hostile, data_errors_are_not_unavailable)
+{
+	struct pgtest t;
+	struct err e = {0};
+	json_t *j = NULL;
+
+	pgtest_setup(&t, "dataerr");
+	cr_expect_null(db_query(t.conn, &e, "read", "SELECT $1::int", 1, (const char *[]){"x"}));
+	cr_expect_eq(e.code, WW_EINVALID, "%s", e.msg);
+	err_clear(&e);
+	cr_expect_eq(db_query_json(&j, t.conn, &e, "read", "SELECT to_json($1::int)", 1,
+	                           (const char *[]){"99999999999"}),
+	             WW_EINVALID, "%s", e.msg);
+	err_clear(&e);
+	cr_expect_null(db_query(t.conn, &e, "read", "SELECT * FROM no_such_table", 0, NULL));
+	cr_expect_eq(e.code, WW_EDB, "%s", e.msg);
+	pgtest_teardown(&t);
 }
