@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <libpq-fe.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -60,7 +61,8 @@ struct http_server {
 	unsigned seed;
 	unsigned long long next_id;
 	struct http_gate *gate;
-	int live; /* libmicrohttpd's open connections */
+	int live;           /* libmicrohttpd's open connections */
+	size_t unauth_held; /* bytes of webhook bodies held before their check */
 };
 
 struct request {
@@ -77,6 +79,7 @@ struct request {
 	struct http_buf upload;
 	int too_big;
 	int body_started;
+	size_t held; /* this request's part of unauth_held */
 	char bad_bytes[256]; /* the 400 for a target that is not UTF-8 */
 	char path_id[256];
 	char version_header[128];
@@ -921,11 +924,37 @@ static const char *hook_header(void *ctx, const char *name)
 	return MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, name);
 }
 
+/* Records a webhook delivery in PostgreSQL: 1 when it was there already. */
+static int hook_seen(void *ctx, const char *source, const char *delivery)
+{
+	struct request *rq = ctx;
+	struct err e = {0};
+	PGconn *db;
+	PGresult *r;
+	int seen;
+
+	if (db_pool_acquire(rq->s->pool, &db, rq->s->cfg.db_acquire_timeout_ms, &e) < 0)
+		return -1;
+	r = db_query(db, &e, "record the webhook delivery",
+	             "WITH old AS (DELETE FROM webhook_deliveries"
+	             "  WHERE received_at < now() - interval '30 days')"
+	             " INSERT INTO webhook_deliveries (source, delivery) VALUES ($1, $2)"
+	             " ON CONFLICT DO NOTHING RETURNING 1",
+	             2, (const char *const[]){source, delivery});
+	seen = r == NULL ? -1 : PQntuples(r) == 0;
+	if (r == NULL)
+		log_warn("webhook delivery not recorded", "request_id=%s detail=\"%s\"", rq->id,
+		         e.msg);
+	PQclear(r);
+	db_pool_release(rq->s->pool, db, r == NULL);
+	return seen;
+}
+
 /* POST /v1/hooks/git: hooks.c decides; the import runs on the scheduler. */
 static enum MHD_Result h_hooks_git(struct request *rq)
 {
-	struct hook_request h = {hook_header,    rq,    param_get(rq, "source"), rq->upload.data,
-	                         rq->upload.len, rq->id};
+	struct hook_request h = {hook_header,    rq,     param_get(rq, "source"), rq->upload.data,
+	                         rq->upload.len, rq->id, hook_seen};
 	struct hook_reply out;
 
 	hooks_handle(&h, &out);
@@ -937,22 +966,32 @@ static enum MHD_Result h_hooks_git(struct request *rq)
 	                 "no-store");
 }
 
-static enum MHD_Result h_imports_post(struct request *rq)
+/* NULL when the request may run an import, else why not (*status). */
+static const char *imports_auth(struct request *rq, int *status)
 {
 	const char *auth = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Authorization");
 	const char *token = rq->dyn->token;
+
+	*status = 403;
+	if (token[0] == '\0')
+		return "running imports over HTTP is disabled: set import_token "
+		       "(WHATWORKS_IMPORT_TOKEN) to enable POST /v1/imports";
+	*status = 401;
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || !token_equal(auth + 7, token))
+		return "a valid bearer token is required to run an import";
+	return NULL;
+}
+
+static enum MHD_Result h_imports_post(struct request *rq)
+{
 	const char *name = rq->dyn->source;
 	json_t *body = NULL, *src;
 	enum MHD_Result sent;
+	int status;
+	const char *refused = imports_auth(rq, &status);
 
-	if (token[0] == '\0')
-		return send_error(rq, 403,
-		                  "running imports over HTTP is disabled: set import_token "
-		                  "(WHATWORKS_IMPORT_TOKEN) to enable POST /v1/imports",
-		                  NULL);
-	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || !token_equal(auth + 7, token))
-		return send_error(rq, 401, "a valid bearer token is required to run an import",
-		                  NULL);
+	if (refused != NULL)
+		return send_error(rq, status, refused, NULL);
 	if (rq->upload.len > 0) {
 		json_error_t je;
 		body = json_loadb(rq->upload.data, rq->upload.len, 0, &je);
@@ -1077,6 +1116,51 @@ static enum MHD_Result send_error_mid_body(struct request *rq, int status, const
 	return MHD_NO;
 }
 
+/* ---- bodies: checked before they are read, and what they may hold ---- */
+
+/* Webhook bodies are read before their signature can be checked: all of them
+ * together hold at most this much. */
+#define UNAUTH_BODY_MEMORY (16u << 20)
+
+static int hold_unauthenticated(struct request *rq, const char *url, size_t n)
+{
+	struct http_server *s = rq->s;
+	if (strcmp(url, "/v1/hooks/git") != 0)
+		return 1;
+	if (__atomic_add_fetch(&s->unauth_held, n, __ATOMIC_RELAXED) > UNAUTH_BODY_MEMORY) {
+		__atomic_fetch_sub(&s->unauth_held, n, __ATOMIC_RELAXED);
+		return 0;
+	}
+	rq->held += n;
+	return 1;
+}
+
+/* POST /v1/imports without a valid token, a webhook that cannot be valid:
+ * refused from their headers, before the body is read (1, *sent set). */
+static int body_refused(struct request *rq, const char *url, enum MHD_Result *sent)
+{
+	if (strcmp(url, "/v1/imports") == 0) {
+		int status;
+		const char *msg = imports_auth(rq, &status);
+		if (msg == NULL)
+			return 0;
+		*sent = send_error(rq, status, msg, NULL);
+		return 1;
+	}
+	if (strcmp(url, "/v1/hooks/git") == 0) {
+		struct hook_request h = {hook_header, rq, param_get(rq, "source"), NULL, 0, rq->id,
+		                         NULL};
+		struct hook_reply out;
+		hooks_precheck(&h, MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Content-Type"),
+		               &out);
+		if (out.status == 0)
+			return 0;
+		*sent = send_error(rq, out.status, out.message, NULL);
+		return 1;
+	}
+	return 0;
+}
+
 /* A body sent a byte at a time never looks idle: bound its whole time. */
 static int body_late(const struct request *rq)
 {
@@ -1096,6 +1180,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_size, void **con_cls)
 {
 	struct request *rq = *con_cls;
+	enum MHD_Result sent;
 	(void)cls;
 	(void)version;
 
@@ -1117,6 +1202,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_error(rq, 400, rq->bad_bytes, detail_from_message(rq->bad_bytes));
 		if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(rq, url))
 			rq->too_big = 1;
+		if (!rq->too_big && strcmp(method, "POST") == 0 && body_refused(rq, url, &sent))
+			return sent;
 		/* answer on the next call, even without a body: libmicrohttpd
 		 * (0.9.75) closes the connection after a response queued in the
 		 * first call, so every request would need a new TCP connection */
@@ -1134,7 +1221,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rq->body_started = 1;
 		if (rq->upload.len + *upload_size > body_limit(rq, url))
 			rq->too_big = 1;
-		else
+		else if (!hold_unauthenticated(rq, url, *upload_size)) {
+			*upload_size = 0;
+			return send_error_mid_body(
+			    rq, 503, "too many webhook bodies are arriving at once; try again shortly");
+		} else
 			http_buf_add(&rq->upload, upload, *upload_size);
 	}
 	if (rq->too_big) {
@@ -1185,6 +1276,8 @@ static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c)
 
 static void request_free(struct request *rq)
 {
+	if (rq->held > 0)
+		__atomic_fetch_sub(&rq->s->unauth_held, rq->held, __ATOMIC_RELAXED);
 	http_buf_free(&rq->upload);
 	free(rq->target);
 	free(rq);
