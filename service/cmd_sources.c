@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	        "  interval    e.g. 15m (0 or absent: only webhooks and POST /v1/imports)\n"
 	        "  jitter      default a tenth of interval, at most 60s\n"
 	        "  timeout     a run's limit, default 10m\n"
-	        "  debounce    webhook pushes within it make one import, default 2s\n"
+	        "  debounce    webhook pushes within it make one import, default 2s, at most 1h\n"
 	        "  secret      git: webhook secret or GitLab token; feed: bearer token\n"
 	        "  secret_file read the secret from this file instead\n");
 }

@@ -80,7 +80,7 @@ static double jitter_ms(struct scheduler *s, const struct slot *sl)
 {
 	if (sl->conf.jitter_s <= 0)
 		return 0;
-	return (double)(rand_r(&s->seed) % (sl->conf.jitter_s * 1000 + 1));
+	return (double)((long long)rand_r(&s->seed) % ((long long)sl->conf.jitter_s * 1000 + 1));
 }
 
 static int connect_worker(struct worker *w, struct err *e)
@@ -181,7 +181,7 @@ static int run_source(struct worker *w, const struct source_conf *sc, const char
 	if (strcmp(trigger, "schedule") == 0 && sc->interval_s > 1)
 		ctl.skip_if_ran_within_s = sc->interval_s / 2;
 	ctl.deadline_ms = now_ms() + sc->timeout_s * 1000.0;
-	snprintf(ms, sizeof(ms), "%d", sc->timeout_s * 1000);
+	snprintf(ms, sizeof(ms), "%lld", (long long)sc->timeout_s * 1000);
 	{
 		const char *p[1] = {ms};
 		if ((rc = db_exec(w->conn, &e, "SELECT set_config('statement_timeout', $1, false)",

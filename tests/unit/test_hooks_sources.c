@@ -126,6 +126,27 @@ Test(sources, errors_name_file_and_line)
 	             "sources.conf:4: expected `key = value` or [NAME]");
 	expect_error("[a]\nkind = git\nlocation = /x\ntimeout = 0\n",
 	             "sources.conf:4: timeout must be at least 1s");
+	/* 30 days of milliseconds overflowed an int: a signed webhook was then
+	 * accepted and no import ever ran */
+	expect_error("[a]\nkind = git\nlocation = /x\ndebounce = 30d\n",
+	             "sources.conf:4: invalid debounce \"30d\": expected seconds or a number "
+	             "with s, m, h or d, at most 1h");
+	expect_error("[a]\nkind = git\nlocation = /x\ninterval = 99999999999d\n",
+	             "invalid interval");
+}
+
+Test(sources, long_durations_in_range)
+{
+	const char *text = "[a]\nkind = git\nlocation = /x\ndebounce = 1h\ninterval = 30d\n"
+	                   "jitter = 30d\ntimeout = 30d\n";
+	struct sources s;
+	struct err e = {0};
+
+	cr_assert_eq(sources_parse(&s, "f", text, strlen(text), &e), 0, "%s", e.msg);
+	cr_expect_eq(s.v[0].debounce_ms, 3600000);
+	cr_expect_eq(s.v[0].interval_s, 30 * 86400);
+	cr_expect_eq(s.v[0].jitter_s, 30 * 86400);
+	sources_free(&s);
 }
 
 Test(sources, a_valid_file)
