@@ -334,3 +334,31 @@ Test(validate_cmd, jobs_must_be_a_small_number, .init = setup, .fini = teardown)
 	cr_assert_eq(run(3, word), 2);
 	cr_assert_stdout_eq_str("");
 }
+
+/* A link inside the folder to a file outside it was followed and its values
+ * echoed in errors (a partner's pull request could print a CI secret). */
+Test(validate_cmd, symlinks_are_skipped_and_said, .init = setup, .fini = teardown)
+{
+	put("ev/interventions/a.yaml", IVN("aa-one"));
+	put("secret.txt", "kind: intervention\nid: TOKEN-abc123\n");
+	cr_assert_eq(symlink("../../secret.txt", "ev/interventions/leak.yaml"), 0);
+	const char *argv[] = {"validate", "ev"};
+
+	cr_assert_eq(run(2, argv), 0);
+	cr_assert_stdout_eq_str("");
+	cr_assert_stderr_eq_str("ev/interventions/leak.yaml: symbolic link skipped\n"
+	                        "1 file valid\n");
+}
+
+/* `validate FIFO` blocked for ever in open(). */
+Test(validate_cmd, fifos_are_never_opened, .init = setup, .fini = teardown, .timeout = 20)
+{
+	cr_assert_eq(mkfifo("pipe.yaml", 0600), 0);
+	put("ev/a.yaml", IVN("aa-one"));
+	cr_assert_eq(mkfifo("ev/b.yaml", 0600), 0);
+	const char *argv[] = {"validate", "pipe.yaml", "ev"};
+
+	cr_assert_eq(run(3, argv), 1);
+	cr_assert_stdout_eq_str("pipe.yaml: not a regular file or folder (a FIFO, socket or device "
+	                        "is never read)\n");
+}
