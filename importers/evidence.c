@@ -9,6 +9,7 @@
  * only for the references that are missing.
  */
 #include "evidence.h"
+#include "utf8.h"
 
 #include "err.h"
 #include "evidence_rules.h"
@@ -57,9 +58,11 @@ int ev_errors_add_msg(struct ev_errors *errs, const char *path, int line, int co
 		errs->cap = cap;
 	}
 	e = &errs->v[errs->n];
-	e->path = strdup(path ? path : "");
-	e->field = strdup(field ? field : "");
-	e->message = strdup(msg);
+	/* a non-UTF-8 path, a value cut by a message buffer, an ESC or a newline
+	 * in a value: errors go to terminals, JSON and PostgreSQL text */
+	e->path = utf8_clean_dup(path ? path : "");
+	e->field = utf8_clean_dup(field ? field : "");
+	e->message = utf8_clean_dup(msg);
 	e->line = line;
 	e->col = col;
 	if (e->path == NULL || e->field == NULL || e->message == NULL) {

@@ -3,6 +3,8 @@
  */
 #include "utf8.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t utf8_char(const char *str, size_t n)
@@ -92,4 +94,33 @@ void utf8_repair(char *str)
 		}
 	}
 	s[o] = '\0';
+}
+
+char *utf8_clean_dup(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *out = malloc(4 * n + 1), *fixed = strdup(s);
+
+	if (out == NULL || fixed == NULL) {
+		free(out);
+		free(fixed);
+		return NULL;
+	}
+	utf8_repair(fixed);
+	for (const unsigned char *p = (const unsigned char *)fixed; *p; p++) {
+		if (*p >= 0x20 && *p != 0x7f) {
+			out[o++] = (char)*p;
+			continue;
+		}
+		out[o++] = '\\';
+		switch (*p) {
+		case '\n': out[o++] = 'n'; break;
+		case '\r': out[o++] = 'r'; break;
+		case '\t': out[o++] = 't'; break;
+		default: o += (size_t)snprintf(out + o, 4, "x%02x", *p); break;
+		}
+	}
+	out[o] = '\0';
+	free(fixed);
+	return out;
 }

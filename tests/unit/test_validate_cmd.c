@@ -362,3 +362,41 @@ Test(validate_cmd, fifos_are_never_opened, .init = setup, .fini = teardown, .tim
 	cr_assert_stdout_eq_str("pipe.yaml: not a regular file or folder (a FIFO, socket or device "
 	                        "is never read)\n");
 }
+
+/* A path that is not UTF-8 made --format json print "errors": [] (jansson
+ * refused the string); an ESC or a newline in a value reached the terminal
+ * raw, so a file could clear the screen or forge an error line. */
+Test(validate_cmd, error_text_is_utf8_without_control_characters, .init = setup,
+     .fini = teardown)
+{
+	put("bad\xff.yaml", "kind: intervention\nid: xx\nname: N\nthemes: [vawg]\nlevel: person\n");
+	const char *json[] = {"validate", "--format", "json", "-q", "bad\xff.yaml"};
+
+	cr_assert_eq(run(5, json), 1);
+	cr_assert_stdout_eq_str("{\n"
+	                        "  \"valid\": false,\n"
+	                        "  \"files\": 1,\n"
+	                        "  \"errors\": [\n"
+	                        "    {\n"
+	                        "      \"path\": \"bad?.yaml\",\n"
+	                        "      \"line\": 1,\n"
+	                        "      \"column\": 1,\n"
+	                        "      \"field\": \"\",\n"
+	                        "      \"message\": \"missing required key \\\"summary\\\"\"\n"
+	                        "    }\n"
+	                        "  ]\n"
+	                        "}\n");
+}
+
+Test(validate_cmd, control_characters_are_escaped, .init = setup, .fini = teardown)
+{
+	put("esc.yaml", "kind: intervention\nid: yy\nname: N\nthemes: [vawg]\nlevel: person\n"
+	                "summary: S\n\"a\\e[2Jb\\nok.yaml:1:1: fine\": 1\n");
+	const char *text[] = {"validate", "esc.yaml"};
+
+	cr_assert_eq(run(2, text), 1);
+	cr_assert_stdout_eq_str("esc.yaml:7:1: unknown key \"a\\x1b[2Jb\\nok.yaml:1:1: fine\"; "
+	                        "allowed keys are \"kind\", \"id\", \"name\", \"themes\", \"level\", "
+	                        "\"summary\", \"mechanism\", \"moderators\", \"implementation\", "
+	                        "\"sectors\", \"tags\" or \"extra\"\n");
+}
