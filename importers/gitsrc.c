@@ -42,8 +42,7 @@ static int git_fail(struct err *e, int code, const char *what)
 	               ge && ge->message ? ge->message : "unknown error");
 }
 
-/* A location without its user-info part, safe to log (tokens live there). */
-static void redact(char *out, size_t size, const char *location)
+void gitsrc_redact(char *out, size_t size, const char *location)
 {
 	const char *scheme = strstr(location, "://");
 	const char *at;
@@ -533,7 +532,7 @@ int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const ch
 	l.subpath = sub;
 
 	absolute_location(url, sizeof(url), location);
-	redact(shown, sizeof(shown), url);
+	gitsrc_redact(shown, sizeof(shown), url);
 	double t0 = now_ms();
 	if ((rc = open_mirror(&repo, &remote, url, data_dir, e)) < 0)
 		goto fail;

@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "db_sources.h"
+#include "gitsrc.h"
 #include "sources.h"
 
 #include <stdio.h>
@@ -71,8 +72,11 @@ int cmd_sources(int argc, char **argv)
 		const struct source_conf *s = &src.v[i];
 		struct db_last_run lr;
 		printf("\n%s (%s, line %d)\n", s->name, sources_kind_name(s->kind), s->line);
-		if (s->location[0])
-			printf("  location: %s\n", s->location);
+		if (s->location[0]) {
+			char shown[sizeof(s->location) + 8];
+			gitsrc_redact(shown, sizeof(shown), s->location);
+			printf("  location: %s\n", shown);
+		}
 		if (s->ref[0])
 			printf("  ref: %s\n", s->ref);
 		if (s->path[0])
