@@ -117,12 +117,34 @@ int db_run_start(PGconn *c, long long source_id, const char *trigger, long long 
 	snprintf(id, sizeof(id), "%lld", source_id);
 	r = db_query(
 	    c, e, "record the import run",
-	    "INSERT INTO import_runs (source_id, status, trigger) VALUES ($1, 'running', $2)"
+	    "INSERT INTO import_runs (source_id, status, trigger, backend_pid, backend_start)"
+	    " SELECT $1, 'running', $2, pg_backend_pid(),"
+	    " (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())"
 	    " RETURNING id",
 	    2, p);
 	if (r == NULL)
 		return WW_EDB;
 	*run_id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+int db_runs_reap(PGconn *c, int *marked, struct err *e)
+{
+	PGresult *r = db_query(
+	    c, e, "mark runs of ended sessions failed",
+	    "UPDATE import_runs r SET status = 'failed', finished_at = clock_timestamp(),"
+	    " message = 'the importing process stopped before the run finished"
+	    " (its database session ended)'"
+	    " WHERE r.status = 'running' AND r.backend_pid IS NOT NULL AND NOT EXISTS"
+	    " (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.backend_pid"
+	    "  AND a.backend_start IS NOT DISTINCT FROM r.backend_start)",
+	    0, NULL);
+
+	if (marked != NULL)
+		*marked = r ? atoi(PQcmdTuples(r)) : 0;
+	if (r == NULL)
+		return WW_EDB;
 	PQclear(r);
 	return 0;
 }

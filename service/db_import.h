@@ -67,6 +67,9 @@ int db_run_start(PGconn *c, long long source_id, const char *trigger, long long 
                  struct err *e);
 
 /* Marks runs of a source left "running" by a crashed process as failed. */
+/* Marks failed every running run whose database session has ended (its
+ * process was killed), whatever its source; *marked (may be NULL) counts them. */
+int db_runs_reap(PGconn *c, int *marked, struct err *e);
 int db_runs_fail_stale(PGconn *c, long long source_id, struct err *e);
 
 /* Sets a run's outcome. status: succeeded, rejected, failed. */

@@ -3,6 +3,7 @@
  */
 #include "scheduler.h"
 #include "db.h"
+#include "db_import.h"
 #include "db_sources.h"
 #include "feed.h"
 #include "import.h"
@@ -118,7 +119,13 @@ static void fail_stale(struct worker *w)
 {
 	struct scheduler *s = w->s;
 	struct err e = {0};
+	int reaped = 0;
 
+	/* any source's run whose session ended, this daemon's or not */
+	if (db_runs_reap(w->conn, &reaped, &e) < 0)
+		err_clear(&e);
+	else if (reaped > 0)
+		log_warn("runs of ended database sessions marked failed", "runs=%d", reaped);
 	for (size_t i = 0; i < s->n; i++) {
 		int marked = 0;
 		if (db_source_fail_stale_if_idle(w->conn, s->slots[i].conf.name, &marked, &e) < 0) {

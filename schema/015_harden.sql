@@ -1,4 +1,4 @@
--- 015: webhook delivery ids, shared by every daemon
+-- 015: webhook delivery ids shared by every daemon; the session of an import run
 --
 -- A signed delivery replayed to another daemon (or to this one after a
 -- restart) must be recognised: the ids live here, not in one process's
@@ -11,3 +11,9 @@ CREATE TABLE webhook_deliveries (
     PRIMARY KEY (source, delivery)
 );
 CREATE INDEX webhook_deliveries_received_at ON webhook_deliveries (received_at);
+
+-- An import run names the database session that runs it, so any daemon or
+-- command can tell a run whose process was killed (its session gone) from
+-- one still going, and mark it failed at once.
+ALTER TABLE import_runs ADD COLUMN backend_pid integer, ADD COLUMN backend_start timestamptz;
+CREATE INDEX import_runs_running ON import_runs (id) WHERE status = 'running';
