@@ -7,6 +7,7 @@
  * zipstream and crimecsv and stores each (force, month) unit as it completes.
  */
 #include "policeuk.h"
+#include "import.h"
 
 #include "crimecsv.h"
 #include "db_crime.h"
@@ -798,7 +799,12 @@ int policeuk_import(PGconn *c, const struct policeuk_settings *s, const struct p
 		               o->force);
 	snprintf(src.name, sizeof(src.name), "%s", o->name ? o->name : "police-uk");
 	snprintf(src.location, sizeof(src.location), "%s", s->url);
-	if ((rc = db_source_ensure(c, &src, e)) < 0 || (rc = db_source_lock(c, src.id, e)) < 0)
+	if ((rc = db_source_ensure(c, &src, e)) < 0 ||
+	    (rc = db_source_lock_wait(c, src.id, src.name,
+	                              getenv("WHATWORKS_IMPORT_LOCK_TIMEOUT")
+	                                  ? atoi(getenv("WHATWORKS_IMPORT_LOCK_TIMEOUT"))
+	                                  : IMPORT_LOCK_TIMEOUT_S,
+	                              e)) < 0)
 		return rc;
 	locked = 1;
 	if ((rc = db_runs_fail_stale(c, src.id, e)) < 0 ||

@@ -2,6 +2,7 @@
  * db_import.c - sources, import runs and versioned records
  */
 #include "db_import.h"
+#include "log.h"
 #include "jsontext.h"
 
 #include <libpq-fe.h>
@@ -77,6 +78,71 @@ int db_source_lock(PGconn *c, long long source_id, struct err *e)
 	if (r == NULL)
 		return WW_EDB;
 	PQclear(r);
+	return 0;
+}
+
+int db_source_lock_wait(PGconn *c, long long source_id, const char *name, int timeout_s,
+                        struct err *e)
+{
+	char id[24], ms[24], who[256] = "another session";
+	const char *p[1] = {id};
+	PGresult *r;
+	int got;
+
+	if ((got = db_source_trylock(c, source_id, e)) != 0)
+		return got < 0 ? got : 0;
+	snprintf(id, sizeof(id), "%lld", source_id);
+	/* who holds it: the run and its trigger when it is an import */
+	r = db_query(c, e, "find the source's lock holder",
+	             "SELECT l.pid, coalesce(r.id::text, ''), coalesce(r.trigger, ''),"
+	             " coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local')"
+	             " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+	             " LEFT JOIN import_runs r ON r.backend_pid = l.pid AND r.status = 'running'"
+	             " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = " SOURCE_LOCK_CLASS
+	             " AND l.objid = $1::int LIMIT 1",
+	             1, p);
+	if (r != NULL && PQntuples(r) == 1) {
+		if (PQgetvalue(r, 0, 1)[0])
+			snprintf(who, sizeof(who), "run %s (%s trigger, session %s from %s)",
+			         PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 0),
+			         PQgetvalue(r, 0, 4));
+		else
+			snprintf(who, sizeof(who), "session %s from %s", PQgetvalue(r, 0, 0),
+			         PQgetvalue(r, 0, 4));
+	}
+	PQclear(r);
+	err_clear(e);
+	if (timeout_s > 0)
+		log_info("waiting for the source's lock", "source=\"%s\" holder=\"%s\" timeout_s=%d",
+		         name, who, timeout_s);
+	else
+		log_info("waiting for the source's lock", "source=\"%s\" holder=\"%s\" timeout_s=none",
+		         name, who);
+	snprintf(ms, sizeof(ms), "%lld", (long long)timeout_s * 1000);
+	r = db_query(c, e, "set the lock timeout", "SELECT set_config('lock_timeout', $1, false)", 1,
+	             (const char *const[]){ms});
+	if (r == NULL)
+		return WW_EDB;
+	PQclear(r);
+	r = PQexecParams(c, "SELECT pg_advisory_lock(" SOURCE_LOCK_CLASS ", $1::int)", 1, NULL, p,
+	                 NULL, NULL, 0);
+	got = r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!got && r != NULL && PQresultErrorField(r, PG_DIAG_SQLSTATE) != NULL &&
+	    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "55P03") == 0) {
+		PQclear(r);
+		PQclear(PQexec(c, "SET lock_timeout = 0"));
+		return err_set(e, WW_ECONFLICT,
+		               "source \"%s\" is busy: %s still holds it after %d s; try again later "
+		               "or raise WHATWORKS_IMPORT_LOCK_TIMEOUT",
+		               name, who, timeout_s);
+	}
+	if (!got) {
+		db_error(c, r, e, "lock the source");
+		PQclear(r);
+		return e->code;
+	}
+	PQclear(r);
+	PQclear(PQexec(c, "SET lock_timeout = 0"));
 	return 0;
 }
 

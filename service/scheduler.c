@@ -228,8 +228,8 @@ static int run_source(struct worker *w, const struct source_conf *sc, const char
 		break;
 	}
 	if (rc == IMPORT_SKIPPED)
-		log_debug("import skipped: busy or run recently elsewhere", "source=\"%s\"",
-		          sc->name);
+		log_info("import skipped: busy or run recently elsewhere", "source=\"%s\"",
+		         sc->name);
 	else if (rc == 0)
 		log_info("import run",
 		         "source=\"%s\" trigger=%s run=%lld status=%s mode=%s commit=%.12s",

@@ -53,3 +53,33 @@ Test(import_reap, killed_runs_fail_live_runs_stay, .timeout = 60)
 	PQfinish(alive);
 	pgtest_teardown(&t);
 }
+
+/* An import waiting for a source another session holds says for whom, and
+ * gives up after its timeout with an error naming the holder (it waited
+ * silently for ever before). */
+Test(import_reap, waiting_for_a_busy_source_times_out, .timeout = 60)
+{
+	struct pgtest t;
+	struct err e = {0};
+	PGconn *holder, *waiter;
+	long long run;
+	char want[64];
+
+	pgtest_setup(&t, "lockwait");
+	pgtest_exec(&t, "INSERT INTO sources (id, name, kind, location) VALUES (1, 'a', 'git', '/a')",
+	            0, NULL);
+	cr_assert_eq(db_connect(&holder, t.conninfo, &e), 0, "%s", e.msg);
+	cr_assert_eq(db_connect(&waiter, t.conninfo, &e), 0, "%s", e.msg);
+	cr_assert_eq(db_source_lock(holder, 1, &e), 0, "%s", e.msg);
+	cr_assert_eq(db_run_start(holder, 1, "schedule", &run, &e), 0, "%s", e.msg);
+	cr_expect_eq(db_source_lock_wait(waiter, 1, "a", 1, &e), WW_ECONFLICT, "%s", e.msg);
+	snprintf(want, sizeof(want), "source \"a\" is busy: run %lld (schedule trigger", run);
+	cr_expect(strstr(e.msg, want) != NULL, "%s", e.msg);
+	/* once the holder is gone it is taken at once */
+	err_clear(&e);
+	db_source_unlock(holder, 1);
+	cr_expect_eq(db_source_lock_wait(waiter, 1, "a", 1, &e), 0, "%s", e.msg);
+	PQfinish(holder);
+	PQfinish(waiter);
+	pgtest_teardown(&t);
+}
