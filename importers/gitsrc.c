@@ -591,11 +591,18 @@ int gitsrc_read(const struct gitsrc_snapshot *s, const char *blob, char **buf, s
 {
 	git_oid oid;
 	git_odb_object *o = NULL;
+	git_object_t type;
 	size_t size;
 
 	*buf = NULL;
 	*len = 0;
-	if (git_oid_fromstr(&oid, blob) < 0 || git_odb_read(&o, s->odb, &oid) < 0)
+	/* the size from the object's header first: a 200 MB blob is refused
+	 * without being inflated into memory */
+	if (git_oid_fromstr(&oid, blob) < 0 || git_odb_read_header(&size, &type, s->odb, &oid) < 0)
+		return git_fail(e, WW_EIO, "read a blob");
+	if (size > EV_MAX_FILE_SIZE)
+		return err_set(e, WW_EINVALID, "file is larger than %d bytes", EV_MAX_FILE_SIZE);
+	if (git_odb_read(&o, s->odb, &oid) < 0)
 		return git_fail(e, WW_EIO, "read a blob");
 	if (git_odb_object_type(o) != GIT_OBJECT_BLOB) {
 		git_odb_object_free(o);

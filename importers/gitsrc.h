@@ -44,6 +44,10 @@ struct gitsrc_snapshot {
 	void *odb;  /* its object database, for gitsrc_read */
 };
 
+/* A location with its user-info part replaced by three stars, safe to
+ * log or print (tokens and passwords live there). */
+void gitsrc_redact(char *out, size_t size, const char *location);
+
 /*
  * Fetches location (a path or URL) into the mirror under data_dir and resolves
  * ref (NULL: the remote's default branch). Lists the .yaml and .yml files under subpath
@@ -51,10 +55,6 @@ struct gitsrc_snapshot {
  * (NULL or "" for none). Returns 0, WW_EUPSTREAM when fetching fails,
  * WW_ENOTFOUND when the ref does not exist, WW_EIO for the mirror.
  */
-/* A location with its user-info part replaced by three stars, safe to
- * log or print (tokens and passwords live there). */
-void gitsrc_redact(char *out, size_t size, const char *location);
-
 int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const char *ref,
                     const char *subpath, const char *data_dir, const char *last_commit,
                     struct err *e);
