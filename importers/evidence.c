@@ -259,6 +259,7 @@ int ev_from_json(struct ev_doc **out, const char *path, const json_t *body, stru
 /* ---- did you mean ---- */
 
 #define DYM_MAX 100
+#define EV_DYM_MAX 100 /* missing references that get a "did you mean" */
 
 /* Optimal string alignment distance (an adjacent swap costs 1), or limit + 1
  * once it is certain to exceed limit. */
@@ -375,7 +376,7 @@ static int report_missing(struct ev_doc *const *docs, size_t n, const char *cons
                           size_t n_known, struct ev_errors *errs, int *bad)
 {
 	const char **ids;
-	size_t nids = 0;
+	size_t nids = 0, dym_left = EV_DYM_MAX;
 	int rc = 0;
 
 	ids = malloc((n + n_known + 1) * sizeof(*ids));
@@ -389,13 +390,19 @@ static int report_missing(struct ev_doc *const *docs, size_t n, const char *cons
 	qsort(ids, nids, sizeof(*ids), cmp_str);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct ev_doc *d = docs[i];
-		const char *key = d->intervention, *dym;
+		const char *key = d->intervention, *dym = NULL;
 
 		if (d->kind != EV_EVALUATION || d->intervention[0] == '\0' ||
 		    bsearch(&key, ids, nids, sizeof(*ids), cmp_str) != NULL)
 			continue;
 		*bad = 1;
-		dym = ev_did_you_mean(key, ids, nids);
+		/* a suggestion compares with every id: only for the first
+		 * EV_DYM_MAX missing references, and only for errors kept, so
+		 * thousands of near misses cost no more than a hundred */
+		if (dym_left > 0 && errs->n < EV_MAX_ERRORS) {
+			dym_left--;
+			dym = ev_did_you_mean(key, ids, nids);
+		}
 		if (dym != NULL)
 			rc = ev_errors_add(
 			    errs, d->path, d->ref_line, d->ref_col, "",
