@@ -612,6 +612,8 @@ static void fail_run(struct run *r, struct err *e)
 	struct err ignore = {0};
 
 	snprintf(r->res->status, sizeof(r->res->status), "failed");
+	/* nothing a failed run wrote was kept */
+	memset(&r->res->n, 0, sizeof(r->res->n));
 	db_run_finish(r->c, r->res->run_id, "failed", r->res->mode, r->res->commit,
 	              r->res->previous, &r->res->n, e->msg, &ignore);
 }

@@ -75,7 +75,7 @@ static size_t cut_short(const unsigned char *s, size_t n)
 	return i < want ? i : 0;
 }
 
-void utf8_repair(char *str)
+static void repair(char *str, int drop_cut)
 {
 	size_t n = strlen(str), o = 0;
 	unsigned char *s = (unsigned char *)str;
@@ -86,7 +86,7 @@ void utf8_repair(char *str)
 			memmove(s + o, s + i, k);
 			o += k;
 			i += k;
-		} else if ((k = cut_short(s + i, n - i)) > 0) {
+		} else if (drop_cut && (k = cut_short(s + i, n - i)) > 0) {
 			i += k; /* a character cut by a %.Ns or a buffer: dropped */
 		} else {
 			s[o++] = '?';
@@ -94,6 +94,11 @@ void utf8_repair(char *str)
 		}
 	}
 	s[o] = '\0';
+}
+
+void utf8_repair(char *s)
+{
+	repair(s, 1);
 }
 
 char *utf8_clean_dup(const char *s)
@@ -106,7 +111,7 @@ char *utf8_clean_dup(const char *s)
 		free(fixed);
 		return NULL;
 	}
-	utf8_repair(fixed);
+	repair(fixed, 0); /* a path's stray byte is shown, not hidden */
 	for (const unsigned char *p = (const unsigned char *)fixed; *p; p++) {
 		if (*p >= 0x20 && *p != 0x7f) {
 			out[o++] = (char)*p;

@@ -18,8 +18,8 @@ size_t utf8_cut(const char *s, size_t len, size_t max);
  * dropped, any other byte that does not belong is replaced by '?'. */
 void utf8_repair(char *s);
 
-/* A malloc'd copy of s for a terminal, a log or JSON: made well-formed as by
- * utf8_repair, with control characters written as \n, \r, \t or \xNN so a
+/* A malloc'd copy of s for a terminal, a log or JSON: every byte that does
+ * not belong replaced by '?', with control characters written as \n, \r, \t or \xNN so a
  * value cannot start a line of its own or move the cursor. NULL: no memory. */
 char *utf8_clean_dup(const char *s);
 
