@@ -45,7 +45,14 @@ int ev_errors_add_msg(struct ev_errors *errs, const char *path, int line, int co
 	struct ev_error *e;
 
 	if (errs->n >= EV_MAX_ERRORS) {
+		char **v = realloc(errs->dropped_paths, (errs->n_dropped_paths + 1) * sizeof(*v));
 		errs->dropped++;
+		if (v == NULL)
+			return WW_ENOMEM;
+		errs->dropped_paths = v;
+		if ((v[errs->n_dropped_paths] = strdup(path ? path : "")) == NULL)
+			return WW_ENOMEM;
+		errs->n_dropped_paths++;
 		return 0;
 	}
 	if (errs->n == errs->cap) {
@@ -137,8 +144,12 @@ void ev_errors_free(struct ev_errors *errs)
 		free(errs->v[i].message);
 	}
 	free(errs->v);
+	for (size_t i = 0; i < errs->n_dropped_paths; i++)
+		free(errs->dropped_paths[i]);
+	free(errs->dropped_paths);
+	errs->dropped_paths = NULL;
 	errs->v = NULL;
-	errs->n = errs->cap = errs->dropped = 0;
+	errs->n = errs->cap = errs->dropped = errs->n_dropped_paths = 0;
 }
 
 /* ---- documents ---- */

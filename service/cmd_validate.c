@@ -394,15 +394,19 @@ static void check_set(struct run *r, FILE *out)
 		r->nomem = 1;
 	for (size_t i = 0; i < errs.n; i++)
 		emit(r, &errs.v[i], out);
-	char **paths = malloc((errs.n ? errs.n : 1) * sizeof(*paths));
+	/* the files of the errors kept and of those only counted (past 1,000) */
+	size_t np = errs.n + errs.n_dropped_paths;
+	char **paths = malloc((np ? np : 1) * sizeof(*paths));
 
 	if (paths == NULL) {
 		r->nomem = 1;
 	} else {
 		for (size_t i = 0; i < errs.n; i++)
 			paths[i] = errs.v[i].path;
-		qsort(paths, errs.n, sizeof(*paths), cmp_name);
-		for (size_t i = 0; i < errs.n; i++) {
+		for (size_t i = 0; i < errs.n_dropped_paths; i++)
+			paths[errs.n + i] = errs.dropped_paths[i];
+		qsort(paths, np, sizeof(*paths), cmp_name);
+		for (size_t i = 0; i < np; i++) {
 			if (last == NULL || strcmp(last, paths[i]) != 0)
 				r->bad_files++;
 			last = paths[i];

@@ -873,3 +873,31 @@ Test(evidence, did_you_mean_is_bounded)
 		ev_doc_free(docs[i]);
 	free(docs);
 }
+
+/* YAML reads +202, -001 and 0o17 as integers of four characters, and 0x7E4
+ * and +2020 as 2020: they passed as years and escaped the duplicate check. */
+Test(evidence, years_and_numbers_are_plain_decimals)
+{
+	static const struct rule_case cases[] = {
+	    {"published +202",
+	     "kind: evaluation\nid: ev-one\nintervention: iv-one\ntitle: T\n"
+	     "source: {citation: C, published: +202}\ndesign: rct\nquality: 3\nsubmitted_by: S\n"
+	     "outcomes: [{crime_type: robbery, effect: {measure: smd, estimate: 0}}]\n",
+	     "t.yaml:5:34: source.published: \"+202\" is not a date; use YYYY, YYYY-MM or "
+	     "YYYY-MM-DD"},
+	    {"published 0o17",
+	     "kind: evaluation\nid: ev-one\nintervention: iv-one\ntitle: T\n"
+	     "source: {citation: C, published: 0o17}\ndesign: rct\nquality: 3\nsubmitted_by: S\n"
+	     "outcomes: [{crime_type: robbery, effect: {measure: smd, estimate: 0}}]\n",
+	     "t.yaml:5:34: source.published: \"0o17\" is not a date; use YYYY, YYYY-MM or "
+	     "YYYY-MM-DD"},
+	    {"deflator year 0x7E4",
+	     REF("deflators") "base: 2024-25 = 100\nentries:\n"
+	                      "  - {year: 2020, index: 74.5, flag: secondary}\n"
+	                      "  - {year: 0x7E4, index: 74.5, flag: secondary}\n",
+	     "t.yaml:8:12: entries[1].year: must be written as a plain decimal integer (like "
+	     "2021), not 0x7E4\n"
+	     "t.yaml:8:12: entries[1].year: duplicate year \"0x7E4\" (also in entries[0])"},
+	};
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}

@@ -400,3 +400,21 @@ Test(validate_cmd, control_characters_are_escaped, .init = setup, .fini = teardo
 	                        "\"summary\", \"mechanism\", \"moderators\", \"implementation\", "
 	                        "\"sectors\", \"tags\" or \"extra\"\n");
 }
+
+/* Past 1,000 set errors the files of the errors only counted were not: the
+ * summary said "1500 errors in 1000 of 1500 files". */
+Test(validate_cmd, summary_counts_files_past_1000_errors, .init = setup, .fini = teardown)
+{
+	char path[64], text[512];
+	const char *argv[] = {"validate", "-q", "ev"};
+	const char *argv2[] = {"validate", "ev"};
+
+	for (int i = 0; i < 1500; i++) {
+		snprintf(path, sizeof(path), "ev/e%04d.yaml", i);
+		snprintf(text, sizeof(text), EVN("ev-%04d", "no-such-%04d"), i, i);
+		put(path, text);
+	}
+	cr_assert_eq(run(3, argv), 1);
+	cr_assert_eq(run(2, argv2), 1);
+	cr_assert_stderr_eq_str("1500 errors in 1500 of 1500 files\n");
+}
