@@ -187,14 +187,22 @@ static int load_file(struct config *c, const char *path, struct err *e)
 		return err_set(e, WW_EINVALID, "could not open config file \"%s\": %s", path,
 		               strerror(errno));
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char *s = config_trim(line), *eq;
+		char *s, *eq;
 		const struct key *k;
 
 		lineno++;
+		snprintf(origin, sizeof(origin), "%s:%d", path, lineno);
+		/* a longer line would come back in pieces, and the tail of a long
+		 * comment would be read as a setting */
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			rc = err_set(e, WW_EINVALID, "%s: line is longer than %zu bytes", origin,
+			             sizeof(line) - 2);
+			break;
+		}
+		s = config_trim(line);
 		if (*s == '\0' || *s == '#')
 			continue;
 		eq = strchr(s, '=');
-		snprintf(origin, sizeof(origin), "%s:%d", path, lineno);
 		if (eq == NULL) {
 			rc = err_set(e, WW_EINVALID, "%s: expected `key = value`", origin);
 			break;
