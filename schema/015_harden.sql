@@ -17,3 +17,8 @@ CREATE INDEX webhook_deliveries_received_at ON webhook_deliveries (received_at);
 -- one still going, and mark it failed at once.
 ALTER TABLE import_runs ADD COLUMN backend_pid integer, ADD COLUMN backend_start timestamptz;
 CREATE INDEX import_runs_running ON import_runs (id) WHERE status = 'running';
+
+-- A force that published nothing for a month (Greater Manchester from July
+-- 2019) is a gap of the publication, recorded as a unit with no counts, so
+-- the run succeeds and the next one does not download the archive again.
+ALTER TABLE crime_units ADD COLUMN gap boolean NOT NULL DEFAULT false;
