@@ -625,8 +625,8 @@ static json_t *check_pattern(struct vctx *c, const struct yamldoc_node *n, enum 
 {
 	const char *s;
 
-	if (type == F_DATE && n->type == YAMLDOC_SCALAR && n->scalar == YAMLDOC_INT && n->len == 4 &&
-	    digits(n->text, 4))
+	if (type == F_DATE && n->type == YAMLDOC_SCALAR && n->scalar == YAMLDOC_INT &&
+	    n->len == 4 && digits(n->text, 4))
 		return json_string(n->text); /* published: 2021, not +202, -001 or 0o17 */
 	if ((s = want_text(c, n)) == NULL)
 		return NULL;
@@ -686,7 +686,8 @@ struct keyed {
 
 static bool numeric(const struct yamldoc_node *n)
 {
-	return n->type == YAMLDOC_SCALAR && (n->scalar == YAMLDOC_INT || n->scalar == YAMLDOC_FLOAT);
+	return n->type == YAMLDOC_SCALAR &&
+	       (n->scalar == YAMLDOC_INT || n->scalar == YAMLDOC_FLOAT);
 }
 
 /* Numbers compare as numbers (2020 and 0x7E4 are one year), the rest as text. */

@@ -110,14 +110,13 @@ int db_crime_unit_write(PGconn *c, long long run_id, const char *published, cons
 	int removed = atoi(PQgetvalue(r, 0, 2)), total = atoi(PQgetvalue(r, 0, 3));
 	PQclear(r);
 	const char *u[6] = {run, force, month, published, nrows, rows < 0 ? "true" : "false"};
-	r = db_query(
-	    c, e, "record the stored unit",
-	    "INSERT INTO crime_units (force, month, published, run_id, rows, gap)"
-	    " VALUES ($2, ($3::text || '-01')::date, $4, $1, $5::int, $6::bool)"
-	    " ON CONFLICT (force, month) DO UPDATE SET published = EXCLUDED.published,"
-	    "  run_id = EXCLUDED.run_id, rows = EXCLUDED.rows, gap = EXCLUDED.gap,"
-	    "  completed_at = clock_timestamp()",
-	    6, u);
+	r = db_query(c, e, "record the stored unit",
+	             "INSERT INTO crime_units (force, month, published, run_id, rows, gap)"
+	             " VALUES ($2, ($3::text || '-01')::date, $4, $1, $5::int, $6::bool)"
+	             " ON CONFLICT (force, month) DO UPDATE SET published = EXCLUDED.published,"
+	             "  run_id = EXCLUDED.run_id, rows = EXCLUDED.rows, gap = EXCLUDED.gap,"
+	             "  completed_at = clock_timestamp()",
+	             6, u);
 	if (r == NULL) {
 		db_rollback(c);
 		return WW_EDB;

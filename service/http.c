@@ -79,7 +79,7 @@ struct request {
 	struct http_buf upload;
 	int too_big;
 	int body_started;
-	size_t held; /* this request's part of unauth_held */
+	size_t held;         /* this request's part of unauth_held */
 	char bad_bytes[256]; /* the 400 for a target that is not UTF-8 */
 	char path_id[256];
 	char version_header[128];
@@ -953,8 +953,9 @@ static int hook_seen(void *ctx, const char *source, const char *delivery)
 /* POST /v1/hooks/git: hooks.c decides; the import runs on the scheduler. */
 static enum MHD_Result h_hooks_git(struct request *rq)
 {
-	struct hook_request h = {hook_header,    rq,     param_get(rq, "source"), rq->upload.data,
-	                         rq->upload.len, rq->id, hook_seen};
+	struct hook_request h = {
+	    hook_header, rq,       param_get(rq, "source"), rq->upload.data, rq->upload.len,
+	    rq->id,      hook_seen};
 	struct hook_reply out;
 
 	hooks_handle(&h, &out);
@@ -1097,8 +1098,8 @@ static int bad_bytes(struct request *rq)
 {
 	if (rq->target == NULL || rq->target_len != strlen(rq->target))
 		return 0;
-	return http_target_check(rq->target, rq->target_len, rq->bad_bytes,
-	                         sizeof(rq->bad_bytes)) < 0;
+	return http_target_check(rq->target, rq->target_len, rq->bad_bytes, sizeof(rq->bad_bytes)) <
+	       0;
 }
 
 /* libmicrohttpd (0.9.75) queues no response while a body is arriving: the
@@ -1148,11 +1149,11 @@ static int body_refused(struct request *rq, const char *url, enum MHD_Result *se
 		return 1;
 	}
 	if (strcmp(url, "/v1/hooks/git") == 0) {
-		struct hook_request h = {hook_header, rq, param_get(rq, "source"), NULL, 0, rq->id,
-		                         NULL};
+		struct hook_request h = {hook_header, rq,  param_get(rq, "source"), NULL, 0,
+		                         rq->id,      NULL};
 		struct hook_reply out;
-		hooks_precheck(&h, MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Content-Type"),
-		               &out);
+		hooks_precheck(
+		    &h, MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Content-Type"), &out);
 		if (out.status == 0)
 			return 0;
 		*sent = send_error(rq, out.status, out.message, NULL);
@@ -1199,7 +1200,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_error(rq, 414, m, NULL);
 		}
 		if (bad_bytes(rq))
-			return send_error(rq, 400, rq->bad_bytes, detail_from_message(rq->bad_bytes));
+			return send_error(rq, 400, rq->bad_bytes,
+			                  detail_from_message(rq->bad_bytes));
 		if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(rq, url))
 			rq->too_big = 1;
 		if (!rq->too_big && strcmp(method, "POST") == 0 && body_refused(rq, url, &sent))
@@ -1224,7 +1226,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		else if (!hold_unauthenticated(rq, url, *upload_size)) {
 			*upload_size = 0;
 			return send_error_mid_body(
-			    rq, 503, "too many webhook bodies are arriving at once; try again shortly");
+			    rq, 503,
+			    "too many webhook bodies are arriving at once; try again shortly");
 		} else
 			http_buf_add(&rq->upload, upload, *upload_size);
 	}
@@ -1521,13 +1524,13 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 		flags |= MHD_USE_EPOLL;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request_with_id, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	    MHD_OPTION_THREAD_POOL_SIZE,
-	    threads > 1 ? threads : 0u, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
-	    MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+	    MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)cfg->connection_memory_limit, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+	    s, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		close(s->listen_fd);
 		server_free(s);

@@ -48,8 +48,8 @@ static int check_line(const char *p, const char *end, const struct http_head_lim
 	mlen = (size_t)(sp1 - p);
 	for (size_t i = 0; i < mlen; i++)
 		if (!is_tchar((unsigned char)p[i]))
-			return reject(status, msg, size, 400, "the request method is malformed%.0zu",
-			              0);
+			return reject(status, msg, size, 400,
+			              "the request method is malformed%.0zu", 0);
 	if (mlen == 0 || mlen > 32)
 		return reject(status, msg, size, 400, "the request method is malformed%.0zu", 0);
 	sp2 = sp1 + 1;
@@ -61,9 +61,9 @@ static int check_line(const char *p, const char *end, const struct http_head_lim
 		              lim->max_url);
 	if (tlen == 0 || sp2 == end || end - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0 ||
 	    (sp2[8] != '0' && sp2[8] != '1'))
-		return reject(status, msg, size, 400,
-		              "the request line is malformed (expected METHOD TARGET HTTP/1.1)%.0zu",
-		              0);
+		return reject(
+		    status, msg, size, 400,
+		    "the request line is malformed (expected METHOD TARGET HTTP/1.1)%.0zu", 0);
 	for (q = sp1 + 1; q < sp2; q++)
 		if ((unsigned char)*q <= 0x20 || *q == 0x7f)
 			return reject(status, msg, size, 400,
@@ -87,8 +87,8 @@ static void ows(const char **a, const char **b)
 		(*b)--;
 }
 
-int http_head_check(const char *buf, size_t len, const struct http_head_limits *lim,
-                    int *status, char *msg, size_t msgsize)
+int http_head_check(const char *buf, size_t len, const struct http_head_limits *lim, int *status,
+                    char *msg, size_t msgsize)
 {
 	const char *p = buf, *end = buf + len, *nl;
 	size_t nargs = 0, nheaders = 0, seen_cl = 0, cl_len = 0;
@@ -125,7 +125,8 @@ int http_head_check(const char *buf, size_t len, const struct http_head_limits *
 			              "folded header lines are not accepted%.0zu", 0);
 		colon = memchr(p, ':', (size_t)(nl - p));
 		if (colon == NULL || colon == p)
-			return reject(status, msg, msgsize, 400, "a header line is malformed%.0zu", 0);
+			return reject(status, msg, msgsize, 400, "a header line is malformed%.0zu",
+			              0);
 		for (a = p; a < colon; a++)
 			if (!is_tchar((unsigned char)*a))
 				return reject(status, msg, msgsize, 400,
@@ -141,13 +142,13 @@ int http_head_check(const char *buf, size_t len, const struct http_head_limits *
 		if ((size_t)(colon - p) == 14 && strncasecmp(p, "Content-Length", 14) == 0) {
 			size_t n = (size_t)(b - a);
 			if (n == 0 || n > 19 || strspn(a, "0123456789") < n)
-				return reject(status, msg, msgsize, 400,
-				              "the Content-Length header is not a number of bytes%.0zu",
-				              0);
+				return reject(
+				    status, msg, msgsize, 400,
+				    "the Content-Length header is not a number of bytes%.0zu", 0);
 			if (cl != NULL && (cl_len != n || memcmp(cl, a, n) != 0))
-				return reject(status, msg, msgsize, 400,
-				              "the request has two different Content-Length headers%.0zu",
-				              0);
+				return reject(
+				    status, msg, msgsize, 400,
+				    "the request has two different Content-Length headers%.0zu", 0);
 			cl = a;
 			cl_len = n;
 			seen_cl++;
@@ -157,7 +158,8 @@ int http_head_check(const char *buf, size_t len, const struct http_head_limits *
 			chunked = (size_t)(b - a) == 7 && strncasecmp(a, "chunked", 7) == 0;
 			if (!chunked)
 				return reject(status, msg, msgsize, 501,
-				              "only the chunked transfer coding is supported%.0zu", 0);
+				              "only the chunked transfer coding is supported%.0zu",
+				              0);
 		}
 	}
 	if (te && seen_cl)
@@ -183,7 +185,7 @@ too_big:
 
 static int hex(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0'
+	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
 	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
 	                              : -1;
@@ -236,15 +238,17 @@ int http_target_check(const char *target, size_t len, char *msg, size_t msgsize)
 
 		printable(name, sizeof(name), p, nend);
 		if (!component_ok(p, nend, buf)) {
-			snprintf(msg, msgsize,
-			         "parameter \"%s\": the name is not valid UTF-8 or holds a NUL byte",
-			         name);
+			snprintf(
+			    msg, msgsize,
+			    "parameter \"%s\": the name is not valid UTF-8 or holds a NUL byte",
+			    name);
 			return -1;
 		}
 		if (eq != NULL && !component_ok(eq + 1, stop, buf)) {
-			snprintf(msg, msgsize,
-			         "parameter \"%s\": the value is not valid UTF-8 or holds a NUL byte",
-			         name);
+			snprintf(
+			    msg, msgsize,
+			    "parameter \"%s\": the value is not valid UTF-8 or holds a NUL byte",
+			    name);
 			return -1;
 		}
 		p = stop + 1;
@@ -289,10 +293,11 @@ size_t http_gate_error(char *out, size_t size, int status, const char *msg, int 
 	         msg);
 	if (status == 503)
 		snprintf(ra, sizeof(ra), "Retry-After: %d\r\n", retry_after);
-	n = snprintf(out, size,
-	             "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-	             "Cache-Control: no-store\r\n%sConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
-	             status, reason(status), ra, strlen(body), body);
+	n = snprintf(
+	    out, size,
+	    "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n%sConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
+	    status, reason(status), ra, strlen(body), body);
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }
 
@@ -419,8 +424,9 @@ static void admit(struct http_gate *g)
 				if (g->slots[i].state == WAITING &&
 				    (old == NULL || g->slots[i].deadline < old->deadline))
 					old = &g->slots[i];
-			refuse(g, old, old->fd, 408,
-			       "the request header did not arrive in time while the server was busy");
+			refuse(
+			    g, old, old->fd, 408,
+			    "the request header did not arrive in time while the server was busy");
 		}
 		sl = slot_free(g);
 		if (sl == NULL) { /* cannot happen: nslots > max_pending */

@@ -20,9 +20,9 @@
 #include <stddef.h>
 
 struct http_head_limits {
-	size_t max_head;       /* request line and headers, bytes (431 beyond) */
-	size_t max_url;        /* request target, bytes (414 beyond) */
-	size_t pool;           /* libmicrohttpd's per-connection memory */
+	size_t max_head; /* request line and headers, bytes (431 beyond) */
+	size_t max_url;  /* request target, bytes (414 beyond) */
+	size_t pool;     /* libmicrohttpd's per-connection memory */
 };
 
 /*
@@ -30,8 +30,8 @@ struct http_head_limits {
  * head is not complete yet, 1 when it is complete and acceptable, -1 when it
  * must be refused: *status and msg say with what.
  */
-int http_head_check(const char *buf, size_t len, const struct http_head_limits *lim,
-                    int *status, char *msg, size_t msgsize);
+int http_head_check(const char *buf, size_t len, const struct http_head_limits *lim, int *status,
+                    char *msg, size_t msgsize);
 
 /*
  * Checks a request target (raw, percent-encoded): the path and every
@@ -50,11 +50,11 @@ struct http_gate_opts {
 	int listen_fd;
 	struct MHD_Daemon *daemon;
 	struct http_head_limits limits;
-	int header_timeout;     /* seconds for the whole head of the first request */
-	int max_connections;    /* libmicrohttpd's and the gate's together */
-	int max_pending;        /* connections waiting for their head */
+	int header_timeout;  /* seconds for the whole head of the first request */
+	int max_connections; /* libmicrohttpd's and the gate's together */
+	int max_pending;     /* connections waiting for their head */
 	int retry_after;
-	const int *live;        /* libmicrohttpd's open connections (atomic) */
+	const int *live; /* libmicrohttpd's open connections (atomic) */
 };
 
 int http_gate_start(struct http_gate **out, const struct http_gate_opts *o, struct err *e);

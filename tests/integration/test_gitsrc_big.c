@@ -30,7 +30,8 @@ Test(gitsrc_big, size_checked_before_reading, .timeout = 120)
 	snprintf(cmd, sizeof(cmd), "head -c 134217728 /dev/zero | tr '\\0' 'a' > %s", path);
 	cr_assert_eq(system(cmd), 0);
 	gitrepo_commit(&repo, "big", commit);
-	cr_assert_eq(gitsrc_snapshot(&snap, repo.dir, NULL, "", data_dir, NULL, &e), 0, "%s", e.msg);
+	cr_assert_eq(gitsrc_snapshot(&snap, repo.dir, NULL, "", data_dir, NULL, &e), 0, "%s",
+	             e.msg);
 	cr_assert_eq(snap->n_entries, 1);
 	/* in a child, so its peak memory is the read's alone */
 	pid = fork();

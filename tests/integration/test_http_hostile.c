@@ -64,8 +64,8 @@ static void json_error(const char *resp, int status)
 	cr_assert(strstr(resp, "Content-Type: application/json") != NULL, "%.600s", resp);
 	j = json_loads(raw_body(resp), 0, &je);
 	cr_assert_not_null(j, "body is not JSON: %.300s", raw_body(resp));
-	cr_assert(json_is_string(json_object_get(json_object_get(j, "error"), "message")),
-	          "%.300s", raw_body(resp));
+	cr_assert(json_is_string(json_object_get(json_object_get(j, "error"), "message")), "%.300s",
+	          raw_body(resp));
 	json_decref(j);
 }
 
@@ -229,7 +229,8 @@ Test(http_hostile, invalid_utf8_and_nul_are_400, .init = up, .fini = down, .time
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *j;
-		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		snprintf(req, sizeof(req),
+		         "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 		         cases[i].target);
 		raw_exchange(d.port, req, strlen(req), resp, sizeof(resp));
 		json_error(resp, 400);
@@ -239,13 +240,15 @@ Test(http_hostile, invalid_utf8_and_nul_are_400, .init = up, .fini = down, .time
 			cr_expect_str_eq(json_string_value(json_object_get(
 			                     json_object_get(json_object_get(j, "error"), "detail"),
 			                     "parameter")),
-			                 cases[i].parameter, "%s: %s", cases[i].target, raw_body(resp));
+			                 cases[i].parameter, "%s: %s", cases[i].target,
+			                 raw_body(resp));
 		json_decref(j);
 	}
 	/* a character the 80-byte cut in the message would split */
-	snprintf(req, sizeof(req),
-	         "GET /v1/evaluations/%079d%%C3%%A9 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-	         0);
+	snprintf(
+	    req, sizeof(req),
+	    "GET /v1/evaluations/%079d%%C3%%A9 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+	    0);
 	raw_exchange(d.port, req, strlen(req), resp, sizeof(resp));
 	json_error(resp, 404);
 	cr_expect(log_has("path=\"/v1/evaluations/%ff\" status=400"), "logged; see %s", d.log);

@@ -16,9 +16,9 @@ static const char *status_of(json_t *data, long long id)
 {
 	size_t i;
 	json_t *it;
-	json_array_foreach(data, i, it)
-	if (json_integer_value(json_object_get(it, "id")) == id)
-		return json_string_value(json_object_get(it, "status"));
+	json_array_foreach(data, i,
+	                   it) if (json_integer_value(json_object_get(it, "id")) ==
+	                           id) return json_string_value(json_object_get(it, "status"));
 	return "";
 }
 
@@ -31,8 +31,9 @@ Test(import_reap, killed_runs_fail_live_runs_stay, .timeout = 60)
 	long long dead_run, live_run;
 
 	pgtest_setup(&t, "reap");
-	pgtest_exec(&t, "INSERT INTO sources (id, name, kind, location) VALUES"
-	                " (1, 'a', 'git', '/a'), (2, 'b', 'git', '/b')",
+	pgtest_exec(&t,
+	            "INSERT INTO sources (id, name, kind, location) VALUES"
+	            " (1, 'a', 'git', '/a'), (2, 'b', 'git', '/b')",
 	            0, NULL);
 	cr_assert_eq(db_connect(&killed, t.conninfo, &e), 0, "%s", e.msg);
 	cr_assert_eq(db_connect(&alive, t.conninfo, &e), 0, "%s", e.msg);
@@ -66,7 +67,8 @@ Test(import_reap, waiting_for_a_busy_source_times_out, .timeout = 60)
 	char want[64];
 
 	pgtest_setup(&t, "lockwait");
-	pgtest_exec(&t, "INSERT INTO sources (id, name, kind, location) VALUES (1, 'a', 'git', '/a')",
+	pgtest_exec(&t,
+	            "INSERT INTO sources (id, name, kind, location) VALUES (1, 'a', 'git', '/a')",
 	            0, NULL);
 	cr_assert_eq(db_connect(&holder, t.conninfo, &e), 0, "%s", e.msg);
 	cr_assert_eq(db_connect(&waiter, t.conninfo, &e), 0, "%s", e.msg);

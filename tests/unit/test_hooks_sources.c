@@ -200,7 +200,8 @@ Test(sources, listing_masks_passwords, .init = cr_redirect_stdout)
 {
 	char path[] = "/tmp/ww-sources-XXXXXX", want[512];
 	int fd = mkstemp(path);
-	const char *text = "[p]\nkind = git\nlocation = https://bot:hunter2@git.example.org/e.git\n";
+	const char *text =
+	    "[p]\nkind = git\nlocation = https://bot:hunter2@git.example.org/e.git\n";
 	const char *argv[] = {"sources", "--check", "--file", path, NULL};
 
 	cr_assert(fd >= 0);

@@ -28,7 +28,10 @@ Test(utf8, cut_on_a_boundary)
 
 Test(utf8, repair)
 {
-	char a[] = "abc\xc3", b[] = "a\xff" "b\xe2\x82x", c[] = "\x1b\xc3\xa9";
+	char a[] = "abc\xc3",
+	     b[] = "a\xff"
+	           "b\xe2\x82x",
+	     c[] = "\x1b\xc3\xa9";
 	utf8_repair(a);
 	utf8_repair(b);
 	utf8_repair(c);

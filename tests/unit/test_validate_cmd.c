@@ -366,8 +366,7 @@ Test(validate_cmd, fifos_are_never_opened, .init = setup, .fini = teardown, .tim
 /* A path that is not UTF-8 made --format json print "errors": [] (jansson
  * refused the string); an ESC or a newline in a value reached the terminal
  * raw, so a file could clear the screen or forge an error line. */
-Test(validate_cmd, error_text_is_utf8_without_control_characters, .init = setup,
-     .fini = teardown)
+Test(validate_cmd, error_text_is_utf8_without_control_characters, .init = setup, .fini = teardown)
 {
 	put("bad\xff.yaml", "kind: intervention\nid: xx\nname: N\nthemes: [vawg]\nlevel: person\n");
 	const char *json[] = {"validate", "--format", "json", "-q", "bad\xff.yaml"};
@@ -395,10 +394,11 @@ Test(validate_cmd, control_characters_are_escaped, .init = setup, .fini = teardo
 	const char *text[] = {"validate", "esc.yaml"};
 
 	cr_assert_eq(run(2, text), 1);
-	cr_assert_stdout_eq_str("esc.yaml:7:1: unknown key \"a\\x1b[2Jb\\nok.yaml:1:1: fine\"; "
-	                        "allowed keys are \"kind\", \"id\", \"name\", \"themes\", \"level\", "
-	                        "\"summary\", \"mechanism\", \"moderators\", \"implementation\", "
-	                        "\"sectors\", \"tags\" or \"extra\"\n");
+	cr_assert_stdout_eq_str(
+	    "esc.yaml:7:1: unknown key \"a\\x1b[2Jb\\nok.yaml:1:1: fine\"; "
+	    "allowed keys are \"kind\", \"id\", \"name\", \"themes\", \"level\", "
+	    "\"summary\", \"mechanism\", \"moderators\", \"implementation\", "
+	    "\"sectors\", \"tags\" or \"extra\"\n");
 }
 
 /* Past 1,000 set errors the files of the errors only counted were not: the
