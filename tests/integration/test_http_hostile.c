@@ -135,7 +135,7 @@ static void up_small(void)
 	ht_fixture(&db);
 	ht_start(&d, db.conninfo,
 	         (const char *const[]){"--max-connections", "8", "--header-timeout", "2",
-	                               "--body-timeout", "2", NULL});
+	                               "--body-timeout", "2", "--import-token", "t0ken", NULL});
 }
 
 /* Twenty clients that never finish their header, on a server of eight
@@ -172,7 +172,8 @@ Test(http_hostile, trickled_header_and_body_time_out, .init = up_small, .fini = 
      .timeout = 120)
 {
 	const char *head = "GET /v1/themes HTTP/1.1\r\nHost: x\r\n";
-	const char *post = "POST /v1/imports HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
+	const char *post = "POST /v1/imports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken\r\n"
+	                   "Content-Length: 100\r\n\r\n";
 	char resp[8192];
 	size_t n = 0;
 	ssize_t k;
