@@ -275,3 +275,45 @@ Test(http_hostile, data_errors_are_not_unavailable)
 	cr_expect_eq(e.code, WW_EDB, "%s", e.msg);
 	pgtest_teardown(&t);
 }
+
+static void up_keepalive(void)
+{
+	pgtest_setup(&db, "hostile");
+	ht_fixture(&db);
+	ht_start(&d, db.conninfo, (const char *const[]){"--connection-timeout", "1", NULL});
+}
+
+/* The gate sees only a connection's first request: a later one on a
+ * kept-alive connection that exhausts libmicrohttpd's pool is refused by
+ * libmicrohttpd itself, which never calls completed(). The request is freed
+ * when the connection closes (LeakSanitizer checks it at exit). */
+Test(http_hostile, refused_later_requests_are_freed, .init = up_keepalive, .fini = down,
+     .timeout = 120)
+{
+	const char *good = "GET /v1/themes HTTP/1.1\r\nHost: x\r\n\r\n";
+	char *bad = many_args(1000, "&a"), resp[65536];
+	int fds[20];
+
+	for (int i = 0; i < 20; i++) {
+		ssize_t k;
+		size_t n = 0;
+		resp[0] = '\0';
+		fds[i] = raw_connect(d.port);
+		cr_assert_eq(send(fds[i], good, strlen(good), MSG_NOSIGNAL), (ssize_t)strlen(good));
+		while (strstr(resp, "\r\n\r\n") == NULL || n == 0) {
+			k = recv(fds[i], resp + n, sizeof(resp) - 1 - n, 0);
+			cr_assert_gt(k, 0);
+			n += (size_t)k;
+			resp[n] = '\0';
+		}
+		cr_assert_eq(raw_status(resp), 200, "%s", resp);
+		send(fds[i], bad, strlen(bad), MSG_NOSIGNAL);
+	}
+	for (int i = 0; i < 20; i++) {
+		while (recv(fds[i], resp, sizeof(resp), 0) > 0)
+			;
+		close(fds[i]);
+	}
+	free(bad);
+	cr_expect(log_has("request refused by libmicrohttpd"), "see %s", d.log);
+}
