@@ -64,6 +64,8 @@ PGresult *db_exec_prepared(PGconn *c, const char *sql, int nparams, const char *
 
 /* Sets e to "could not <what>: <PostgreSQL's reason>" from res, or from the
  * connection when res is NULL; returns WW_EDB. res is not released. */
+/* WW_EINVALID for a data exception (SQLSTATE class 22), else WW_EDB. */
+int db_error_code(const PGresult *res);
 int db_error(PGconn *conn, const PGresult *res, struct err *e, const char *what);
 
 /* Connects to db_conninfo()'s database and applies pending migrations; the
