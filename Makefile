@@ -14,7 +14,7 @@ DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
 	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
 	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc \
-	libcmark-dev chromium nodejs npm libreoffice-calc-nogui
+	libcmark-dev chromium nodejs npm clang libclang-rt-14-dev libreoffice-calc-nogui
 
 BUILD ?= build
 SAN ?=
@@ -43,6 +43,7 @@ DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: stop evidence-check contract
 .PHONY: all deps run test test-fast test-san unit integration browser bench lint format clean install
+.PHONY: fuzz fuzz-check fuzz-build
 
 all: deps $(BUILD)/whatworks
 
@@ -150,7 +151,7 @@ test-san: deps
 	  $(MAKE) BUILD=build/san SAN=1 unit integration
 
 test: deps
-	$(MAKE) unit integration evidence-check browser contract
+	$(MAKE) unit integration evidence-check fuzz-check browser contract
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  $(MAKE) BUILD=build/san SAN=1 unit integration
@@ -159,10 +160,54 @@ bench: deps $(BUILD)/whatworks $(BENCH_BIN)
 	WHATWORKS_BIN=$(CURDIR)/$(BUILD)/whatworks WHATWORKS_BENCH_DIR=$(CURDIR)/$(BUILD)/bench \
 	  tests/with-postgres.sh tests/bench/run.sh
 
+# libFuzzer harnesses (tests/fuzz/fuzz_NAME.c), one per parser of untrusted
+# bytes, built with clang, ASan and UBSan. `make fuzz` runs each for
+# FUZZ_SECONDS on a scratch copy of its corpus (tests/fuzz/corpus/NAME, the
+# seeds; add a finding there to keep it); `make fuzz-check` (part of `make
+# test`) runs each over its corpus plus FUZZ_RUNS fixed-seed mutations, so a
+# regression on a known input fails. New inputs go to build/fuzz, never into
+# the corpus.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_BUILD = build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 2000
+FUZZ_SAN = -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -Wno-error
+
+fuzz-build: deps
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 SANFLAGS="$(FUZZ_SAN)" \
+	  $(FUZZ_NAMES:%=$(FUZZ_BUILD)/bin/fuzz_%)
+
+$(BUILD)/bin/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/libwhatworks.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz: fuzz-build
+	@for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_BUILD)/work/$$n; \
+	  echo "fuzz_$$n: $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/bin/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/work/$$n- $(FUZZ_BUILD)/work/$$n tests/fuzz/corpus/$$n \
+	    || exit 1; \
+	done
+
+fuzz-check: fuzz-build
+	@for n in $(FUZZ_NAMES); do \
+	  echo "fuzz_$$n: corpus and $(FUZZ_RUNS) runs"; \
+	  rm -rf $(FUZZ_BUILD)/check/$$n; mkdir -p $(FUZZ_BUILD)/check/$$n; \
+	  $(FUZZ_BUILD)/bin/fuzz_$$n -runs=$(FUZZ_RUNS) -seed=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/check/$$n tests/fuzz/corpus/$$n \
+	    2>$(FUZZ_BUILD)/fuzz_$$n.log \
+	    || { tail -40 $(FUZZ_BUILD)/fuzz_$$n.log; exit 1; }; \
+	done
+
 # WHATWORKS_DATABASE_URL points every command at another database instead of
 # the local cluster in ./var.
 run: all
-	@if [ -z "$$WHATWORKS_DATABASE_URL" ]; then service/pgcluster.sh start $(DATA_DIR) >/dev/null; fi
+	@if [ -z "$$WHATWORKS_DATABASE_URL" ]; then \
+	  conn=$$(service/pgcluster.sh start $(DATA_DIR)) || exit 1; \
+	  echo "PostgreSQL is running ($$conn; 'make stop' stops it)"; fi
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks migrate
 	WHATWORKS_DATA_DIR=$(DATA_DIR) $(BUILD)/whatworks import git --name evidence --repo $(CURDIR) --path evidence
 	@echo "serving on http://127.0.0.1:8080 - open it in a browser, or try:"

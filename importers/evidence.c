@@ -9,6 +9,7 @@
  * only for the references that are missing.
  */
 #include "evidence.h"
+#include "utf8.h"
 
 #include "err.h"
 #include "evidence_rules.h"
@@ -44,7 +45,14 @@ int ev_errors_add_msg(struct ev_errors *errs, const char *path, int line, int co
 	struct ev_error *e;
 
 	if (errs->n >= EV_MAX_ERRORS) {
+		char **v = realloc(errs->dropped_paths, (errs->n_dropped_paths + 1) * sizeof(*v));
 		errs->dropped++;
+		if (v == NULL)
+			return WW_ENOMEM;
+		errs->dropped_paths = v;
+		if ((v[errs->n_dropped_paths] = strdup(path ? path : "")) == NULL)
+			return WW_ENOMEM;
+		errs->n_dropped_paths++;
 		return 0;
 	}
 	if (errs->n == errs->cap) {
@@ -57,9 +65,11 @@ int ev_errors_add_msg(struct ev_errors *errs, const char *path, int line, int co
 		errs->cap = cap;
 	}
 	e = &errs->v[errs->n];
-	e->path = strdup(path ? path : "");
-	e->field = strdup(field ? field : "");
-	e->message = strdup(msg);
+	/* a non-UTF-8 path, a value cut by a message buffer, an ESC or a newline
+	 * in a value: errors go to terminals, JSON and PostgreSQL text */
+	e->path = utf8_clean_dup(path ? path : "");
+	e->field = utf8_clean_dup(field ? field : "");
+	e->message = utf8_clean_dup(msg);
 	e->line = line;
 	e->col = col;
 	if (e->path == NULL || e->field == NULL || e->message == NULL) {
@@ -134,8 +144,12 @@ void ev_errors_free(struct ev_errors *errs)
 		free(errs->v[i].message);
 	}
 	free(errs->v);
+	for (size_t i = 0; i < errs->n_dropped_paths; i++)
+		free(errs->dropped_paths[i]);
+	free(errs->dropped_paths);
+	errs->dropped_paths = NULL;
 	errs->v = NULL;
-	errs->n = errs->cap = errs->dropped = 0;
+	errs->n = errs->cap = errs->dropped = errs->n_dropped_paths = 0;
 }
 
 /* ---- documents ---- */
@@ -257,6 +271,7 @@ int ev_from_json(struct ev_doc **out, const char *path, const json_t *body, stru
 /* ---- did you mean ---- */
 
 #define DYM_MAX 100
+#define EV_DYM_MAX 100 /* missing references that get a "did you mean" */
 
 /* Optimal string alignment distance (an adjacent swap costs 1), or limit + 1
  * once it is certain to exceed limit. */
@@ -373,7 +388,7 @@ static int report_missing(struct ev_doc *const *docs, size_t n, const char *cons
                           size_t n_known, struct ev_errors *errs, int *bad)
 {
 	const char **ids;
-	size_t nids = 0;
+	size_t nids = 0, dym_left = EV_DYM_MAX;
 	int rc = 0;
 
 	ids = malloc((n + n_known + 1) * sizeof(*ids));
@@ -387,13 +402,19 @@ static int report_missing(struct ev_doc *const *docs, size_t n, const char *cons
 	qsort(ids, nids, sizeof(*ids), cmp_str);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct ev_doc *d = docs[i];
-		const char *key = d->intervention, *dym;
+		const char *key = d->intervention, *dym = NULL;
 
 		if (d->kind != EV_EVALUATION || d->intervention[0] == '\0' ||
 		    bsearch(&key, ids, nids, sizeof(*ids), cmp_str) != NULL)
 			continue;
 		*bad = 1;
-		dym = ev_did_you_mean(key, ids, nids);
+		/* a suggestion compares with every id: only for the first
+		 * EV_DYM_MAX missing references, and only for errors kept, so
+		 * thousands of near misses cost no more than a hundred */
+		if (dym_left > 0 && errs->n < EV_MAX_ERRORS) {
+			dym_left--;
+			dym = ev_did_you_mean(key, ids, nids);
+		}
 		if (dym != NULL)
 			rc = ev_errors_add(
 			    errs, d->path, d->ref_line, d->ref_col, "",

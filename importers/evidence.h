@@ -47,7 +47,9 @@ struct ev_error {
 struct ev_errors {
 	struct ev_error *v;
 	size_t n, cap;
-	size_t dropped; /* errors past EV_MAX_ERRORS, counted, not kept */
+	size_t dropped;       /* errors past EV_MAX_ERRORS, counted, not kept */
+	char **dropped_paths; /* the file of each dropped error (for counting files) */
+	size_t n_dropped_paths;
 };
 
 struct ev_doc {

@@ -609,6 +609,23 @@ static json_t *check_id(struct vctx *c, const struct yamldoc_node *n)
 	return json_string(s);
 }
 
+/* Integers as -?(0|[1-9][0-9]*); other numbers without a 0x, 0o or 0b base
+ * (YAML reads +202, -001, 0o17 and 0x7E4 as integers). */
+static bool plain_number(const char *s, bool integer)
+{
+	const char *p = s;
+
+	if (*p == '-' || (!integer && *p == '+'))
+		p++;
+	if (p[0] == '0' && p[1] != '\0' && strchr("xXoObB", p[1]) != NULL)
+		return false;
+	if (!integer)
+		return true;
+	if (p[0] == '0')
+		return p[1] == '\0';
+	return p[0] >= '1' && p[0] <= '9' && strspn(p, "0123456789") == strlen(p);
+}
+
 static json_t *check_number(struct vctx *c, const struct yamldoc_node *n, const struct field *f)
 {
 	bool integer = f->type == F_INT;
@@ -621,6 +638,11 @@ static json_t *check_number(struct vctx *c, const struct yamldoc_node *n, const 
 	}
 	if (!isfinite(n->d)) {
 		verr(c, n, "must be a finite number, not %s", n->text);
+		return NULL;
+	}
+	if (!plain_number(n->text, integer)) {
+		verr(c, n, "must be written as a plain decimal %s, not %s",
+		     integer ? "integer (like 2021)" : "number (like 0.85)", n->text);
 		return NULL;
 	}
 	if ((f->flags & LO) && (f->flags & HI) && (n->d < f->min || n->d > f->max)) {
@@ -657,8 +679,9 @@ static json_t *check_pattern(struct vctx *c, const struct yamldoc_node *n, enum 
 {
 	const char *s;
 
-	if (type == F_DATE && n->type == YAMLDOC_SCALAR && n->scalar == YAMLDOC_INT && n->len == 4)
-		return json_string(n->text); /* published: 2021 */
+	if (type == F_DATE && n->type == YAMLDOC_SCALAR && n->scalar == YAMLDOC_INT &&
+	    n->len == 4 && digits(n->text, 4))
+		return json_string(n->text); /* published: 2021, not +202, -001 or 0o17 */
 	if ((s = want_text(c, n)) == NULL)
 		return NULL;
 	switch (type) {
@@ -715,10 +738,28 @@ struct keyed {
 	size_t idx;
 };
 
+static bool numeric(const struct yamldoc_node *n)
+{
+	return n->type == YAMLDOC_SCALAR &&
+	       (n->scalar == YAMLDOC_INT || n->scalar == YAMLDOC_FLOAT);
+}
+
+/* Numbers compare as numbers (2020 and 0x7E4 are one year), the rest as text. */
+static int cmp_value(const struct yamldoc_node *x, const struct yamldoc_node *y)
+{
+	bool xn = numeric(x), yn = numeric(y);
+
+	if (xn && yn)
+		return (x->d > y->d) - (x->d < y->d);
+	if (xn != yn)
+		return xn ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
 static int cmp_keyed(const void *a, const void *b)
 {
 	const struct keyed *x = a, *y = b;
-	int r = strcmp(x->n->text, y->n->text);
+	int r = cmp_value(x->n, y->n);
 
 	return r != 0 ? r : (x->idx > y->idx) - (x->idx < y->idx);
 }
@@ -739,7 +780,7 @@ static void report_repeats(struct vctx *c, struct keyed *v, size_t n, const char
 	for (size_t i = 1, first = 0; i < n; i++) {
 		size_t old;
 
-		if (strcmp(v[i].n->text, v[first].n->text) != 0) {
+		if (cmp_value(v[i].n, v[first].n) != 0) {
 			first = i;
 			continue;
 		}

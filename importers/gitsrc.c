@@ -42,8 +42,7 @@ static int git_fail(struct err *e, int code, const char *what)
 	               ge && ge->message ? ge->message : "unknown error");
 }
 
-/* A location without its user-info part, safe to log (tokens live there). */
-static void redact(char *out, size_t size, const char *location)
+void gitsrc_redact(char *out, size_t size, const char *location)
 {
 	const char *scheme = strstr(location, "://");
 	const char *at;
@@ -533,7 +532,7 @@ int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const ch
 	l.subpath = sub;
 
 	absolute_location(url, sizeof(url), location);
-	redact(shown, sizeof(shown), url);
+	gitsrc_redact(shown, sizeof(shown), url);
 	double t0 = now_ms();
 	if ((rc = open_mirror(&repo, &remote, url, data_dir, e)) < 0)
 		goto fail;
@@ -592,11 +591,18 @@ int gitsrc_read(const struct gitsrc_snapshot *s, const char *blob, char **buf, s
 {
 	git_oid oid;
 	git_odb_object *o = NULL;
+	git_object_t type;
 	size_t size;
 
 	*buf = NULL;
 	*len = 0;
-	if (git_oid_fromstr(&oid, blob) < 0 || git_odb_read(&o, s->odb, &oid) < 0)
+	/* the size from the object's header first: a 200 MB blob is refused
+	 * without being inflated into memory */
+	if (git_oid_fromstr(&oid, blob) < 0 || git_odb_read_header(&size, &type, s->odb, &oid) < 0)
+		return git_fail(e, WW_EIO, "read a blob");
+	if (size > EV_MAX_FILE_SIZE)
+		return err_set(e, WW_EINVALID, "file is larger than %d bytes", EV_MAX_FILE_SIZE);
+	if (git_odb_read(&o, s->odb, &oid) < 0)
 		return git_fail(e, WW_EIO, "read a blob");
 	if (git_odb_object_type(o) != GIT_OBJECT_BLOB) {
 		git_odb_object_free(o);

@@ -44,6 +44,10 @@ struct gitsrc_snapshot {
 	void *odb;  /* its object database, for gitsrc_read */
 };
 
+/* A location with its user-info part replaced by three stars, safe to
+ * log or print (tokens and passwords live there). */
+void gitsrc_redact(char *out, size_t size, const char *location);
+
 /*
  * Fetches location (a path or URL) into the mirror under data_dir and resolves
  * ref (NULL: the remote's default branch). Lists the .yaml and .yml files under subpath

@@ -25,6 +25,10 @@ struct import_control {
 	int parse_threads;        /* threads parsing the changes; 0: one per core (par_threads) */
 };
 
+/* How long an import that does not skip a busy source waits for it, in
+ * seconds ($WHATWORKS_IMPORT_LOCK_TIMEOUT; 0: for ever). */
+#define IMPORT_LOCK_TIMEOUT_S 600
+
 /* import_* returns this (a run was not even started) when ctl asked to skip. */
 #define IMPORT_SKIPPED 1
 

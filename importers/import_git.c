@@ -10,6 +10,8 @@
 #include "import_run.h"
 #include "gitsrc.h"
 
+#include "utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +79,16 @@ static int git_load(const struct git_ctx *g, size_t i, char **buf, size_t *len,
 {
 	const struct gitsrc_entry *en = &g->snap->entries[i];
 	struct err re = {0};
-	int rc = gitsrc_read(g->snap, en->blob, buf, len, &re);
+	int rc;
+
+	/* the path is stored as text and shown as JSON: a name git allows but
+	 * that is not UTF-8 is this file's error, not the whole import's */
+	if (!utf8_valid(en->path, strlen(en->path)))
+		return ev_errors_add(errs, en->path, 0, 0, "",
+		                     "the file name is not valid UTF-8; rename the file") < 0
+		           ? err_set(e, WW_ENOMEM, "out of memory")
+		           : WW_EINVALID;
+	rc = gitsrc_read(g->snap, en->blob, buf, len, &re);
 
 	if (rc == WW_EINVALID)
 		return ev_errors_add(errs, en->path, 0, 0, "", "%s", re.msg) < 0

@@ -612,6 +612,8 @@ static void fail_run(struct run *r, struct err *e)
 	struct err ignore = {0};
 
 	snprintf(r->res->status, sizeof(r->res->status), "failed");
+	/* nothing a failed run wrote was kept */
+	memset(&r->res->n, 0, sizeof(r->res->n));
 	db_run_finish(r->c, r->res->run_id, "failed", r->res->mode, r->res->commit,
 	              r->res->previous, &r->res->n, e->msg, &ignore);
 }
@@ -622,8 +624,11 @@ static int lock_source(PGconn *c, const struct db_source *src, const struct impo
 {
 	int rc;
 
-	if (ctl == NULL || !ctl->skip_if_busy)
-		return db_source_lock(c, src->id, e);
+	if (ctl == NULL || !ctl->skip_if_busy) {
+		const char *t = getenv("WHATWORKS_IMPORT_LOCK_TIMEOUT");
+		return db_source_lock_wait(c, src->id, src->name,
+		                           t && t[0] ? atoi(t) : IMPORT_LOCK_TIMEOUT_S, e);
+	}
 	if ((rc = db_source_trylock(c, src->id, e)) < 0)
 		return rc;
 	return rc == 1 ? 0 : 1;

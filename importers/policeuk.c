@@ -7,6 +7,7 @@
  * zipstream and crimecsv and stores each (force, month) unit as it completes.
  */
 #include "policeuk.h"
+#include "import.h"
 
 #include "crimecsv.h"
 #include "db_crime.h"
@@ -404,6 +405,7 @@ struct run {
 	struct crimecsv csv;
 	char key[96], force[80], entry[256];
 	int month_ix, entry_bad;
+	int seen[POLICEUK_MONTHS_MAX]; /* months the current archive holds files of */
 	int db_failed;
 	struct err dberr;
 };
@@ -454,6 +456,7 @@ static int z_begin(void *ctx, const char *name, struct err *e)
 			break;
 	if (i == r->nmonths || !r->months[i].ok)
 		return 0;
+	r->seen[i] = 1; /* an archive holds the last three years, not one month */
 	snprintf(r->key, sizeof(r->key), "%s/%s", month, r->force);
 	if (json_object_get(r->done, r->key) || json_object_get(r->failed, r->key))
 		return 0;
@@ -579,20 +582,53 @@ static int fetch_archive(struct run *r, int mi, struct err *e)
 	json_t *f;
 	int rc;
 
+	json_t *empty = json_array();
+
+	if (empty == NULL)
+		return err_set(e, WW_ENOMEM, "out of memory");
+	memset(r->seen, 0, sizeof(r->seen));
 	snprintf(url, sizeof(url), "%s/%s.zip", r->s->archive_url, r->months[mi].id);
 	snprintf(what, sizeof(what), "archive %s.zip", r->months[mi].id);
 	rc = get(&r->cl, url, what, &sink, 1, &status, &ae);
 	if (rc == 0)
 		rc = zipstream_finish(zs.z, &ae) < 0 ? WW_EUPSTREAM : 0;
 	zipstream_free(zs.z);
-	if (rc == WW_EDB || rc == WW_ENOMEM)
+	if (rc == WW_EDB || rc == WW_ENOMEM) {
+		json_decref(empty);
 		return err_set(e, rc, "%s", ae.msg);
+	}
 	if (rc < 0) {
+		memset(r->seen, 0, sizeof(r->seen)); /* a broken archive proves no gap */
 		run_error(r, what, 0, ae.msg);
 		log_warn("police-uk archive failed", "month=%s why=\"%s\"", r->months[mi].id,
 		         ae.msg);
 	} else {
 		r->res->archives++;
+	}
+	/* a force with no file for a month the archive covers published nothing
+	 * that month: a gap of the publication, recorded, not a failure */
+	if (rc == 0)
+		r->seen[mi] = 1;
+	for (int m = 0; m < r->nmonths; m++) {
+		if (!r->seen[m])
+			continue;
+		json_array_foreach(r->forces, i, f)
+		{
+			const char *id = json_string_value(json_object_get(f, "id"));
+			snprintf(key, sizeof(key), "%s/%s", r->months[m].id, id);
+			if (json_object_get(r->done, key) || json_object_get(r->failed, key))
+				continue;
+			rc = db_crime_unit_write(r->c, r->res->run_id, r->published, id,
+			                         r->months[m].id, empty, -1, &r->res->n, e);
+			if (rc < 0) {
+				json_decref(empty);
+				return rc;
+			}
+			json_object_set_new(r->done, key, json_true());
+			r->res->units_gap++;
+			log_info("police-uk force published nothing for the month",
+			         "unit=%s recorded=gap", key);
+		}
 	}
 	/* what the month's own archive should have held and did not */
 	json_array_foreach(r->forces, i, f)
@@ -603,13 +639,8 @@ static int fetch_archive(struct run *r, int mi, struct err *e)
 			continue;
 		json_object_set_new(r->failed, key, json_true());
 		r->res->units_failed++;
-		if (rc == 0) {
-			char msg[300];
-			snprintf(msg, sizeof(msg),
-			         "has no street-level file for force \"%s\" (empty)", id);
-			run_error(r, what, 0, msg);
-		}
 	}
+	json_decref(empty);
 	return 0;
 }
 
@@ -777,6 +808,28 @@ static int run_body(struct run *r, struct err *e)
 	return 0;
 }
 
+/* A unit far below its force's other months is stored, and said: it would
+ * make a poor baseline for a projection. */
+static void warn_low(struct run *r)
+{
+	struct err ignored = {0};
+	json_t *low = NULL, *u;
+	size_t i;
+
+	if (db_crime_low_units(&low, r->c, r->published, &ignored) < 0)
+		return;
+	json_array_foreach(low, i, u)
+	{
+		log_warn("police-uk counts implausibly low for a baseline",
+		         "unit=%s rows=%lld force_median=%.0f",
+		         json_string_value(json_object_get(u, "unit")),
+		         (long long)json_integer_value(json_object_get(u, "rows")),
+		         json_number_value(json_object_get(u, "median")));
+		r->res->units_low++;
+	}
+	json_decref(low);
+}
+
 int policeuk_import(PGconn *c, const struct policeuk_settings *s, const struct policeuk_opts *o,
                     struct policeuk_result *res, struct err *e)
 {
@@ -798,7 +851,12 @@ int policeuk_import(PGconn *c, const struct policeuk_settings *s, const struct p
 		               o->force);
 	snprintf(src.name, sizeof(src.name), "%s", o->name ? o->name : "police-uk");
 	snprintf(src.location, sizeof(src.location), "%s", s->url);
-	if ((rc = db_source_ensure(c, &src, e)) < 0 || (rc = db_source_lock(c, src.id, e)) < 0)
+	if ((rc = db_source_ensure(c, &src, e)) < 0 ||
+	    (rc = db_source_lock_wait(c, src.id, src.name,
+	                              getenv("WHATWORKS_IMPORT_LOCK_TIMEOUT")
+	                                  ? atoi(getenv("WHATWORKS_IMPORT_LOCK_TIMEOUT"))
+	                                  : IMPORT_LOCK_TIMEOUT_S,
+	                              e)) < 0)
 		return rc;
 	locked = 1;
 	if ((rc = db_runs_fail_stale(c, src.id, e)) < 0 ||
@@ -806,6 +864,8 @@ int policeuk_import(PGconn *c, const struct policeuk_settings *s, const struct p
 		goto cleanup;
 	if ((rc = client_init(&r.cl, s, e)) == 0)
 		rc = run_body(&r, e);
+	if (rc == 0)
+		warn_low(&r);
 	res->requests = r.cl.requests;
 	if (rc == 0 && res->errs.n > 0)
 		rc = err_set(e, WW_EUPSTREAM, "%zu error%s: the first: %s", res->errs.n,
@@ -814,9 +874,11 @@ int policeuk_import(PGconn *c, const struct policeuk_settings *s, const struct p
 	if (rc == 0)
 		snprintf(msg, sizeof(msg),
 		         "published %s: %d months, %d forces: %d units stored, %d already stored, "
-		         "%ld rows, %ld requests",
+		         "%d gaps (a force published nothing), %d implausibly low, %ld rows, "
+		         "%ld requests",
 		         res->published, res->months, res->forces, res->units_stored,
-		         res->units_skipped, res->rows, res->requests);
+		         res->units_skipped, res->units_gap, res->units_low, res->rows,
+		         res->requests);
 	else
 		snprintf(msg, sizeof(msg), "%s", e->msg);
 	res->n.rejected = res->units_failed;

@@ -73,6 +73,8 @@ struct policeuk_result {
 	char published[8]; /* YYYY-MM */
 	int months, forces;
 	int units_stored, units_skipped, units_failed;
+	int units_gap; /* (force, month) the publication holds nothing for */
+	int units_low; /* stored with implausibly few rows for the force (warned) */
 	long rows;     /* CSV rows counted */
 	long requests; /* HTTP requests sent, retries included */
 	long archives; /* archives downloaded (attempts that returned data) */

@@ -33,6 +33,7 @@
 #include "err.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 /*
  * Request parameters: get(ctx, name) returns the value or NULL when absent.
@@ -62,6 +63,7 @@ struct api_version {
 	                     run of mode 'unchanged' is not a version); 0: none yet */
 	char commit[64];  /* its commit, "" when none */
 	char etag[80];    /* strong ETag value with quotes, derived from both */
+	uint64_t lsn;     /* the primary's WAL position when read, where known (db_route.h) */
 };
 
 struct api_result {

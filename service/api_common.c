@@ -10,7 +10,14 @@
  * a 64-bit FNV-1a hash of the endpoint and every non-paging parameter (sort,
  * filters, as_of). The text "1.<run>.<offset>.<key>.<hash hex>" is sent
  * base64url-encoded without padding. Clients treat it as opaque; a cursor
- * used with other parameters, edited, or sent with offset is a 400.
+ * used with other parameters, edited, or sent with offset is a 400. Only the
+ * canonical text is accepted (no sign, leading zero, space or upper-case
+ * hex: it is decoded, written again and compared).
+ *
+ * It is not signed, and needs no secret: it is a convenience over what any
+ * client may ask for directly (as_of and offset, or the imports' newest-first
+ * order), so an edited cursor can reach nothing those parameters cannot. The
+ * hash only catches a cursor sent with other filters by mistake.
  */
 #include "api_internal.h"
 
@@ -30,6 +37,7 @@ void qb_init(struct qb *q)
 {
 	q->len = 0;
 	q->overflow = 0;
+	q->prepare = 0;
 	q->n = 0;
 	q->sql[0] = '\0';
 }
@@ -89,12 +97,17 @@ static int qb_exec_row(struct qb *q, PGconn *db, int nfields, PGresult **out, st
 	*out = NULL;
 	if (q->overflow)
 		return err_set(e, WW_ENOMEM, "query too large to build");
-	res = PQexecParams(db, q->sql, q->n, NULL, q->values, NULL, NULL, 0);
+	res = q->prepare ? db_exec_prepared(db, q->sql, q->n, q->values)
+	                 : PQexecParams(db, q->sql, q->n, NULL, q->values, NULL, NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		int code = db_error_code(res);
 		snprintf(msg, sizeof(msg), "%s",
 		         res ? PQresultErrorMessage(res) : PQerrorMessage(db));
 		trim(msg);
 		PQclear(res);
+		if (code == WW_EINVALID)
+			return err_set(e, code, "a parameter value was refused by the database: %s",
+			               msg);
 		return err_set(e, WW_EDB, "could not read the evidence base: %s", msg);
 	}
 	if (PQntuples(res) != 1 || PQnfields(res) != nfields) {
@@ -328,6 +341,11 @@ static int decode_cursor(struct api_page *pg, const char *v, struct err *e)
 	           &used) != 4 ||
 	    raw[used] != '\0' || run < 0 || offset < 0 || offset > OFFSET_MAX || key < 0 ||
 	    hash != pg->hash)
+		return bad_cursor(e);
+	/* canonical only: what this server would have written, byte for byte */
+	char again[128];
+	snprintf(again, sizeof(again), "1.%lld.%lld.%lld.%016" PRIx64, run, offset, key, hash);
+	if (strcmp(again, (char *)raw) != 0)
 		return bad_cursor(e);
 	pg->run = run;
 	pg->offset = offset;

@@ -6,6 +6,8 @@
  * pages; offset works too, for a first page or a jump.
  */
 #include "api_internal.h"
+#include "db_import.h"
+#include "log.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +33,15 @@ static const char *const error_columns[] = {"path", "line", "col", "field", "mes
 	" 'started_at', r.started_at, 'finished_at', r.finished_at,"                               \
 	" 'duration_ms', r.duration_ms, 'message', r.message"
 
+/* A run whose process was killed is shown failed, not running, at once. */
+static void reap(PGconn *db)
+{
+	struct err ignored = {0};
+	int marked = 0;
+	if (db_runs_reap(db, &marked, &ignored) == 0 && marked > 0)
+		log_info("import runs marked failed", "runs=%d reason=\"session ended\"", marked);
+}
+
 int api_imports_list(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e)
 {
 	struct api_page pg;
@@ -52,6 +63,7 @@ int api_imports_list(struct api_result *out, PGconn *db, const struct api_params
 		return err_set(e, WW_EINVALID, "parameter \"source\" must be a source name");
 	if ((rc = api_parse_page(&pg, db, p, "imports", list_allowed, 50, 500, e)) < 0)
 		return rc;
+	reap(db);
 	qb_init(&q);
 	qb_param(&q, NULL); /* $1: imports are not versioned; the version is the current one */
 	qb_param_ll(&q, pg.limit);
@@ -96,6 +108,7 @@ int api_import_get(struct api_result *out, PGconn *db, const char *id, const str
 	out->total = -1;
 	if ((rc = api_check_params(p, get_allowed, e)) < 0)
 		return rc;
+	reap(db);
 	errno = 0;
 	n = strtoll(id, &end, 10);
 	if (id[0] < '0' || id[0] > '9' || *end != '\0' || errno != 0 || n < 1)

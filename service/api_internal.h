@@ -56,6 +56,7 @@ struct qb {
 	char sql[12288];
 	size_t len;
 	int overflow;
+	int prepare; /* run prepared once per connection (db_exec_prepared): hot statements */
 	int n;
 	const char *values[QB_MAX_PARAMS];
 	char store[QB_MAX_PARAMS][QB_VALUE_MAX];

@@ -79,9 +79,10 @@ static const char *const score_columns[] = {"intervention",
 	" WHERE c.intervention = " a ".id), 0) ELSE (SELECT count(*) FROM evaluations e"           \
 	" WHERE e.intervention = " a ".id AND " API_VISIBLE("e") ") END)"
 
-/* The full-text document of intervention a (schema 013's index expression). */
-#define SEARCH_DOC(a)                                                                              \
-	"intervention_search_doc(" a ".name, " a ".body->>'summary', " a ".tags, " a ".themes)"
+/* The full-text document of an intervention (schema 013's function; indexed on
+ * interventions (013) and intervention_list (017)). */
+#define SEARCH_DOC(a, summary)                                                                     \
+	"intervention_search_doc(" a ".name, " summary ", " a ".tags, " a ".themes)"
 
 /* True when s has a letter or digit: something full-text search can find. */
 static int has_word(const char *s)
@@ -92,9 +93,12 @@ static int has_word(const char *s)
 	return 0;
 }
 
-/* Appends " AND <cond>" for each filter given; values are bound. *search
- * receives the parameter number of the full-text query, 0 when there is none. */
-static int add_filters(struct qb *q, const struct api_params *p, int *search, struct err *e)
+/* Appends " AND <cond>" for each filter given; values are bound. The
+ * intervention's columns are i.*, its full-text document doc, its summary
+ * summary, the headline score's columns s.*. *search receives the parameter
+ * number of the full-text query, 0 when there is none. */
+static int add_filters(struct qb *q, const struct api_params *p, const char *doc,
+                       const char *summary, int *search, struct err *e)
 {
 	char arr[QB_VALUE_MAX];
 	int rc;
@@ -123,25 +127,43 @@ static int add_filters(struct qb *q, const struct api_params *p, int *search, st
 	if (rc && has_word(api_param(p, "q"))) {
 		/* full-text search (schema 013): stemmed words, the GIN index */
 		*search = qb_param(q, api_param(p, "q"));
-		qb_sql(q, " AND " SEARCH_DOC("i") " @@ websearch_to_tsquery('english', $%d)",
-		       *search);
+		qb_sql(q, " AND %s @@ websearch_to_tsquery('english', $%d)", doc, *search);
 	} else if (rc) {
 		/* no word to search for (only punctuation): the text as written */
 		int k = qb_param(q, arr);
-		qb_sql(q, " AND (i.name ILIKE $%d OR i.body->>'summary' ILIKE $%d)", k, k);
+		qb_sql(q, " AND (i.name ILIKE $%d OR %s ILIKE $%d)", k, summary, k);
 	}
 	if ((rc = api_score_filters(q, p, e)) < 0)
 		return rc;
 	return 0;
 }
 
+/* The page items and the figures the list filters and sorts on: the list
+ * rows (schema 016) for the current evidence, the versions and the scores
+ * joined as of a past run. */
+#define LIST_AS_OF                                                                                 \
+	"SELECT i.id, i.name, i.level, i.themes, i.sectors, i.tags,"                               \
+	" i.body->>'summary' AS summary, i.commit, i.path, s.crime_type, s.band,"                  \
+	" array_position(ARRAY['implausible','insufficient','poor','low','medium','high',"         \
+	"'very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, s.evidence_rating,"               \
+	" s.pct_change, s.harmful, s.insufficient_reason%s, %s AS relevance"                       \
+	" FROM interventions i LEFT JOIN scores s ON s.intervention = i.id AND s.headline"
+
+/* ts_rank of the search parameter k against doc, or a NULL relevance. */
+static void relevance_of(char *out, size_t size, const char *doc, int k)
+{
+	if (k > 0)
+		snprintf(out, size, "ts_rank(%s, websearch_to_tsquery('english', $%d))", doc, k);
+	else
+		snprintf(out, size, "NULL::real");
+}
+
 int api_interventions_list(struct api_result *out, PGconn *db, const struct api_params *p,
                            struct err *e)
 {
 	struct api_page pg;
-	struct qb q;
-	char order[1024];
-	char relevance[160] = "NULL::real";
+	struct qb q, filters;
+	char order[1024], relevance[200];
 	int rc, by_count, search = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -153,42 +175,50 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 	                         has_word(api_param(p, "q")) ? "-relevance,name" : "name", "id",
 	                         order, sizeof(order), e)) < 0)
 		return rc;
-	by_count = strstr(order, "evaluations") != NULL;
 	/* bound first: $1 run, $2 limit, $3 offset; then validate filters */
 	qb_init(&q);
-	{
-		struct qb filters;
-		qb_init(&filters);
-		qb_param(&filters, NULL);
-		qb_param(&filters, NULL);
-		qb_param(&filters, NULL);
-		if ((rc = add_filters(&filters, p, &search, e)) < 0)
-			return rc;
-		if (search)
-			snprintf(
-			    relevance, sizeof(relevance),
-			    "ts_rank(" SEARCH_DOC("i") ", websearch_to_tsquery('english', $%d))",
-			    search);
-		if ((rc = api_parse_page(&pg, db, p, "interventions", list_allowed, 50, 500, e)) <
-		    0)
-			return rc;
-		api_bind_run(&q, pg.run);
-		qb_param_ll(&q, pg.limit);
-		qb_param_ll(&q, pg.offset);
-		for (int k = 3; k < filters.n; k++)
-			qb_param(&q, filters.values[k]);
+	qb_init(&filters);
+	qb_param(&filters, NULL);
+	qb_param(&filters, NULL);
+	qb_param(&filters, NULL);
+	if ((rc = add_filters(&filters, p, SEARCH_DOC("i", "i.summary"), "i.summary", &search, e)) <
+	    0)
+		return rc;
+	if ((rc = api_parse_page(&pg, db, p, "interventions", list_allowed, 50, 500, e)) < 0)
+		return rc;
+	api_bind_run(&q, pg.run);
+	qb_param_ll(&q, pg.limit);
+	qb_param_ll(&q, pg.offset);
+	for (int k = 3; k < filters.n; k++)
+		qb_param(&q, filters.values[k]);
+	if (pg.run <= 0) {
+		/* one table: the filtered rows, the page's stored items in order. The
+		 * headline score's columns are the row's own, named s.* for the filters */
+		relevance_of(relevance, sizeof(relevance), SEARCH_DOC("i", "i.summary"), search);
 		qb_sql(&q,
-		       "WITH m AS (SELECT i.id, i.name, i.level, i.themes, i.sectors, i.tags,"
-		       " i.body->>'summary' AS summary, i.commit, i.path, s.crime_type, s.band,"
-		       " array_position(ARRAY['implausible','insufficient','poor','low','medium',"
-		       "'high','very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, "
-		       "s.evidence_rating,"
-		       " s.pct_change, s.harmful, s.insufficient_reason%s, %s AS relevance"
-		       " FROM interventions i LEFT JOIN scores s ON s.intervention = i.id AND "
-		       "s.headline WHERE " API_VISIBLE("i") "%s),",
-		       by_count ? ", " EVAL_COUNT("i") " AS evaluations" : "", relevance,
-		       filters.sql);
+		       "WITH m AS (SELECT i.id, i.name, i.level, i.band_rank, i.bcr, i.p_bcr_gt1,"
+		       " i.evidence_rating, i.pct_change, i.evaluations, i.item, %s AS relevance"
+		       " FROM intervention_list i CROSS JOIN LATERAL (SELECT i.band, i.bcr,"
+		       " i.evidence_rating, i.harmful) s WHERE $1::bigint IS NULL%s),"
+		       " p AS (SELECT * FROM m ORDER BY %s LIMIT $2 OFFSET $3)"
+		       " SELECT (SELECT count(*) FROM m), " API_VERSION_SQL
+		       "::text, (SELECT count(*) FROM p),"
+		       " coalesce((SELECT json_agg(p.item ORDER BY %s) FROM p), '[]'::json)::text",
+		       relevance, filters.sql, order, order);
+		q.prepare = 1; /* one shape per filter set and order: planned once */
+		return api_list_text(out, &q, db, &pg, list_columns, -1, e);
 	}
+	qb_init(&filters);
+	qb_param(&filters, NULL);
+	qb_param(&filters, NULL);
+	qb_param(&filters, NULL);
+	if ((rc = add_filters(&filters, p, SEARCH_DOC("i", "i.body->>'summary'"),
+	                      "i.body->>'summary'", &search, e)) < 0)
+		return rc;
+	relevance_of(relevance, sizeof(relevance), SEARCH_DOC("i", "i.body->>'summary'"), search);
+	by_count = strstr(order, "evaluations") != NULL;
+	qb_sql(&q, "WITH m AS (" LIST_AS_OF " WHERE " API_VISIBLE("i") "%s),",
+	       by_count ? ", " EVAL_COUNT("i") " AS evaluations" : "", relevance, filters.sql);
 	qb_sql(&q, " p AS (SELECT * FROM m ORDER BY %s LIMIT $2 OFFSET $3)", order);
 	/* total, version, items on the page, the page: passed through as text */
 	qb_sql(&q,

@@ -258,6 +258,8 @@ int cmd_imports(int argc, char **argv)
 	}
 	if (cmd_open_db(&c) < 0)
 		return 1;
+	db_runs_reap(c, NULL, &e); /* a killed import shows failed, not running */
+	err_clear(&e);
 	if (db_imports(&runs, c, limit, run_id, &e) < 0) {
 		fprintf(stderr, "whatworks: %s\n", e.msg);
 		db_close(c);

@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "db_sources.h"
+#include "gitsrc.h"
 #include "sources.h"
 
 #include <stdio.h>
@@ -25,7 +26,7 @@ static void usage(FILE *f)
 	        "  interval    e.g. 15m (0 or absent: only webhooks and POST /v1/imports)\n"
 	        "  jitter      default a tenth of interval, at most 60s\n"
 	        "  timeout     a run's limit, default 10m\n"
-	        "  debounce    webhook pushes within it make one import, default 2s\n"
+	        "  debounce    webhook pushes within it make one import, default 2s, at most 1h\n"
 	        "  secret      git: webhook secret or GitLab token; feed: bearer token\n"
 	        "  secret_file read the secret from this file instead\n");
 }
@@ -71,8 +72,11 @@ int cmd_sources(int argc, char **argv)
 		const struct source_conf *s = &src.v[i];
 		struct db_last_run lr;
 		printf("\n%s (%s, line %d)\n", s->name, sources_kind_name(s->kind), s->line);
-		if (s->location[0])
-			printf("  location: %s\n", s->location);
+		if (s->location[0]) {
+			char shown[sizeof(s->location) + 8];
+			gitsrc_redact(shown, sizeof(shown), s->location);
+			printf("  location: %s\n", shown);
+		}
 		if (s->ref[0])
 			printf("  ref: %s\n", s->ref);
 		if (s->path[0])

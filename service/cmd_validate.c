@@ -39,6 +39,7 @@ struct file_slot {
 };
 
 struct run {
+	FILE *note; /* what was skipped and why (stderr) */
 	bool json, quiet;
 	int jobs;                /* --jobs; 0: par_threads chooses */
 	struct file_slot *slots; /* one per file */
@@ -203,9 +204,12 @@ static int walk(struct run *r, const char *dir, FILE *out)
 		} else if (names[i][0] == 'd') {
 			st.st_mode = S_IFDIR;
 		} else if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-			link = true; /* followed to files, never into folders (no loops) */
-			if (stat(path, &st) != 0)
-				st.st_mode = 0;
+			/* never followed: a link could point at a file outside the
+			 * folder and its values would be echoed in errors (the git
+			 * importer skips links too) */
+			link = true;
+			if (!r->quiet)
+				fprintf(r->note, "%s: symbolic link skipped\n", path);
 		}
 		if (S_ISDIR(st.st_mode) && !link)
 			rc = walk(r, path, out);
@@ -240,7 +244,8 @@ static void read_error(struct file_slot *f, const char *path, const char *fmt, .
  * meanwhile; returns the length, or -1 after recording why in f. */
 static ssize_t read_file(struct run *r, const char *path, struct file_slot *f)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in the file's place cannot block the open */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	size_t len = 0;
 
@@ -248,6 +253,11 @@ static ssize_t read_file(struct run *r, const char *path, struct file_slot *f)
 		read_error(f, path, "could not open file: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		read_error(f, path, "not a regular file (a FIFO, socket or device is never read)");
+		close(fd);
 		return -1;
 	}
 	if (st.st_size > EV_MAX_FILE_SIZE) {
@@ -384,15 +394,19 @@ static void check_set(struct run *r, FILE *out)
 		r->nomem = 1;
 	for (size_t i = 0; i < errs.n; i++)
 		emit(r, &errs.v[i], out);
-	char **paths = malloc((errs.n ? errs.n : 1) * sizeof(*paths));
+	/* the files of the errors kept and of those only counted (past 1,000) */
+	size_t np = errs.n + errs.n_dropped_paths;
+	char **paths = malloc((np ? np : 1) * sizeof(*paths));
 
 	if (paths == NULL) {
 		r->nomem = 1;
 	} else {
 		for (size_t i = 0; i < errs.n; i++)
 			paths[i] = errs.v[i].path;
-		qsort(paths, errs.n, sizeof(*paths), cmp_name);
-		for (size_t i = 0; i < errs.n; i++) {
+		for (size_t i = 0; i < errs.n_dropped_paths; i++)
+			paths[errs.n + i] = errs.dropped_paths[i];
+		qsort(paths, np, sizeof(*paths), cmp_name);
+		for (size_t i = 0; i < np; i++) {
 			if (last == NULL || strcmp(last, paths[i]) != 0)
 				r->bad_files++;
 			last = paths[i];
@@ -491,7 +505,7 @@ static void summary(struct run *r, FILE *out, FILE *err)
 
 static int validate(int argc, char **argv, FILE *out, FILE *err)
 {
-	struct run r = {0};
+	struct run r = {.note = err};
 	int first, rc;
 
 	if ((rc = parse_args(&r, argc, argv, &first, err)) != 0) {
@@ -516,6 +530,11 @@ static int validate(int argc, char **argv, FILE *out, FILE *err)
 				emit_path(&r, out, argv[i], "no .yaml or .yml files found");
 				r.nmissing++;
 			}
+		} else if (!S_ISREG(st.st_mode)) {
+			emit_path(&r, out, argv[i],
+			          "not a regular file or folder (a FIFO, socket or device is never "
+			          "read)");
+			r.nmissing++;
 		} else if (add_file(&r, argv[i]) != 0) {
 			r.nomem = 1;
 		}

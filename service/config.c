@@ -54,6 +54,10 @@ static const struct key keys[] = {
      "concurrent HTTP connections from one address (0: no limit)"},
     {"connection_timeout", T_INT, I(connection_timeout), 1, 86400, "30", 0,
      "seconds an idle connection is kept"},
+    {"header_timeout", T_INT, I(header_timeout), 1, 3600, "10", 0,
+     "seconds a new connection has to send its whole first request header (408 beyond)"},
+    {"body_timeout", T_INT, I(body_timeout), 1, 86400, "60", 0,
+     "seconds a request has to send its whole body (408 beyond)"},
     {"connection_memory_limit", T_INT, I(connection_memory_limit), 8192, 16777216, "32768", 0,
      "bytes of buffer per connection (request line and headers must fit; cleared on every "
      "request)"},
@@ -190,14 +194,22 @@ static int load_file(struct config *c, const char *path, struct err *e)
 		return err_set(e, WW_EINVALID, "could not open config file \"%s\": %s", path,
 		               strerror(errno));
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char *s = config_trim(line), *eq;
+		char *s, *eq;
 		const struct key *k;
 
 		lineno++;
+		snprintf(origin, sizeof(origin), "%s:%d", path, lineno);
+		/* a longer line would come back in pieces, and the tail of a long
+		 * comment would be read as a setting */
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			rc = err_set(e, WW_EINVALID, "%s: line is longer than %zu bytes", origin,
+			             sizeof(line) - 2);
+			break;
+		}
+		s = config_trim(line);
 		if (*s == '\0' || *s == '#')
 			continue;
 		eq = strchr(s, '=');
-		snprintf(origin, sizeof(origin), "%s:%d", path, lineno);
 		if (eq == NULL) {
 			rc = err_set(e, WW_EINVALID, "%s: expected `key = value`", origin);
 			break;

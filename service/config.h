@@ -31,6 +31,8 @@ struct config {
 	int max_connections;
 	int max_connections_per_ip;
 	int connection_timeout; /* idle seconds */
+	int header_timeout;     /* seconds for a new connection's first request head */
+	int body_timeout;       /* seconds for a request's whole body */
 	int connection_memory_limit;
 	int max_url_size;
 	int max_body_size;

@@ -83,13 +83,21 @@ void db_close(PGconn *conn)
 		PQfinish(conn);
 }
 
+int db_error_code(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	/* class 22, data exception: the values sent were wrong, and sending
+	 * them again will not help (a 400, not a 503) */
+	return state != NULL && strncmp(state, "22", 2) == 0 ? WW_EINVALID : WW_EDB;
+}
+
 int db_error(PGconn *conn, const PGresult *res, struct err *e, const char *what)
 {
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 	trim(msg);
-	return err_set(e, WW_EDB, "could not %s: %s", what, msg);
+	return err_set(e, db_error_code(res), "could not %s: %s", what, msg);
 }
 
 /* db_error, and res is released. */
@@ -131,7 +139,7 @@ int db_query_json(json_t **out, PGconn *c, struct err *e, const char *what, cons
 
 	*out = NULL;
 	if (r == NULL)
-		return WW_EDB;
+		return e && e->code ? e->code : WW_EDB;
 	*out = json_loads(PQgetvalue(r, 0, 0), 0, &je);
 	PQclear(r);
 	if (*out == NULL)

@@ -55,8 +55,17 @@ PGresult *db_query(PGconn *c, struct err *e, const char *what, const char *sql, 
 int db_query_json(json_t **out, PGconn *c, struct err *e, const char *what, const char *sql,
                   int nparams, const char *const *params);
 
+/*
+ * Runs a hot statement prepared once per connection (db_stmt.c) with text
+ * parameters: PQexecParams' result without planning it on every call.
+ * Returns the result (NULL when out of memory) for the caller to check and PQclear.
+ */
+PGresult *db_exec_prepared(PGconn *c, const char *sql, int nparams, const char *const *values);
+
 /* Sets e to "could not <what>: <PostgreSQL's reason>" from res, or from the
  * connection when res is NULL; returns WW_EDB. res is not released. */
+/* WW_EINVALID for a data exception (SQLSTATE class 22), else WW_EDB. */
+int db_error_code(const PGresult *res);
 int db_error(PGconn *conn, const PGresult *res, struct err *e, const char *what);
 
 /* Connects to db_conninfo()'s database and applies pending migrations; the

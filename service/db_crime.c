@@ -78,7 +78,8 @@ int db_crime_unit_write(PGconn *c, long long run_id, const char *published, cons
 	if ((text = json_dumps(counts, JSON_COMPACT)) == NULL)
 		return err_set(e, WW_ENOMEM, "out of memory");
 	snprintf(run, sizeof(run), "%lld", run_id);
-	snprintf(nrows, sizeof(nrows), "%ld", rows);
+	/* rows < 0: a gap, the publication holds no file for the unit */
+	snprintf(nrows, sizeof(nrows), "%ld", rows < 0 ? 0 : rows);
 	const char *p[4] = {run, force, month, text};
 	if ((rc = db_begin(c, e)) < 0) {
 		free(text);
@@ -108,14 +109,14 @@ int db_crime_unit_write(PGconn *c, long long run_id, const char *published, cons
 	int added = atoi(PQgetvalue(r, 0, 0)), updated = atoi(PQgetvalue(r, 0, 1));
 	int removed = atoi(PQgetvalue(r, 0, 2)), total = atoi(PQgetvalue(r, 0, 3));
 	PQclear(r);
-	const char *u[5] = {run, force, month, published, nrows};
-	r = db_query(
-	    c, e, "record the stored unit",
-	    "INSERT INTO crime_units (force, month, published, run_id, rows)"
-	    " VALUES ($2, ($3::text || '-01')::date, $4, $1, $5::int)"
-	    " ON CONFLICT (force, month) DO UPDATE SET published = EXCLUDED.published,"
-	    "  run_id = EXCLUDED.run_id, rows = EXCLUDED.rows, completed_at = clock_timestamp()",
-	    5, u);
+	const char *u[6] = {run, force, month, published, nrows, rows < 0 ? "true" : "false"};
+	r = db_query(c, e, "record the stored unit",
+	             "INSERT INTO crime_units (force, month, published, run_id, rows, gap)"
+	             " VALUES ($2, ($3::text || '-01')::date, $4, $1, $5::int, $6::bool)"
+	             " ON CONFLICT (force, month) DO UPDATE SET published = EXCLUDED.published,"
+	             "  run_id = EXCLUDED.run_id, rows = EXCLUDED.rows, gap = EXCLUDED.gap,"
+	             "  completed_at = clock_timestamp()",
+	             6, u);
 	if (r == NULL) {
 		db_rollback(c);
 		return WW_EDB;
@@ -128,4 +129,20 @@ int db_crime_unit_write(PGconn *c, long long run_id, const char *published, cons
 	n->removed += removed;
 	n->unchanged += total - added - updated;
 	return 0;
+}
+
+int db_crime_low_units(json_t **out, PGconn *c, const char *published, struct err *e)
+{
+	const char *p[1] = {published};
+	return db_query_json(
+	    out, c, e, "compare the stored units",
+	    "WITH u AS (SELECT force, month, rows FROM crime_units"
+	    "  WHERE published = $1 AND NOT gap),"
+	    " m AS (SELECT force, percentile_cont(0.5) WITHIN GROUP (ORDER BY rows) AS median,"
+	    "  count(*) AS n FROM u GROUP BY force)"
+	    " SELECT coalesce(json_agg(json_build_object('unit', to_char(u.month, 'YYYY-MM')"
+	    "  || '/' || u.force, 'rows', u.rows, 'median', m.median)"
+	    "  ORDER BY u.force, u.month), '[]')::text"
+	    " FROM u JOIN m USING (force) WHERE m.n >= 3 AND u.rows * 4 < m.median",
+	    1, p);
 }

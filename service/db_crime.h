@@ -32,10 +32,16 @@ int db_crime_units_done(json_t **out, PGconn *c, const char *published, struct e
  * deleted, the others upserted (a row whose count did not change keeps the
  * run that wrote it), and the unit is recorded as stored from published.
  * Adds to n: added, updated, unchanged, removed (rows). On failure nothing
- * of the unit is stored. Must be called outside a transaction.
+ * of the unit is stored. Must be called outside a transaction. rows < 0
+ * records a gap: the publication holds no file for the unit (counts empty).
  */
 int db_crime_unit_write(PGconn *c, long long run_id, const char *published, const char *force,
                         const char *month, const json_t *counts, long rows, struct db_counts *n,
                         struct err *e);
+
+/* The units of publication published with implausibly few rows: under a
+ * quarter of their force's median month (forces with three months or more),
+ * as [{unit, rows, median}]. */
+int db_crime_low_units(json_t **out, PGconn *c, const char *published, struct err *e);
 
 #endif

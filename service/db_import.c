@@ -3,6 +3,7 @@
  */
 #include "db_import.h"
 #include "db_route.h"
+#include "log.h"
 #include "jsontext.h"
 
 #include <libpq-fe.h>
@@ -81,6 +82,73 @@ int db_source_lock(PGconn *c, long long source_id, struct err *e)
 	return 0;
 }
 
+int db_source_lock_wait(PGconn *c, long long source_id, const char *name, int timeout_s,
+                        struct err *e)
+{
+	char id[24], ms[24], who[256] = "another session";
+	const char *p[1] = {id};
+	PGresult *r;
+	int got;
+
+	if ((got = db_source_trylock(c, source_id, e)) != 0)
+		return got < 0 ? got : 0;
+	snprintf(id, sizeof(id), "%lld", source_id);
+	/* who holds it: the run and its trigger when it is an import */
+	r = db_query(
+	    c, e, "find the source's lock holder",
+	    "SELECT l.pid, coalesce(r.id::text, ''), coalesce(r.trigger, ''),"
+	    " coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local')"
+	    " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+	    " LEFT JOIN import_runs r ON r.backend_pid = l.pid AND r.status = 'running'"
+	    " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = " SOURCE_LOCK_CLASS
+	    " AND l.objid = $1::int LIMIT 1",
+	    1, p);
+	if (r != NULL && PQntuples(r) == 1) {
+		if (PQgetvalue(r, 0, 1)[0])
+			snprintf(who, sizeof(who), "run %s (%s trigger, session %s from %s)",
+			         PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 0),
+			         PQgetvalue(r, 0, 4));
+		else
+			snprintf(who, sizeof(who), "session %s from %s", PQgetvalue(r, 0, 0),
+			         PQgetvalue(r, 0, 4));
+	}
+	PQclear(r);
+	err_clear(e);
+	if (timeout_s > 0)
+		log_info("waiting for the source's lock",
+		         "source=\"%s\" holder=\"%s\" timeout_s=%d", name, who, timeout_s);
+	else
+		log_info("waiting for the source's lock",
+		         "source=\"%s\" holder=\"%s\" timeout_s=none", name, who);
+	snprintf(ms, sizeof(ms), "%lld", (long long)timeout_s * 1000);
+	r = db_query(c, e, "set the lock timeout", "SELECT set_config('lock_timeout', $1, false)",
+	             1, (const char *const[]){ms});
+	if (r == NULL)
+		return WW_EDB;
+	PQclear(r);
+	r = PQexecParams(c, "SELECT pg_advisory_lock(" SOURCE_LOCK_CLASS ", $1::int)", 1, NULL, p,
+	                 NULL, NULL, 0);
+	got = r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!got && r != NULL && PQresultErrorField(r, PG_DIAG_SQLSTATE) != NULL &&
+	    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "55P03") == 0) {
+		PQclear(r);
+		PQclear(PQexec(c, "SET lock_timeout = 0"));
+		return err_set(
+		    e, WW_ECONFLICT,
+		    "source \"%s\" is busy: %s still holds it after %d s; try again later "
+		    "or raise WHATWORKS_IMPORT_LOCK_TIMEOUT",
+		    name, who, timeout_s);
+	}
+	if (!got) {
+		db_error(c, r, e, "lock the source");
+		PQclear(r);
+		return e->code;
+	}
+	PQclear(r);
+	PQclear(PQexec(c, "SET lock_timeout = 0"));
+	return 0;
+}
+
 int db_source_trylock(PGconn *c, long long source_id, struct err *e)
 {
 	char id[24];
@@ -118,12 +186,34 @@ int db_run_start(PGconn *c, long long source_id, const char *trigger, long long 
 	snprintf(id, sizeof(id), "%lld", source_id);
 	r = db_query(
 	    c, e, "record the import run",
-	    "INSERT INTO import_runs (source_id, status, trigger) VALUES ($1, 'running', $2)"
+	    "INSERT INTO import_runs (source_id, status, trigger, backend_pid, backend_start)"
+	    " SELECT $1, 'running', $2, pg_backend_pid(),"
+	    " (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())"
 	    " RETURNING id",
 	    2, p);
 	if (r == NULL)
 		return WW_EDB;
 	*run_id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+int db_runs_reap(PGconn *c, int *marked, struct err *e)
+{
+	PGresult *r =
+	    db_query(c, e, "mark runs of ended sessions failed",
+	             "UPDATE import_runs r SET status = 'failed', finished_at = clock_timestamp(),"
+	             " message = 'the importing process stopped before the run finished"
+	             " (its database session ended)'"
+	             " WHERE r.status = 'running' AND r.backend_pid IS NOT NULL AND NOT EXISTS"
+	             " (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.backend_pid"
+	             "  AND a.backend_start IS NOT DISTINCT FROM r.backend_start)",
+	             0, NULL);
+
+	if (marked != NULL)
+		*marked = r ? atoi(PQcmdTuples(r)) : 0;
+	if (r == NULL)
+		return WW_EDB;
 	PQclear(r);
 	return 0;
 }

@@ -55,6 +55,11 @@ int db_source_ensure(PGconn *c, struct db_source *src, struct err *e);
 
 /* Session-level advisory lock on a source: one import of a source at a time. */
 int db_source_lock(PGconn *c, long long source_id, struct err *e);
+/* Takes the source's lock, saying (log, info) that it waits and for whom when
+ * another session holds it; gives up after timeout_s (0: never) with
+ * WW_ECONFLICT naming the holder. */
+int db_source_lock_wait(PGconn *c, long long source_id, const char *name, int timeout_s,
+                        struct err *e);
 void db_source_unlock(PGconn *c, long long source_id);
 /* The same lock without waiting: 1 when taken, 0 when another session holds it. */
 int db_source_trylock(PGconn *c, long long source_id, struct err *e);
@@ -67,6 +72,9 @@ int db_run_start(PGconn *c, long long source_id, const char *trigger, long long 
                  struct err *e);
 
 /* Marks runs of a source left "running" by a crashed process as failed. */
+/* Marks failed every running run whose database session has ended (its
+ * process was killed), whatever its source; *marked (may be NULL) counts them. */
+int db_runs_reap(PGconn *c, int *marked, struct err *e);
 int db_runs_fail_stale(PGconn *c, long long source_id, struct err *e);
 
 /* Sets a run's outcome. status: succeeded, rejected, failed. */

@@ -2,6 +2,7 @@
  * err.c - the caller-provided error buffer
  */
 #include "err.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	/* a value cut by %.80s or by the buffer, or bytes from outside: the
+	 * message is shown as JSON and stored as text, so it is kept UTF-8 */
+	utf8_repair(e->msg);
 	return code;
 }
 

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static char seen[HOOKS_REMEMBER][96];
@@ -89,6 +90,69 @@ static enum hook_host detect(const struct hook_request *rq, const char **event, 
 	return HOOK_UNKNOWN;
 }
 
+#define NO_MATCH "the webhook signature or token does not match"
+
+/* The one answer for an unknown source, a source without a secret and a bad
+ * signature; the log says which. */
+static void refuse(struct hook_reply *out, const char *rid, const char *source, enum hook_host host,
+                   const char *delivery, const char *why)
+{
+	log_warn("webhook refused",
+	         "request_id=%s source=\"%.100s\" host=%s delivery=\"%.64s\" reason=\"%s\"", rid,
+	         source, hook_host_name(host), delivery ? delivery : "", why);
+	reply(out, 401, "", NO_MATCH);
+}
+
+void hooks_precheck(const struct hook_request *rq, const char *content_type, struct hook_reply *out)
+{
+	struct scheduler *s = scheduler_attached();
+	const char *event, *sig, *delivery, *rid = rq->request_id ? rq->request_id : "-";
+	const struct sources *all;
+	enum hook_host host;
+	int any = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (s == NULL) {
+		reply(out, 404, "", "no sources are configured: set sources (WHATWORKS_SOURCES)");
+		return;
+	}
+	host = detect(rq, &event, &sig, &delivery);
+	if (host == HOOK_UNKNOWN) {
+		reply(out, 400, "",
+		      "not a webhook from GitHub, Gitea, Forgejo or GitLab: no event header");
+		return;
+	}
+	if (content_type != NULL && content_type[0] != '\0' &&
+	    strncasecmp(content_type, "application/json", 16) != 0 &&
+	    strncasecmp(content_type, "application/x-www-form-urlencoded", 33) != 0) {
+		reply(out, 415, "", "the webhook body must be application/json");
+		return;
+	}
+	all = scheduler_sources(s);
+	if (rq->source != NULL && rq->source[0] != '\0') {
+		const struct source_conf *sc = sources_find(all, rq->source);
+		if (sc == NULL || sc->kind != SOURCE_GIT) {
+			refuse(out, rid, rq->source, host, delivery, "no such git source");
+			return;
+		}
+		if (sc->secret[0] == '\0') {
+			refuse(out, rid, rq->source, host, delivery, "no secret");
+			return;
+		}
+	} else {
+		for (size_t i = 0; i < all->n; i++)
+			any |= all->v[i].kind == SOURCE_GIT && all->v[i].secret[0] != '\0';
+		if (!any) {
+			refuse(out, rid, "", host, delivery, "no git source has a secret");
+			return;
+		}
+	}
+	if (sig == NULL) {
+		refuse(out, rid, rq->source ? rq->source : "", host, delivery, "no signature");
+		return;
+	}
+}
+
 static int ref_tracked(const struct source_conf *sc, const struct hook_push *p)
 {
 	const char *want = sc->ref[0] ? sc->ref : p->default_branch;
@@ -127,9 +191,7 @@ void hooks_handle(const struct hook_request *rq, struct hook_reply *out)
 	if (rq->source != NULL && rq->source[0] != '\0') {
 		sc = sources_find(all, rq->source);
 		if (sc == NULL || sc->kind != SOURCE_GIT) {
-			reply(out, 404, "",
-			      "parameter \"source\": no git source is named \"%.100s\"",
-			      rq->source);
+			refuse(out, rid, rq->source, host, delivery, "no such git source");
 			return;
 		}
 	} else if (parsed) {
@@ -142,17 +204,13 @@ void hooks_handle(const struct hook_request *rq, struct hook_reply *out)
 		}
 	}
 	if (sc == NULL) {
-		reply(out, 404, "",
-		      "no configured git source matches this repository; add ?source=NAME to the "
-		      "webhook URL or check the source's location");
+		refuse(out, rid, "", host, delivery,
+		       "no git source matches the repository; add ?source=NAME to the "
+		       "webhook URL or check the source's location");
 		return;
 	}
-	snprintf(out->source, sizeof(out->source), "%s", sc->name);
 	if (sc->secret[0] == '\0') {
-		log_warn("webhook refused",
-		         "request_id=%s source=\"%s\" host=%s reason=\"no secret\"", rid, sc->name,
-		         hook_host_name(host));
-		reply(out, 403, "", "source \"%s\" has no webhook secret configured", sc->name);
+		refuse(out, rid, sc->name, host, delivery, "no secret");
 		return;
 	}
 	if (!hook_verify(host, sig, sc->secret, rq->body ? rq->body : "", rq->len)) {
@@ -160,13 +218,17 @@ void hooks_handle(const struct hook_request *rq, struct hook_reply *out)
 		         "request_id=%s source=\"%s\" host=%s delivery=\"%.64s\" reason=\"%s\"",
 		         rid, sc->name, hook_host_name(host), delivery ? delivery : "",
 		         sig == NULL ? "no signature" : "bad signature");
-		reply(out, 401, "", "the webhook signature or token does not match");
+		reply(out, 401, "", NO_MATCH);
 		return;
 	}
+	snprintf(out->source, sizeof(out->source), "%s", sc->name);
 	if (delivery != NULL) {
 		char key[96];
+		int was = rq->seen ? rq->seen(rq->ctx, sc->name, delivery) : -1;
 		snprintf(key, sizeof(key), "%.40s|%.50s", sc->name, delivery);
-		if (seen_before(key)) {
+		if (was < 0)
+			was = seen_before(key);
+		if (was) {
 			log_info("webhook ignored",
 			         "request_id=%s source=\"%s\" delivery=\"%.64s\" "
 			         "reason=\"replayed delivery\"",

@@ -12,12 +12,14 @@
 #include "db_pool.h"
 #include "db_route.h"
 #include "hooks.h"
+#include "http_gate.h"
 #include "import.h"
 #include "log.h"
 #include "web.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <libpq-fe.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -57,7 +59,8 @@ struct http_server {
 	pthread_mutex_t ver_lock;
 	struct api_version ver;
 	int ver_ok;
-	int ver_reading; /* a thread is reading the version from the database */
+	int ver_reading;                  /* a thread is reading the version from the database */
+	struct http_version_watch *watch; /* reads it every version_ttl_ms (http_version.c) */
 	long long ver_at;
 	uint64_t ver_lsn; /* the primary's WAL position when ver was read */
 	int in_flight;
@@ -74,6 +77,9 @@ struct http_server {
 	} ops;
 	unsigned seed;
 	unsigned long long next_id;
+	struct http_gate *gate;
+	int live;           /* libmicrohttpd's open connections */
+	size_t unauth_held; /* bytes of webhook bodies held before their check */
 };
 
 struct request {
@@ -89,6 +95,9 @@ struct request {
 	size_t bytes;
 	struct http_buf upload;
 	int too_big;
+	int body_started;
+	size_t held;         /* this request's part of unauth_held */
+	char bad_bytes[256]; /* the 400 for a target that is not UTF-8 */
 	char path_id[256];
 	char version_header[128];
 	uint64_t min_lsn;      /* a replica must have replayed this far to answer */
@@ -219,6 +228,7 @@ static const char *error_code_for(int status)
 	case 404: return "not_found";
 	case 405: return "method_not_allowed";
 	case 406: return "not_acceptable";
+	case 408: return "request_timeout";
 	case 409: return "conflict";
 	case 413: return "payload_too_large";
 	case 414: return "uri_too_long";
@@ -400,7 +410,7 @@ static enum MHD_Result send_error(struct request *rq, int status, const char *me
 		MHD_add_response_header(r, "Allow", allow_of(&routes[rq->route]));
 	if (status == 401)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"whatworks\"");
-	if (status == 413 || status == 414)
+	if (status == 408 || status == 413 || status == 414)
 		MHD_add_response_header(r, "Connection", "close");
 	return finish(rq, r, status);
 }
@@ -590,9 +600,11 @@ static int with_db(struct call *k, struct err *e)
 static void evidence_changed(void *arg)
 {
 	struct http_server *s = arg;
+	log_debug("evidence changed", "watch=%d", s->watch != NULL);
 	pthread_mutex_lock(&s->ver_lock);
 	s->ver_at = LLONG_MIN / 2;
 	pthread_mutex_unlock(&s->ver_lock);
+	http_version_watch_poke(s->watch);
 }
 
 static int current_version(struct request *rq, struct api_version *out, struct err *e)
@@ -602,10 +614,12 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 	struct call k = {NULL, rq, NULL, out, 1, 0, NULL};
 	int rc;
 
-	/* one thread reads a stale version again while the others keep serving
-	 * it: a worker waiting on PostgreSQL stalls every connection it owns */
+	/* the watch thread keeps the version fresh; a worker reads it itself only
+	 * when there is none (at start, after an import, PostgreSQL down): a worker
+	 * waiting on PostgreSQL stalls every connection it owns */
 	pthread_mutex_lock(&s->ver_lock);
-	if (s->ver_ok && (now - s->ver_at < s->cfg.version_ttl_ms || s->ver_reading)) {
+	if (s->ver_ok &&
+	    (s->watch != NULL || now - s->ver_at < s->cfg.version_ttl_ms || s->ver_reading)) {
 		*out = s->ver;
 		rq->min_lsn = s->ver_lsn;
 		pthread_mutex_unlock(&s->ver_lock);
@@ -634,6 +648,26 @@ static int current_version(struct request *rq, struct api_version *out, struct e
 	}
 	pthread_mutex_unlock(&s->ver_lock);
 	return rc;
+}
+
+static void version_seen(void *cls, const struct api_version *v)
+{
+	struct http_server *s = cls;
+
+	pthread_mutex_lock(&s->ver_lock);
+	if (v != NULL) {
+		if (s->ver_ok && strcmp(s->ver.etag, v->etag) != 0)
+			http_cache_clear(s->cache);
+		/* the WAL floor of a version is where it was first seen (current_version) */
+		if (!s->ver_ok || strcmp(s->ver.etag, v->etag) != 0)
+			s->ver_lsn = v->lsn;
+		s->ver = *v;
+		s->ver_ok = 1;
+		s->ver_at = now_ns() / 1000000;
+	} else {
+		s->ver_ok = 0;
+	}
+	pthread_mutex_unlock(&s->ver_lock);
 }
 
 static void version_header(char *out, size_t size, const struct api_version *v)
@@ -1335,11 +1369,38 @@ static const char *hook_header(void *ctx, const char *name)
 	return MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, name);
 }
 
+/* Records a webhook delivery in PostgreSQL: 1 when it was there already. */
+static int hook_seen(void *ctx, const char *source, const char *delivery)
+{
+	struct request *rq = ctx;
+	struct err e = {0};
+	PGconn *db;
+	PGresult *r;
+	int seen;
+
+	if (db_pool_acquire(rq->s->pool, &db, rq->s->cfg.db_acquire_timeout_ms, &e) < 0)
+		return -1;
+	r = db_query(db, &e, "record the webhook delivery",
+	             "WITH old AS (DELETE FROM webhook_deliveries"
+	             "  WHERE received_at < now() - interval '30 days')"
+	             " INSERT INTO webhook_deliveries (source, delivery) VALUES ($1, $2)"
+	             " ON CONFLICT DO NOTHING RETURNING 1",
+	             2, (const char *const[]){source, delivery});
+	seen = r == NULL ? -1 : PQntuples(r) == 0;
+	if (r == NULL)
+		log_warn("webhook delivery not recorded", "request_id=%s detail=\"%s\"", rq->id,
+		         e.msg);
+	PQclear(r);
+	db_pool_release(rq->s->pool, db, r == NULL);
+	return seen;
+}
+
 /* POST /v1/hooks/git: hooks.c decides; the import runs on the scheduler. */
 static enum MHD_Result h_hooks_git(struct request *rq)
 {
-	struct hook_request h = {hook_header,    rq,    param_get(rq, "source"), rq->upload.data,
-	                         rq->upload.len, rq->id};
+	struct hook_request h = {
+	    hook_header, rq,       param_get(rq, "source"), rq->upload.data, rq->upload.len,
+	    rq->id,      hook_seen};
 	struct hook_reply out;
 
 	hooks_handle(&h, &out);
@@ -1351,22 +1412,32 @@ static enum MHD_Result h_hooks_git(struct request *rq)
 	                 "no-store");
 }
 
-static enum MHD_Result h_imports_post(struct request *rq)
+/* NULL when the request may run an import, else why not (*status). */
+static const char *imports_auth(struct request *rq, int *status)
 {
 	const char *auth = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Authorization");
 	const char *token = rq->dyn->token;
+
+	*status = 403;
+	if (token[0] == '\0')
+		return "running imports over HTTP is disabled: set import_token "
+		       "(WHATWORKS_IMPORT_TOKEN) to enable POST /v1/imports";
+	*status = 401;
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || !token_equal(auth + 7, token))
+		return "a valid bearer token is required to run an import";
+	return NULL;
+}
+
+static enum MHD_Result h_imports_post(struct request *rq)
+{
 	const char *name = rq->dyn->source;
 	json_t *body = NULL, *src;
 	enum MHD_Result sent;
+	int status;
+	const char *refused = imports_auth(rq, &status);
 
-	if (token[0] == '\0')
-		return send_error(rq, 403,
-		                  "running imports over HTTP is disabled: set import_token "
-		                  "(WHATWORKS_IMPORT_TOKEN) to enable POST /v1/imports",
-		                  NULL);
-	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || !token_equal(auth + 7, token))
-		return send_error(rq, 401, "a valid bearer token is required to run an import",
-		                  NULL);
+	if (refused != NULL)
+		return send_error(rq, status, refused, NULL);
 	if (rq->upload.len > 0) {
 		json_error_t je;
 		body = json_loadb(rq->upload.data, rq->upload.len, 0, &je);
@@ -1464,6 +1535,82 @@ static enum MHD_Result dispatch(struct request *rq, const char *url, const char 
 	return h_api(rq, rt);
 }
 
+/* Invalid UTF-8 or a NUL byte in the path or a parameter would reach
+ * PostgreSQL (503) or be cut silently (%00): such a target is refused. */
+static int bad_bytes(struct request *rq)
+{
+	if (rq->target == NULL || rq->target_len != strlen(rq->target))
+		return 0;
+	return http_target_check(rq->target, rq->target_len, rq->bad_bytes, sizeof(rq->bad_bytes)) <
+	       0;
+}
+
+/* libmicrohttpd (0.9.75) queues no response while a body is arriving: the
+ * JSON error is written to the socket directly and the connection closed. */
+static enum MHD_Result send_error_mid_body(struct request *rq, int status, const char *msg)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char resp[1024];
+	size_t n = http_gate_error(resp, sizeof(resp), status, msg, rq->s->cfg.retry_after);
+
+	rq->status = status;
+	if (ci != NULL && send(ci->connect_fd, resp, n, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+		rq->bytes = n;
+	return MHD_NO;
+}
+
+/* ---- bodies: checked before they are read, and what they may hold ---- */
+
+/* Webhook bodies are read before their signature can be checked: all of them
+ * together hold at most this much. */
+#define UNAUTH_BODY_MEMORY (16u << 20)
+
+static int hold_unauthenticated(struct request *rq, const char *url, size_t n)
+{
+	struct http_server *s = rq->s;
+	if (strcmp(url, "/v1/hooks/git") != 0)
+		return 1;
+	if (__atomic_add_fetch(&s->unauth_held, n, __ATOMIC_RELAXED) > UNAUTH_BODY_MEMORY) {
+		__atomic_fetch_sub(&s->unauth_held, n, __ATOMIC_RELAXED);
+		return 0;
+	}
+	rq->held += n;
+	return 1;
+}
+
+/* POST /v1/imports without a valid token, a webhook that cannot be valid:
+ * refused from their headers, before the body is read (1, *sent set). */
+static int body_refused(struct request *rq, const char *url, enum MHD_Result *sent)
+{
+	if (strcmp(url, "/v1/imports") == 0) {
+		int status;
+		const char *msg = imports_auth(rq, &status);
+		if (msg == NULL)
+			return 0;
+		*sent = send_error(rq, status, msg, NULL);
+		return 1;
+	}
+	if (strcmp(url, "/v1/hooks/git") == 0) {
+		struct hook_request h = {hook_header, rq,  param_get(rq, "source"), NULL, 0,
+		                         rq->id,      NULL};
+		struct hook_reply out;
+		hooks_precheck(
+		    &h, MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Content-Type"), &out);
+		if (out.status == 0)
+			return 0;
+		*sent = send_error(rq, out.status, out.message, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+/* A body sent a byte at a time never looks idle: bound its whole time. */
+static int body_late(const struct request *rq)
+{
+	return now_ns() - rq->t0 > (long long)rq->s->cfg.body_timeout * 1000000000LL;
+}
+
 /* Webhook payloads (a push of many commits) may be larger than API bodies. */
 static size_t body_limit(const struct request *rq, const char *url)
 {
@@ -1477,6 +1624,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_size, void **con_cls)
 {
 	struct request *rq = *con_cls;
+	enum MHD_Result sent;
 	(void)cls;
 	(void)version;
 
@@ -1494,18 +1642,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			         rq->s->cfg.max_url_size);
 			return send_error(rq, 414, m, NULL);
 		}
+		if (bad_bytes(rq))
+			return send_error(rq, 400, rq->bad_bytes,
+			                  detail_from_message(rq->bad_bytes));
 		if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(rq, url))
 			rq->too_big = 1;
+		if (!rq->too_big && strcmp(method, "POST") == 0 && body_refused(rq, url, &sent))
+			return sent;
 		/* answer on the next call, even without a body: libmicrohttpd
 		 * (0.9.75) closes the connection after a response queued in the
 		 * first call, so every request would need a new TCP connection */
 		if (!rq->too_big)
 			return MHD_YES;
 	}
+	if (*upload_size > 0 && body_late(rq)) {
+		char m[96];
+		*upload_size = 0;
+		snprintf(m, sizeof(m), "the request body did not arrive within %d s",
+		         rq->s->cfg.body_timeout);
+		return send_error_mid_body(rq, 408, m);
+	}
 	if (*upload_size > 0 && !rq->too_big) {
+		rq->body_started = 1;
 		if (rq->upload.len + *upload_size > body_limit(rq, url))
 			rq->too_big = 1;
-		else
+		else if (!hold_unauthenticated(rq, url, *upload_size)) {
+			*upload_size = 0;
+			return send_error_mid_body(
+			    rq, 503,
+			    "too many webhook bodies are arriving at once; try again shortly");
+		} else
 			http_buf_add(&rq->upload, upload, *upload_size);
 	}
 	if (rq->too_big) {
@@ -1513,6 +1679,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		snprintf(m, sizeof(m), "the request body is larger than %zu bytes",
 		         body_limit(rq, url));
+		if (rq->upload.len > 0 || rq->body_started)
+			return send_error_mid_body(rq, 413, m);
 		return send_error(rq, 413, m, NULL);
 	}
 	if (*upload_size > 0) {
@@ -1538,13 +1706,74 @@ static void request_id(struct request *rq, struct MHD_Connection *c)
 	         __atomic_add_fetch(&rq->s->next_id, 1, __ATOMIC_RELAXED));
 }
 
+/* ---- connections: requests libmicrohttpd drops without calling completed() ---- */
+
+/* What a connection knows of its request between uri_logged() and completed(). */
+struct conn_ctx {
+	struct request *pending;
+};
+
+static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void request_free(struct request *rq)
+{
+	if (rq->held > 0)
+		__atomic_fetch_sub(&rq->s->unauth_held, rq->held, __ATOMIC_RELAXED);
+	http_buf_free(&rq->upload);
+	while (rq->joined != NULL) {
+		struct joined *next = rq->joined->next;
+		free(rq->joined->value);
+		free(rq->joined);
+		rq->joined = next;
+	}
+	free(rq->target);
+	free(rq);
+}
+
+/* libmicrohttpd calls completed() only for requests our handler saw; one it
+ * refused itself (its memory pool exhausted, a malformed header) is freed
+ * here when its connection closes, whatever the termination code. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	struct conn_ctx *cc = *socket_context;
+	(void)c;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		__atomic_fetch_add(&s->live, 1, __ATOMIC_RELEASE);
+		*socket_context = calloc(1, sizeof(struct conn_ctx));
+		return;
+	}
+	__atomic_fetch_sub(&s->live, 1, __ATOMIC_RELEASE);
+	if (cc != NULL && cc->pending != NULL) {
+		char path[600];
+		quote(path, sizeof(path), cc->pending->target ? cc->pending->target : "", 512);
+		log_info("request refused by libmicrohttpd", "path=\"%s\"", path);
+		request_free(cc->pending);
+	}
+	free(cc);
+	*socket_context = NULL;
+}
+
 static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct http_server *s = cls;
 	struct request *rq = calloc(1, sizeof(*rq));
+	struct conn_ctx *cc = conn_ctx_of(c);
 
 	if (rq == NULL)
 		return NULL;
+	if (cc != NULL) {
+		if (cc->pending != NULL) /* never completed: not seen by our handler */
+			request_free(cc->pending);
+		cc->pending = rq;
+	}
 	rq->s = s;
 	rq->c = c;
 	rq->t0 = now_ns();
@@ -1575,14 +1804,16 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
 	struct request *rq = *con_cls;
+	struct conn_ctx *cc = conn_ctx_of(c);
 	char path[600];
 	double secs;
 	(void)cls;
-	(void)c;
 
 	if (rq == NULL)
 		return;
 	*con_cls = NULL;
+	if (cc != NULL && cc->pending == rq)
+		cc->pending = NULL;
 	secs = (double)(now_ns() - rq->t0) / 1e9;
 	if (rq->seen) {
 		quote(path, sizeof(path), rq->target ? rq->target : "", 512);
@@ -1595,15 +1826,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		http_metrics_observe(rq->route, rq->method, rq->status, secs);
 		__atomic_fetch_sub(&rq->s->in_flight, 1, __ATOMIC_RELAXED);
 	}
-	http_buf_free(&rq->upload);
-	while (rq->joined != NULL) {
-		struct joined *next = rq->joined->next;
-		free(rq->joined->value);
-		free(rq->joined);
-		rq->joined = next;
-	}
-	free(rq->target);
-	free(rq);
+	request_free(rq);
 }
 
 /* Called once headers are in: the request id can be read then. */
@@ -1679,6 +1902,15 @@ static struct dyn *dyn_new(const struct config *cfg)
 	return d;
 }
 
+/* Stops the replica monitor, then the version thread it pokes. */
+static void stop_threads(struct http_server *s)
+{
+	db_route_free(s->route);
+	s->route = NULL;
+	http_version_watch_stop(s->watch);
+	s->watch = NULL;
+}
+
 static void server_free(struct http_server *s)
 {
 	struct dyn *d = s->dyn;
@@ -1694,12 +1926,32 @@ static void server_free(struct http_server *s)
 	free(s);
 }
 
+/* The gate accepts connections and hands them to libmicrohttpd (http_gate.h). */
+static int gate_start(struct http_server *s, struct err *e)
+{
+	const struct config *cfg = &s->cfg;
+	struct http_gate_opts o = {
+	    .listen_fd = s->listen_fd,
+	    .daemon = s->daemon,
+	    .limits = {.max_head = (size_t)cfg->connection_memory_limit / 2,
+	               .max_url = (size_t)cfg->max_url_size,
+	               .pool = (size_t)cfg->connection_memory_limit},
+	    .header_timeout = cfg->header_timeout,
+	    .max_connections = cfg->max_connections,
+	    .max_pending = cfg->max_connections > 1 ? cfg->max_connections / 2 : 1,
+	    .retry_after = cfg->retry_after,
+	    .live = &s->live,
+	};
+	return http_gate_start(&s->gate, &o, e);
+}
+
 int http_start(struct http_server **out, const struct config *cfg, struct err *e)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 	char conninfo[1024];
 	unsigned threads = (unsigned)config_threads(cfg);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	                 MHD_USE_NO_LISTEN_SOCKET;
 	int rc, pool;
 
 	*out = NULL;
@@ -1739,21 +1991,35 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 		return rc;
 	}
 	s->listen_fd = rc;
+	/* version_ttl_ms 0 asks for a read per request: no thread then */
+	if (cfg->version_ttl_ms > 0 &&
+	    http_version_watch_start(&s->watch, s->pool, cfg->version_ttl_ms,
+	                             cfg->db_acquire_timeout_ms, db_route_replicas(s->route) > 0,
+	                             version_seen, s) < 0)
+		log_warn("could not start the version thread", "reason=\"out of memory\"");
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
 		flags |= MHD_USE_EPOLL;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request_with_id, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
-	    threads > 1 ? threads : 0u, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
-	    MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-	    MHD_OPTION_END);
+	    MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)cfg->connection_memory_limit, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+	    s, MHD_OPTION_END);
 	if (s->daemon == NULL) {
+		stop_threads(s);
 		close(s->listen_fd);
 		server_free(s);
 		return err_set(e, WW_EIO, "could not start the HTTP server on %s", cfg->listen);
+	}
+	if ((rc = gate_start(s, e)) < 0) {
+		MHD_stop_daemon(s->daemon);
+		stop_threads(s);
+		close(s->listen_fd);
+		server_free(s);
+		return rc;
 	}
 	log_info("serving", "listen=%s threads=%u db_pool=%d epoll=%d cache_mb=%d replicas=%d",
 	         cfg->listen, threads, pool, (flags & MHD_USE_EPOLL) != 0, cfg->response_cache_mb,
@@ -1782,12 +2048,12 @@ int http_stop(struct http_server *s, int timeout_s)
 	int left;
 
 	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
-	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	http_gate_stop(s->gate); /* accepts no more connections */
+	close(s->listen_fd);
 	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 && now_ns() < deadline)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
+	stop_threads(s);
 	server_free(s);
 	return left;
 }

@@ -150,8 +150,26 @@ void http_cache_hold(struct http_cached *e);
 void http_cache_release(struct http_cache *c, struct http_cached *e);
 /* Stores e under key, taking over the caller's reference to e. */
 void http_cache_put(struct http_cache *c, const char *key, struct http_cached *e);
-/* Drops everything (the evidence version changed). */
+/* Drops everything (the evidence version changed). c may be NULL. */
 void http_cache_clear(struct http_cache *c);
+
+/* ---- the evidence version, read off the worker threads (http_version.c) ---- */
+
+struct api_version;
+struct db_pool;
+struct http_version_watch;
+/* Called from the watch thread after each read: v, or NULL when it failed. */
+typedef void (*http_version_seen_fn)(void *cls, const struct api_version *v);
+/* Starts a thread that reads the version on a pooled connection at once, then every
+ * period_ms, and passes each result to seen; with_lsn: also the primary's WAL
+ * position (api_version.lsn), for reads from replicas. WW_ENOMEM when no thread could start. */
+int http_version_watch_start(struct http_version_watch **out, struct db_pool *pool, int period_ms,
+                             int acquire_timeout_ms, int with_lsn, http_version_seen_fn seen,
+                             void *cls);
+/* Reads the version again now, not at the end of the period (w may be NULL). */
+void http_version_watch_poke(struct http_version_watch *w);
+/* Stops and joins the thread (w may be NULL). */
+void http_version_watch_stop(struct http_version_watch *w);
 
 /* ---- metrics (http_metrics.c) ---- */
 

@@ -148,6 +148,8 @@ void http_cache_put(struct http_cache *c, const char *key, struct http_cached *e
 
 void http_cache_clear(struct http_cache *c)
 {
+	if (c == NULL)
+		return;
 	pthread_mutex_lock(&c->lock);
 	while (c->oldest != NULL)
 		unlink_entry(c, c->oldest);

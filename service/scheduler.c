@@ -3,6 +3,7 @@
  */
 #include "scheduler.h"
 #include "db.h"
+#include "db_import.h"
 #include "db_sources.h"
 #include "feed.h"
 #include "import.h"
@@ -80,7 +81,7 @@ static double jitter_ms(struct scheduler *s, const struct slot *sl)
 {
 	if (sl->conf.jitter_s <= 0)
 		return 0;
-	return (double)(rand_r(&s->seed) % (sl->conf.jitter_s * 1000 + 1));
+	return (double)((long long)rand_r(&s->seed) % ((long long)sl->conf.jitter_s * 1000 + 1));
 }
 
 static int connect_worker(struct worker *w, struct err *e)
@@ -118,7 +119,13 @@ static void fail_stale(struct worker *w)
 {
 	struct scheduler *s = w->s;
 	struct err e = {0};
+	int reaped = 0;
 
+	/* any source's run whose session ended, this daemon's or not */
+	if (db_runs_reap(w->conn, &reaped, &e) < 0)
+		err_clear(&e);
+	else if (reaped > 0)
+		log_warn("runs of ended database sessions marked failed", "runs=%d", reaped);
 	for (size_t i = 0; i < s->n; i++) {
 		int marked = 0;
 		if (db_source_fail_stale_if_idle(w->conn, s->slots[i].conf.name, &marked, &e) < 0) {
@@ -181,7 +188,7 @@ static int run_source(struct worker *w, const struct source_conf *sc, const char
 	if (strcmp(trigger, "schedule") == 0 && sc->interval_s > 1)
 		ctl.skip_if_ran_within_s = sc->interval_s / 2;
 	ctl.deadline_ms = now_ms() + sc->timeout_s * 1000.0;
-	snprintf(ms, sizeof(ms), "%d", sc->timeout_s * 1000);
+	snprintf(ms, sizeof(ms), "%lld", (long long)sc->timeout_s * 1000);
 	{
 		const char *p[1] = {ms};
 		if ((rc = db_exec(w->conn, &e, "SELECT set_config('statement_timeout', $1, false)",
@@ -221,8 +228,8 @@ static int run_source(struct worker *w, const struct source_conf *sc, const char
 		break;
 	}
 	if (rc == IMPORT_SKIPPED)
-		log_debug("import skipped: busy or run recently elsewhere", "source=\"%s\"",
-		          sc->name);
+		log_info("import skipped: busy or run recently elsewhere", "source=\"%s\"",
+		         sc->name);
 	else if (rc == 0)
 		log_info("import run",
 		         "source=\"%s\" trigger=%s run=%lld status=%s mode=%s commit=%.12s",

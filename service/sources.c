@@ -139,11 +139,13 @@ static int set_key(struct source_conf *s, const char *key, const char *v, const 
 		return read_secret_file(s->secret, sizeof(s->secret), v, where, e);
 	if (strcmp(key, "interval") == 0 || strcmp(key, "jitter") == 0 ||
 	    strcmp(key, "timeout") == 0 || strcmp(key, "debounce") == 0) {
-		if ((d = sources_duration(v)) < 0 || d > 30 * 86400)
+		/* checked here, before any use multiplies it into milliseconds */
+		int debounce = strcmp(key, "debounce") == 0;
+		if ((d = sources_duration(v)) < 0 || d > (debounce ? 3600 : 30 * 86400))
 			return err_set(e, WW_EINVALID,
 			               "%s: invalid %s \"%s\": expected seconds or a number with "
-			               "s, m, h or d, at most 30d",
-			               where, key, v);
+			               "s, m, h or d, at most %s",
+			               where, key, v, debounce ? "1h" : "30d");
 		if (strcmp(key, "interval") == 0)
 			s->interval_s = (int)d;
 		else if (strcmp(key, "jitter") == 0)
@@ -154,7 +156,7 @@ static int set_key(struct source_conf *s, const char *key, const char *v, const 
 				               where);
 			s->timeout_s = (int)d;
 		} else
-			s->debounce_ms = (int)d * 1000;
+			s->debounce_ms = (int)(d * 1000);
 		return 0;
 	}
 	return err_set(e, WW_EINVALID,

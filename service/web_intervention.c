@@ -56,26 +56,45 @@ static void effect_words(struct http_buf *b, const json_t *fig, const char *crim
 	http_buf_adds(b, ".");
 }
 
-/* " It pays for itself below £X per participant." from the first
- * breakeven_cost* figure, when the score has one. */
+/* The per-unit words of the score's cost basis. */
+static const char *per_words(const json_t *fig)
+{
+	const char *per = web_str(fig, "breakeven_per");
+	if (per == NULL)
+		per = web_str(fig, "cost_per");
+	if (per != NULL && strcmp(per, "area-year") == 0)
+		return "area a year";
+	return per != NULL ? per : "unit";
+}
+
+/* " It pays for itself if it costs less than £X per participant (90 %
+ * interval £A to £B)." from the score's break-even cost; a break-even at or
+ * below zero pays back at no cost. */
 static void breakeven_words(struct http_buf *b, const json_t *fig)
 {
-	const char *key, *per = web_str(fig, "cost_per");
-	json_t *v;
+	int ok, ok5, ok95;
+	double x = web_dbl(fig, "breakeven_cost", &ok);
+	double lo = web_dbl(fig, "breakeven_p05", &ok5), hi = web_dbl(fig, "breakeven_p95", &ok95);
 
-	json_object_foreach((json_t *)fig, key, v)
-	{
-		if (strncmp(key, "breakeven_cost", 14) != 0 || !json_is_number(v))
-			continue;
-		http_buf_adds(b, " It pays for itself if it costs less than ");
-		web_money(b, json_number_value(v));
-		http_buf_adds(b, " per ");
-		web_text(b, per && strcmp(per, "area-year") == 0 ? "area a year"
-		            : per                                ? per
-		                                                 : "unit");
-		http_buf_adds(b, ".");
+	if (!ok)
+		return;
+	if (x <= 0) {
+		http_buf_adds(b, " It does not pay for itself at any cost: the benefits it brings are "
+		                 "not positive.");
 		return;
 	}
+	http_buf_adds(b, " It pays for itself if it costs less than ");
+	web_money(b, x);
+	http_buf_adds(b, " per ");
+	web_text(b, per_words(fig));
+	if (ok5 && ok95) {
+		http_buf_adds(b, " (90 % interval ");
+		web_money(b, lo);
+		http_buf_adds(b, " to ");
+		web_money(b, hi);
+		http_buf_adds(b, ")");
+	}
+	http_buf_adds(b, ".");
 }
 
 static void summary_box(struct http_buf *b, const json_t *iv, const json_t *sc)
@@ -308,47 +327,9 @@ static void flag_text(struct http_buf *b, const char *flag)
 	http_buf_adds(b, "</span>");
 }
 
-/* A scalar JSON value as text. */
-static void scalar(struct http_buf *b, const json_t *v)
-{
-	if (json_is_string(v))
-		web_text(b, json_string_value(v));
-	else if (json_is_integer(v))
-		http_buf_printf(b, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		web_num(b, json_real_value(v), 4);
-	else if (json_is_true(v))
-		http_buf_adds(b, "yes");
-	else if (json_is_false(v))
-		http_buf_adds(b, "no");
-	else
-		http_buf_adds(b, "<span class=\"na\">none</span>");
-}
-
-/* "breakeven_cost_per_participant" -> "Break-even cost per participant". */
-static void key_words(struct http_buf *b, const char *key)
-{
-	char w[96];
-	size_t n = 0;
-
-	if (strcmp(key, "breakeven_k") == 0) {
-		web_text(b, "Break-even effect");
-		return;
-	}
-	if (strncmp(key, "breakeven", 9) == 0) {
-		n = (size_t)snprintf(w, sizeof(w), "Break-even");
-		key += 9;
-	}
-	for (; *key && n + 1 < sizeof(w); key++)
-		w[n++] = *key == '_' ? ' ' : *key;
-	w[n] = '\0';
-	web_text(b, w);
-}
-
 static void economics_section(struct http_buf *b, const json_t *sc)
 {
-	const json_t *fig = json_object_get(sc, "figures"), *v, *c;
-	const char *key;
+	const json_t *fig = json_object_get(sc, "figures"), *c;
 	int ok, lo_ok, hi_ok;
 	double bcr = web_dbl(sc, "bcr", &ok), lo = web_dbl(sc, "bcr_p05", &lo_ok),
 	       hi = web_dbl(sc, "bcr_p95", &hi_ok), x;
@@ -401,23 +382,31 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		web_num(b, x, 3);
 		http_buf_adds(b, "</dd>");
 	}
-	/* break-even figures: whatever the score carries */
-	json_object_foreach((json_t *)fig, key, v)
-	{
-		if (strncmp(key, "breakeven", 9) != 0 || json_is_null(v) || json_is_object(v) ||
-		    json_is_array(v))
-			continue;
-		http_buf_adds(b, "<dt>");
-		key_words(b, key);
-		http_buf_adds(b, "</dt><dd>");
-		if (strcmp(key, "breakeven_k") == 0 && json_is_number(v)) {
-			http_buf_adds(b, "the cost is repaid by a reduction of ");
-			web_pct(b, 100 * json_number_value(v));
-		} else if (strstr(key, "cost") != NULL && json_is_number(v)) {
-			web_money(b, json_number_value(v));
+	/* break-even: the cost below which it pays for itself, with its interval */
+	if ((x = web_dbl(fig, "breakeven_cost", &ok)), ok) {
+		int ok5, ok95;
+		double b5 = web_dbl(fig, "breakeven_p05", &ok5),
+		       b95 = web_dbl(fig, "breakeven_p95", &ok95);
+		http_buf_adds(b, "<dt>Break-even cost</dt><dd>");
+		if (x <= 0) {
+			http_buf_adds(b, "none: it does not pay for itself at any cost");
 		} else {
-			scalar(b, v);
+			web_money(b, x);
+			http_buf_adds(b, " per ");
+			web_text(b, per_words(fig));
+			if (ok5 && ok95) {
+				http_buf_adds(b, " (90 % interval ");
+				web_money(b, b5);
+				http_buf_adds(b, " to ");
+				web_money(b, b95);
+				http_buf_adds(b, ")");
+			}
 		}
+		http_buf_adds(b, "</dd>");
+	}
+	if ((x = web_dbl(fig, "breakeven_k", &ok)), ok) {
+		http_buf_adds(b, "<dt>Break-even effect</dt><dd>the cost is repaid by a reduction of ");
+		web_pct(b, 100 * x);
 		http_buf_adds(b, "</dd>");
 	}
 	http_buf_adds(b, "</dl>\n");

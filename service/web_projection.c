@@ -70,8 +70,11 @@ static void projection_form(struct http_buf *b, const char *id, const json_t *iv
 		http_buf_adds(b,
 		              "<div class=\"field\"><label for=\"p-cov\">Share of the area's crime "
 		              "covered (0 to 1)</label><input type=\"number\" id=\"p-cov\" "
-		              "name=\"coverage\" min=\"0\" max=\"1\" step=\"any\" value=\"");
-		web_attr(b, api_param(p, "coverage") ? api_param(p, "coverage") : "1");
+		              "name=\"coverage\" min=\"0\" max=\"1\" step=\"any\" required "
+		              "value=\"");
+		/* no default: how much of the area a place intervention covers is the
+		 * commissioner's to say (the API refuses a place projection without it) */
+		web_attr(b, api_param(p, "coverage") ? api_param(p, "coverage") : "");
 		http_buf_adds(b, "\"></div>");
 	}
 	if (json_array_size(json_object_get(iv, "scores")) > 1) {

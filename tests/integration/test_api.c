@@ -1080,3 +1080,65 @@ Test(api, evaluation_counts_follow_retractions)
 	expect_ids(api_interventions_list, PARAMS("sort", "-evaluations,id", "limit", "3"),
 	           "i-alpha,i-beta,i-gamma");
 }
+
+static void b64url(char *out, const char *in)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned acc = 0;
+	int bits = 0;
+	size_t o = 0;
+	for (; *in; in++) {
+		acc = (acc << 8) | (unsigned char)*in;
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			out[o++] = a[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		out[o++] = a[(acc << (6 - bits)) & 63];
+	out[o] = '\0';
+}
+
+/* A cursor is accepted only as this server writes it: "+2", "02" or " 2"
+ * for an offset of 2 decoded to the same page before. */
+Test(api, cursors_are_canonical_only)
+{
+	struct api_result r;
+	char raw[256], edited[256], enc[400];
+	long long run;
+	unsigned long long hash;
+	static const char *const forms[] = {"1.%lld.+2.0.%016llx", "1.%lld.02.0.%016llx",
+	                                    "1.%lld. 2.0.%016llx", "1.%lld.2.0.%016llX",
+	                                    "1.%lld.2.00.%016llx"};
+
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "2"));
+	cr_assert_neq(r.next_cursor[0], '\0');
+	/* the canonical text, rebuilt from what the server wrote */
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned acc = 0;
+	int bits = 0;
+	size_t o = 0;
+	for (const char *p = r.next_cursor; *p; p++) {
+		acc = (acc << 6) | (unsigned)(strchr(a, *p) - a);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			raw[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	raw[o] = '\0';
+	api_result_free(&r);
+	cr_assert_eq(sscanf(raw, "1.%lld.2.0.%llx", &run, &hash), 2, "%s", raw);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(edited, sizeof(edited), forms[i], run, hash);
+		b64url(enc, edited);
+		apitest_fails(t.conn, api_interventions_list, PARAMS("limit", "2", "cursor", enc),
+		              WW_EINVALID, "parameter \"cursor\"");
+	}
+	/* the canonical one still works */
+	snprintf(edited, sizeof(edited), "1.%lld.2.0.%016llx", run, hash);
+	b64url(enc, edited);
+	apitest_ok(t.conn, api_interventions_list, &r, PARAMS("limit", "2", "cursor", enc));
+	api_result_free(&r);
+}

@@ -9,12 +9,14 @@
 #include "pgtest.h"
 #include "scheduler.h"
 #include "stubhttp.h"
+#include "rawhttp.h"
 #include "test_http_support.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static char data_dir[256];
@@ -384,7 +386,8 @@ static void hooks_setup(void)
 	        "[gh]\nkind = git\nlocation = %s\nsecret = It's a Secret to Everybody\n"
 	        "debounce = 2s\n\n"
 	        "[gt]\nkind = git\nlocation = %s\nsecret = gitea-secret\ndebounce = 0\n\n"
-	        "[gl]\nkind = git\nlocation = %s\nsecret = gitlab-token\ndebounce = 0\n",
+	        "[gl]\nkind = git\nlocation = %s\nsecret = gitlab-token\ndebounce = 0\n\n"
+	        "[ns]\nkind = git\nlocation = /nonexistent/no-secret\ninterval = 30d\n",
 	        gh.dir, gt.dir, gl.dir);
 	fclose(f);
 	const char *args[] = {"--sources", conf_path, NULL};
@@ -515,8 +518,11 @@ Test(hooks, gitea_forgejo_and_gitlab)
 	                            "X-Gitlab-Event-UUID: l-2", NULL};
 	cr_expect_eq(post_hook("/v1/hooks/git?source=gl", gitlab_bad, body, NULL), 401);
 
-	/* unknown source, no host headers */
-	cr_expect_eq(post_hook("/v1/hooks/git?source=nope", gitlab, body, NULL), 404);
+	/* an unknown source and one without a secret answer as a bad token does,
+	 * so a caller cannot learn which sources exist */
+	cr_expect_eq(post_hook("/v1/hooks/git?source=nope", gitlab, body, NULL), 401);
+	cr_expect_eq(post_hook("/v1/hooks/git?source=ns", gitlab, body, NULL), 401);
+	/* no host headers */
 	const char *none[] = {"Content-Type: application/json", NULL};
 	cr_expect_eq(post_hook("/v1/hooks/git?source=gl", none, body, NULL), 400);
 }
@@ -533,4 +539,115 @@ Test(hooks, bodies_over_one_mib_get_413)
 	const char *h[] = {"X-GitHub-Event: push", "X-GitHub-Delivery: big", NULL};
 	cr_expect_eq(post_hook("/v1/hooks/git?source=gh", h, big, NULL), 413);
 	free(big);
+}
+
+/* The status of what came back on fd within its receive timeout, or 0. */
+static int reply_status(int fd)
+{
+	char resp[4096];
+	ssize_t n = recv(fd, resp, sizeof(resp) - 1, 0);
+	if (n <= 0)
+		return 0;
+	resp[n] = '\0';
+	cr_expect(strstr(resp, "application/json") != NULL, "%s", resp);
+	return raw_status(resp);
+}
+
+/* What can be checked before a body is read is checked before: a caller with
+ * no chance of being accepted does not get to send a megabyte first. */
+Test(hooks, refused_before_the_body)
+{
+	static const char *heads[] = {
+	    "POST /v1/hooks/git?source=nope HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\n"
+	    "X-Hub-Signature-256: sha256=00\r\nContent-Length: 1000000\r\n\r\n",
+	    "POST /v1/hooks/git?source=gh HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\n"
+	    "Content-Length: 1000000\r\n\r\n",
+	    "POST /v1/hooks/git?source=gh HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\n"
+	    "X-Hub-Signature-256: sha256=00\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 1000000\r\n\r\n",
+	    "POST /v1/imports HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n",
+	};
+	static const int want[] = {401, 401, 415, 403};
+
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		int fd = raw_connect(wd.port);
+		cr_assert_eq(send(fd, heads[i], strlen(heads[i]), MSG_NOSIGNAL),
+		             (ssize_t)strlen(heads[i]));
+		/* no body sent: before, the server waited for it */
+		cr_expect_eq(reply_status(fd), want[i], "case %zu", i);
+		close(fd);
+	}
+}
+
+/* Unverified webhook bodies together hold at most 16 MiB: 24 clients sending
+ * 1 MB each without finishing, the later ones are refused with a 503. */
+Test(hooks, unauthenticated_bodies_are_capped)
+{
+	const char *head =
+	    "POST /v1/hooks/git?source=gh HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\n"
+	    "X-Hub-Signature-256: sha256=00\r\nContent-Length: 1040000\r\n\r\n";
+	size_t n = 1000000;
+	char *chunk = malloc(n);
+	int fds[24], refused = 0;
+	struct timeval tv = {1, 0};
+
+	cr_assert_not_null(chunk);
+	memset(chunk, ' ', n);
+	for (int i = 0; i < 24; i++) {
+		size_t off = 0;
+		ssize_t k;
+		fds[i] = raw_connect(wd.port);
+		setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		send(fds[i], head, strlen(head), MSG_NOSIGNAL);
+		while (off < n && (k = send(fds[i], chunk + off, n - off, MSG_NOSIGNAL)) > 0)
+			off += (size_t)k;
+		refused += reply_status(fds[i]) == 503;
+	}
+	for (int i = 0; i < 24; i++)
+		close(fds[i]);
+	free(chunk);
+	cr_expect_geq(refused, 1, "no body was refused; see %s", wd.log);
+}
+
+/* A chunked body past the limit is answered 413 in JSON, not reset. */
+Test(hooks, chunked_over_the_limit_is_413)
+{
+	const char *head =
+	    "POST /v1/hooks/git?source=gh HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\n"
+	    "X-Hub-Signature-256: sha256=00\r\nTransfer-Encoding: chunked\r\n\r\n";
+	char chunk[65536 + 16];
+	int fd = raw_connect(wd.port), status = 0;
+	size_t hl = (size_t)snprintf(chunk, sizeof(chunk), "10000\r\n");
+
+	memset(chunk + hl, ' ', 65536);
+	memcpy(chunk + hl + 65536, "\r\n", 2);
+	cr_assert_eq(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+	for (int i = 0; i < 40; i++) /* 2.5 MiB in 64 KiB chunks */
+		if (send(fd, chunk, hl + 65538, MSG_NOSIGNAL) <= 0)
+			break;
+	status = reply_status(fd);
+	close(fd);
+	cr_expect_eq(status, 413);
+}
+
+/* Delivery ids live in PostgreSQL: a replay to another daemon (here: the same
+ * one restarted) is still a duplicate. */
+Test(hooks, replays_are_caught_across_daemons)
+{
+	const char *body = "{\"ref\":\"refs/heads/main\",\"after\":\"abc\"}";
+	const char *gitlab[] = {"X-Gitlab-Event: Push Hook", "X-Gitlab-Token: gitlab-token",
+	                        "X-Gitlab-Event-UUID: across-1", NULL};
+	const char *args[] = {"--sources", conf_path, NULL};
+	char st[32];
+
+	cr_expect_eq(post_hook("/v1/hooks/git?source=gl", gitlab, body, st), 202);
+	cr_expect_eq(pgtest_int(&wt,
+	                        "SELECT count(*) FROM webhook_deliveries"
+	                        " WHERE source = 'gl' AND delivery = 'across-1'",
+	                        0, NULL),
+	             1);
+	ht_stop(&wd);
+	ht_start(&wd, wt.conninfo, args);
+	cr_expect_eq(post_hook("/v1/hooks/git?source=gl", gitlab, body, st), 200);
+	cr_expect_str_eq(st, "duplicate");
 }

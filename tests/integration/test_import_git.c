@@ -510,3 +510,24 @@ Test(import_git, awkward_text_is_stored_exactly)
 	                   " AND areas = '{}' AND intervention = 'odd'"),
 	             1);
 }
+
+/* A file name git allows but that is not UTF-8 failed the whole import with
+ * PostgreSQL's bare COPY error, and the failed run said "12 added". */
+Test(import_git, a_non_utf8_file_name_is_that_files_error)
+{
+	char c1[41];
+	struct import_result res;
+
+	write_doc("interventions/mentoring.yaml", gitrepo_intervention("mentoring", "Mentoring"));
+	write_doc("evaluations/caf\xe9.yaml", gitrepo_evaluation("cafe-rct", "mentoring", 0.8));
+	gitrepo_commit(&repo, "latin-1 name", c1);
+	cr_assert_eq(import(&res, "partner", NULL), WW_EINVALID);
+	cr_expect_str_eq(res.status, "rejected");
+	cr_expect_eq(res.n.added, 0);
+	cr_assert_eq(res.errs.n, 1);
+	cr_expect_str_eq(res.errs.v[0].path, "evaluations/caf?.yaml");
+	cr_expect(strstr(res.errs.v[0].message, "not valid UTF-8") != NULL, "%s",
+	          res.errs.v[0].message);
+	cr_expect_eq(count("SELECT count(*) FROM import_errors WHERE message LIKE '%UTF-8%'"), 1);
+	import_result_free(&res);
+}

@@ -331,10 +331,48 @@ Test(policeuk, archive_without_a_force_is_an_empty_answer)
 	struct policeuk_result res;
 	struct err e = {0};
 
+	/* a force that published nothing for a month is a gap of the publication,
+	 * recorded: the run succeeds and the source advances */
 	stubhttp_file(stub, "/data/archive/2024-12.zip", FIX "2024-12-no-cleveland.zip");
-	cr_assert_eq(run(&res, 1, NULL, &e), WW_EUPSTREAM);
-	cr_assert(has_error(&res, "has no street-level file for force \"cleveland\""));
+	cr_assert_eq(run(&res, 1, NULL, &e), 0, "%s", e.msg);
 	cr_assert_eq(res.units_stored, 2);
+	cr_assert_eq(res.units_gap, 1);
+	cr_assert_eq(sql_int("SELECT count(*) FROM crime_units WHERE force = 'cleveland'"
+	                     " AND month = '2024-12-01' AND gap AND rows = 0"),
+	             1);
+	policeuk_result_free(&res);
+}
+
+/* The real archive of a month holds the last three years: one download
+ * serves every month of the run, a force missing from one of its months
+ * (Greater Manchester from July 2019) is a gap, not a failed run that
+ * downloads the archive again at every schedule, and a month far below the
+ * force's others is stored with a warning. */
+Test(policeuk, multi_month_archive_with_a_gap_and_a_low_month)
+{
+	struct policeuk_result res;
+	struct err e = {0};
+
+	stubhttp_file(stub, "/data/archive/2024-12.zip", FIX "2024-12-three-months.zip");
+	cr_assert_eq(run(&res, 3, NULL, &e), 0, "%s", e.msg);
+	cr_expect_eq(res.units_stored, 8);
+	cr_expect_eq(res.units_gap, 1);
+	cr_expect_eq(res.units_failed, 0);
+	cr_expect_eq(res.units_low, 1);
+	cr_expect_eq(stubhttp_count(stub, "/data/archive/2024-12.zip"), 1);
+	cr_expect_eq(stubhttp_count(stub, "/data/archive/2024-11.zip"), 0);
+	cr_expect_eq(stubhttp_count(stub, "/data/archive/2024-10.zip"), 0);
+	cr_expect_eq(sql_int("SELECT count(*) FROM crime_units WHERE force = 'cleveland'"
+	                     " AND month = '2024-11-01' AND gap"),
+	             1);
+	cr_expect_eq(sql_int("SELECT count(*) FROM sources WHERE kind = 'police-uk'"
+	                     " AND last_commit = '2024-12'"),
+	             1, "the source advanced");
+	policeuk_result_free(&res);
+	/* the next scheduled run finds everything stored: no download */
+	cr_assert_eq(run(&res, 3, NULL, &e), 0, "%s", e.msg);
+	cr_expect_str_eq(res.mode, "unchanged");
+	cr_expect_eq(stubhttp_count(stub, "/data/archive/2024-12.zip"), 1);
 	policeuk_result_free(&res);
 }
 

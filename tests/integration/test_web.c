@@ -66,7 +66,8 @@ static void web_fixture(struct pgtest *t)
 	    " \"pv_costs\": 1000, \"npv\": 2000, \"breakeven_k\": 0.05, \"r\": 0.4,"
 	    " \"unit_cost_b\": 14050, \"cost_b\": 900, \"decay\": 0, \"seed\": \"1f\","
 	    " \"draws\": 1000, \"bcr\": 3.0, \"crime_type\": \"violence-with-injury\","
-	    " \"breakeven_cost_per_participant\": 2700, \"insufficient_reasons\": []}',"
+	    " \"breakeven_cost\": 2700, \"breakeven_p05\": 1200, \"breakeven_p95\": 4100,"
+	    " \"breakeven_per\": \"participant\", \"insufficient_reasons\": []}',"
 	    " 'high', 3.0, 2000, 0.91, 1.4, 4.8, 4, -18.1, false, true),"
 	    " ('drug-courts', 'reoffending', 1, '{}', '{\"mu_adj\": 0.3, \"se_adj\": 0.1}',"
 	    " 'insufficient', NULL, NULL, NULL, NULL, NULL, 3, 35, true, true)",
@@ -81,6 +82,11 @@ static void crime_fixture(struct pgtest *t)
 	    " VALUES ('category-map', 'map', 1, 'm.yaml', 'b', 'c', 1,"
 	    " '{\"entries\": [{\"crime_type\": \"violence-with-injury\","
 	    " \"police_uk_category\": \"violent-crime\"}]}')",
+	    /* the forces a projection may name (others are refused) */
+	    "INSERT INTO reference_data (kind, id, source_id, path, blob, commit, valid_from, body)"
+	    " VALUES ('areas', 'forces', 1, 'a.yaml', 'b', 'c', 1,"
+	    " '{\"entries\": [{\"id\": \"testshire\", \"name\": \"Testshire Police\","
+	    " \"country\": \"england\", \"body\": \"pcc\"}]}')",
 	    "INSERT INTO police_forces (id, name, run_id) VALUES ('testshire', 'Testshire Police', "
 	    "1)",
 	    "INSERT INTO crime_units (force, month, published, run_id, rows)"
@@ -237,7 +243,12 @@ Test(web, intervention_page_in_emmie_order_with_its_figures)
 	expect_in(&r, "aria-labelledby=\"bcr-t bcr-d\"", t);
 	expect_in(&r, "interval from 1.40 to 4.80", t);
 	expect_in(&r, "91% chance that the benefits exceed the cost", t);
-	expect_in(&r, "Break-even cost per participant", t);
+	expect_in(&r,
+	          "<dt>Break-even cost</dt><dd>\xC2\xA3"
+	          "2,700 per participant (90 % interval \xC2\xA3"
+	          "1,200 to \xC2\xA3"
+	          "4,100)",
+	          t);
 	expect_in(&r,
 	          "It pays for itself if it costs less than \xC2\xA3"
 	          "2,700 per participant",
@@ -431,7 +442,7 @@ Test(web, projection_page_projects_and_draws_the_trend)
 	expect_in(&r, "Projection for Testshire Police", t);
 	/* 50 participants, r = 0.4, RR = exp(-0.15): 20 * (1 - 0.861) a year */
 	expect_in(&r, "Crimes prevented in the first year</dt><dd>2.8", t);
-	expect_in(&r, "<option selected value=\"testshire\">testshire</option>", t);
+	expect_in(&r, "<option value=\"testshire\" selected>Testshire Police</option>", t);
 	expect_in(&r, "aria-labelledby=\"trend-t trend-d\"", t);
 	expect_in(&r, "<th scope=\"row\">2024-12</th><td class=\"num\">111</td>", t);
 	expect_in(&r,

@@ -2,11 +2,16 @@
  * test_hooks_sources.c - webhook signatures (GitHub's documented vector),
  * push payloads, repository URL matching, and the sources file's errors
  */
+#include "cmd.h"
 #include "hook_verify.h"
 #include "sources.h"
 
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VEC_SECRET "It's a Secret to Everybody"
 #define VEC_BODY "Hello, World!"
@@ -126,6 +131,27 @@ Test(sources, errors_name_file_and_line)
 	             "sources.conf:4: expected `key = value` or [NAME]");
 	expect_error("[a]\nkind = git\nlocation = /x\ntimeout = 0\n",
 	             "sources.conf:4: timeout must be at least 1s");
+	/* 30 days of milliseconds overflowed an int: a signed webhook was then
+	 * accepted and no import ever ran */
+	expect_error("[a]\nkind = git\nlocation = /x\ndebounce = 30d\n",
+	             "sources.conf:4: invalid debounce \"30d\": expected seconds or a number "
+	             "with s, m, h or d, at most 1h");
+	expect_error("[a]\nkind = git\nlocation = /x\ninterval = 99999999999d\n",
+	             "invalid interval");
+}
+
+Test(sources, long_durations_in_range)
+{
+	const char *text = "[a]\nkind = git\nlocation = /x\ndebounce = 1h\ninterval = 30d\n"
+	                   "jitter = 30d\ntimeout = 30d\n";
+	struct sources s;
+	struct err e = {0};
+
+	cr_assert_eq(sources_parse(&s, "f", text, strlen(text), &e), 0, "%s", e.msg);
+	cr_expect_eq(s.v[0].debounce_ms, 3600000);
+	cr_expect_eq(s.v[0].interval_s, 30 * 86400);
+	cr_expect_eq(s.v[0].jitter_s, 30 * 86400);
+	sources_free(&s);
 }
 
 Test(sources, a_valid_file)
@@ -167,4 +193,27 @@ Test(sources, a_valid_file)
 	cr_expect_eq(sources_duration("1d"), 86400);
 	cr_expect_eq(sources_duration("-1"), -1);
 	cr_expect_eq(sources_duration("m"), -1);
+}
+
+/* `whatworks sources` printed a password embedded in a git URL. */
+Test(sources, listing_masks_passwords, .init = cr_redirect_stdout)
+{
+	char path[] = "/tmp/ww-sources-XXXXXX", want[512];
+	int fd = mkstemp(path);
+	const char *text =
+	    "[p]\nkind = git\nlocation = https://bot:hunter2@git.example.org/e.git\n";
+	const char *argv[] = {"sources", "--check", "--file", path, NULL};
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	cr_assert_eq(cmd_sources(4, (char **)argv), 0);
+	fflush(stdout);
+	unlink(path);
+	snprintf(want, sizeof(want),
+	         "%s: 1 source\n\np (git, line 1)\n  location: https://***@git.example.org/e.git\n"
+	         "  interval: none (webhooks and POST /v1/imports only)\n  timeout: 600s\n"
+	         "  secret: none\n",
+	         path);
+	cr_assert_stdout_eq_str(want);
 }

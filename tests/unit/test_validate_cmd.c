@@ -334,3 +334,87 @@ Test(validate_cmd, jobs_must_be_a_small_number, .init = setup, .fini = teardown)
 	cr_assert_eq(run(3, word), 2);
 	cr_assert_stdout_eq_str("");
 }
+
+/* A link inside the folder to a file outside it was followed and its values
+ * echoed in errors (a partner's pull request could print a CI secret). */
+Test(validate_cmd, symlinks_are_skipped_and_said, .init = setup, .fini = teardown)
+{
+	put("ev/interventions/a.yaml", IVN("aa-one"));
+	put("secret.txt", "kind: intervention\nid: TOKEN-abc123\n");
+	cr_assert_eq(symlink("../../secret.txt", "ev/interventions/leak.yaml"), 0);
+	const char *argv[] = {"validate", "ev"};
+
+	cr_assert_eq(run(2, argv), 0);
+	cr_assert_stdout_eq_str("");
+	cr_assert_stderr_eq_str("ev/interventions/leak.yaml: symbolic link skipped\n"
+	                        "1 file valid\n");
+}
+
+/* `validate FIFO` blocked for ever in open(). */
+Test(validate_cmd, fifos_are_never_opened, .init = setup, .fini = teardown, .timeout = 20)
+{
+	cr_assert_eq(mkfifo("pipe.yaml", 0600), 0);
+	put("ev/a.yaml", IVN("aa-one"));
+	cr_assert_eq(mkfifo("ev/b.yaml", 0600), 0);
+	const char *argv[] = {"validate", "pipe.yaml", "ev"};
+
+	cr_assert_eq(run(3, argv), 1);
+	cr_assert_stdout_eq_str("pipe.yaml: not a regular file or folder (a FIFO, socket or device "
+	                        "is never read)\n");
+}
+
+/* A path that is not UTF-8 made --format json print "errors": [] (jansson
+ * refused the string); an ESC or a newline in a value reached the terminal
+ * raw, so a file could clear the screen or forge an error line. */
+Test(validate_cmd, error_text_is_utf8_without_control_characters, .init = setup, .fini = teardown)
+{
+	put("bad\xff.yaml", "kind: intervention\nid: xx\nname: N\nthemes: [vawg]\nlevel: person\n");
+	const char *json[] = {"validate", "--format", "json", "-q", "bad\xff.yaml"};
+
+	cr_assert_eq(run(5, json), 1);
+	cr_assert_stdout_eq_str("{\n"
+	                        "  \"valid\": false,\n"
+	                        "  \"files\": 1,\n"
+	                        "  \"errors\": [\n"
+	                        "    {\n"
+	                        "      \"path\": \"bad?.yaml\",\n"
+	                        "      \"line\": 1,\n"
+	                        "      \"column\": 1,\n"
+	                        "      \"field\": \"\",\n"
+	                        "      \"message\": \"missing required key \\\"summary\\\"\"\n"
+	                        "    }\n"
+	                        "  ]\n"
+	                        "}\n");
+}
+
+Test(validate_cmd, control_characters_are_escaped, .init = setup, .fini = teardown)
+{
+	put("esc.yaml", "kind: intervention\nid: yy\nname: N\nthemes: [vawg]\nlevel: person\n"
+	                "summary: S\n\"a\\e[2Jb\\nok.yaml:1:1: fine\": 1\n");
+	const char *text[] = {"validate", "esc.yaml"};
+
+	cr_assert_eq(run(2, text), 1);
+	cr_assert_stdout_eq_str(
+	    "esc.yaml:7:1: unknown key \"a\\x1b[2Jb\\nok.yaml:1:1: fine\"; "
+	    "allowed keys are \"kind\", \"id\", \"name\", \"themes\", \"level\", \"cohort\", "
+	    "\"summary\", \"mechanism\", \"moderators\", \"implementation\", "
+	    "\"sectors\", \"tags\", \"toolkit_ratings\" or \"extra\"\n");
+}
+
+/* Past 1,000 set errors the files of the errors only counted were not: the
+ * summary said "1500 errors in 1000 of 1500 files". */
+Test(validate_cmd, summary_counts_files_past_1000_errors, .init = setup, .fini = teardown)
+{
+	char path[64], text[512];
+	const char *argv[] = {"validate", "-q", "ev"};
+	const char *argv2[] = {"validate", "ev"};
+
+	for (int i = 0; i < 1500; i++) {
+		snprintf(path, sizeof(path), "ev/e%04d.yaml", i);
+		snprintf(text, sizeof(text), EVN("ev-%04d", "no-such-%04d"), i, i);
+		put(path, text);
+	}
+	cr_assert_eq(run(3, argv), 1);
+	cr_assert_eq(run(2, argv2), 1);
+	cr_assert_stderr_eq_str("1500 errors in 1500 of 1500 files\n");
+}
