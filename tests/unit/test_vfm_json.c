@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vfm.h"
+#include "vfm_testutil.h"
 
 #define NEAR(got, want, tol)                                                                       \
 	cr_expect(fabs((got) - (want)) <= (tol), "%s = %.12g, want %.12g", #got, (double)(got),    \
@@ -59,14 +60,6 @@ static const char *evals_text =
     "  \"quality\": 5, \"outcomes\": [{\"crime_type\": \"robbery\","
     "    \"effect\": {\"measure\": \"risk-ratio\", \"estimate\": 0.1}}]}]";
 
-static json_t *load(const char *text)
-{
-	json_error_t je;
-	json_t *j = json_loads(text, 0, &je);
-
-	cr_assert_not_null(j, "test JSON: %s at %d:%d", je.text, je.line, je.column);
-	return j;
-}
 
 static json_t *score(const char *iv, const char *evs, const struct vfm_params *p)
 {
@@ -80,35 +73,8 @@ static json_t *score(const char *iv, const char *evs, const struct vfm_params *p
 	return out;
 }
 
-static const json_t *by_type(const json_t *scores, const char *ct)
-{
-	const json_t *s;
-	size_t i;
 
-	json_array_foreach(scores, i, s)
-	{
-		if (strcmp(json_string_value(json_object_get(s, "crime_type")), ct) == 0)
-			return s;
-	}
-	cr_assert_fail("no score for %s", ct);
-	return NULL;
-}
 
-static double num(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-
-	cr_assert(json_is_number(v), "%s is not a number", key);
-	return json_number_value(v);
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	cr_assert_not_null(s, "%s is not a string", key);
-	return s;
-}
 
 Test(vfm_json, worked_person_scenario)
 {
