@@ -60,7 +60,6 @@ static const char *evals_text =
     "  \"quality\": 5, \"outcomes\": [{\"crime_type\": \"robbery\","
     "    \"effect\": {\"measure\": \"risk-ratio\", \"estimate\": 0.1}}]}]";
 
-
 static json_t *score(const char *iv, const char *evs, const struct vfm_params *p)
 {
 	json_t *i = load(iv), *e = load(evs), *r = load(reference_text), *out = NULL;
@@ -72,9 +71,6 @@ static json_t *score(const char *iv, const char *evs, const struct vfm_params *p
 	json_decref(r);
 	return out;
 }
-
-
-
 
 Test(vfm_json, worked_person_scenario)
 {

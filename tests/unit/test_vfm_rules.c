@@ -51,7 +51,6 @@ static const char *reference_text =
 	"{\"id\": \"" id "\", \"intervention\": \"" iv "\", \"design\": \"" design "\","           \
 	" \"quality\": " #quality ", \"source\": {\"citation\": \"c\"}, " rest "}"
 
-
 static json_t *score(const char *iv, const char *evs)
 {
 	json_t *i = load(iv), *e = load(evs), *r = load(reference_text), *out = NULL;
@@ -63,9 +62,6 @@ static json_t *score(const char *iv, const char *evs)
 	json_decref(r);
 	return out;
 }
-
-
-
 
 static const char *reason(const json_t *s)
 {
