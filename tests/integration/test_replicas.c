@@ -20,7 +20,7 @@
 
 static struct pgtest t;
 static struct gitrepo g;
-static char rep_dir[256], rep_conninfo[512], data_dir[256];
+static char rep_dir[256], rep_conninfo[1024], data_dir[256];
 
 static long long now_ms(void)
 {
