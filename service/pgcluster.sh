@@ -23,7 +23,8 @@ if [ ! -x "$bindir/initdb" ]; then
 	exit 1
 fi
 as_owner() {
-	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+	# from / : the postgres user may not enter the caller's folder (a clone in /root)
+	if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 pgdata=$dir/pg
 sock=$dir
