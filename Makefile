@@ -17,11 +17,16 @@ DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 BUILD ?= build
 SAN ?=
 PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto
-CC = cc
+# CC, CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
+# are honoured; the project's own flags (C11, -Werror, the include paths) are
+# always added after them.
+CC ?= cc
 OPT ?= -O2
-CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
-	-g $(OPT) -Iservice -Iimporters $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS)
-LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+CFLAGS ?= -g $(OPT)
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wno-missing-field-initializers -Iservice -Iimporters \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS)
+override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT = -O1
@@ -60,7 +65,7 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) schema/gen-migrations.sh
 	@mkdir -p $(dir $@)
@@ -68,7 +73,7 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) schema/gen-migrations.sh
 
 $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # /openapi.json is served from the binary, so the document matches the build.
 $(BUILD)/gen/openapi.c: service/openapi.json service/gen-openapi.sh
@@ -77,27 +82,27 @@ $(BUILD)/gen/openapi.c: service/openapi.json service/gen-openapi.sh
 
 $(BUILD)/obj/gen/openapi.o: $(BUILD)/gen/openapi.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libwhatworks.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/whatworks: $(BUILD)/obj/service/main.o $(BUILD)/libwhatworks.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 $(BUILD)/tests/integration: $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 # Each benchmark is a program of its own: tests/bench/NAME.c -> build/bench/NAME.
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libwhatworks.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
