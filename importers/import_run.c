@@ -14,6 +14,7 @@
  * of the same record, so its history carries on.
  */
 #include "import_run.h"
+#include "clock.h"
 #include "import_check.h"
 #include "db_score.h"
 #include "db_sources.h"
@@ -439,13 +440,6 @@ cleanup:
 	return rc;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* Records a failed run; the original error stays in e. */
 static void fail_run(struct run *r, struct err *e)
 {
@@ -481,7 +475,7 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 	                .res = res,
 	                .src = src,
 	                .parse_threads = ctl != NULL ? ctl->parse_threads : 0};
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	int locked = 0, rc;
 
 	memset(res, 0, sizeof(*res));
@@ -507,9 +501,9 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 		goto cleanup;
 	snprintf(res->previous, sizeof(res->previous), "%s", src->last_commit);
 
-	double t_fetch = now_ms();
+	double t_fetch = clock_ms();
 	rc = ops->fetch(ctx, src, &ch, e);
-	t_fetch = now_ms() - t_fetch;
+	t_fetch = clock_ms() - t_fetch;
 	if (rc < 0) {
 		fail_run(&r, e);
 		goto cleanup;
@@ -524,18 +518,18 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 		                   res->previous, &res->n, ch.message, e);
 		goto cleanup;
 	}
-	double t_plan = now_ms();
+	double t_plan = clock_ms();
 	if ((rc = plan(&r, e)) < 0) {
 		fail_run(&r, e);
 		goto cleanup;
 	}
-	double t_parse = now_ms();
+	double t_parse = clock_ms();
 	t_plan = t_parse - t_plan;
 	if ((rc = validate(&r, e)) < 0) {
 		fail_run(&r, e);
 		goto cleanup;
 	}
-	t_parse = now_ms() - t_parse;
+	t_parse = clock_ms() - t_parse;
 	if (res->errs.n > 0) {
 		struct err ignore = {0};
 		res->n.rejected = r.files_rejected > 0 ? r.files_rejected : 1;
@@ -552,12 +546,12 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 		             res->errs.n + res->errs.dropped);
 		goto cleanup;
 	}
-	double t_write = now_ms();
+	double t_write = clock_ms();
 	if ((rc = write_all(&r, e)) < 0) {
 		fail_run(&r, e);
 		goto cleanup;
 	}
-	t_write = now_ms() - t_write;
+	t_write = clock_ms() - t_write;
 	/*
 	 * After a large change the planner's statistics are stale until autovacuum
 	 * gets round to it, and the next one-file import is planned as a scan of
@@ -567,9 +561,9 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 	double t_analyze = 0;
 	if (res->n.added + res->n.updated + res->n.removed >= IMPORT_ANALYZE_AT) {
 		struct err ignore = {0};
-		t_analyze = now_ms();
+		t_analyze = clock_ms();
 		db_analyze_evidence(c, &ignore);
-		t_analyze = now_ms() - t_analyze;
+		t_analyze = clock_ms() - t_analyze;
 	}
 	log_info("import timing",
 	         "run=%lld source=\"%s\" fetch_ms=%.1f plan_ms=%.1f parse_ms=%.1f write_ms=%.1f "
@@ -577,7 +571,7 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 	         res->run_id, src->name, t_fetch, t_plan, t_parse, t_write, t_analyze);
 	snprintf(res->status, sizeof(res->status), "succeeded");
 cleanup:
-	res->duration_ms = now_ms() - t0;
+	res->duration_ms = clock_ms() - t0;
 	if (locked)
 		db_source_unlock(c, src->id);
 	run_free(&r);

@@ -8,6 +8,8 @@
  */
 #include "policeuk.h"
 
+#include "buf.h"
+#include "clock.h"
 #include "crimecsv.h"
 #include "db_crime.h"
 #include "log.h"
@@ -154,13 +156,6 @@ struct xfer {
 	size_t body_len;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void sleep_s(double s)
 {
 	struct timespec ts;
@@ -214,7 +209,7 @@ static int client_init(struct client *cl, const struct policeuk_settings *s, str
 	cl->s = s;
 	if ((cl->h = curl_easy_init()) == NULL)
 		return err_set(e, WW_ENOMEM, "could not start libcurl");
-	ratelimit_init(&cl->rl, s->rate, s->burst, now_s());
+	ratelimit_init(&cl->rl, s->rate, s->burst, clock_s());
 	cl->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	curl_easy_setopt(cl->h, CURLOPT_USERAGENT, "whatworks (police-uk importer)");
 	curl_easy_setopt(cl->h, CURLOPT_NOSIGNAL, 1L);
@@ -270,7 +265,7 @@ static int get(struct client *cl, const char *url, const char *what, struct sink
 		CURLcode cc;
 		int retry;
 
-		sleep_s(ratelimit_take(&cl->rl, now_s()));
+		sleep_s(ratelimit_take(&cl->rl, clock_s()));
 		memset(&x, 0, sizeof(x));
 		x.cl = cl;
 		x.sink = sink;
@@ -306,39 +301,25 @@ static int get(struct client *cl, const char *url, const char *what, struct sink
 }
 
 /* A JSON body, bounded. */
-struct jsonbuf {
-	char *buf;
-	size_t len, cap;
-};
-
 static void jsonbuf_reset(void *ctx)
 {
-	((struct jsonbuf *)ctx)->len = 0;
+	buf_reset(ctx);
 }
 
 static int jsonbuf_write(void *ctx, const char *p, size_t n, struct err *e)
 {
-	struct jsonbuf *b = ctx;
+	struct buf *b = ctx;
 
 	if (b->len + n > JSON_MAX)
 		return err_set(e, WW_EUPSTREAM, "answer larger than %d bytes", JSON_MAX);
-	if (b->len + n > b->cap) {
-		size_t cap = (b->len + n) * 2;
-		char *nb = realloc(b->buf, cap);
-		if (nb == NULL)
-			return err_set(e, WW_ENOMEM, "out of memory");
-		b->buf = nb;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, p, n);
-	b->len += n;
-	return 0;
+	buf_add(b, p, n);
+	return b->failed ? err_set(e, WW_ENOMEM, "out of memory") : 0;
 }
 
 /* GETs base + path and parses the body as JSON into *out. */
 static int get_json(struct client *cl, const char *path, json_t **out, long *status, struct err *e)
 {
-	struct jsonbuf b = {0};
+	struct buf b = {0};
 	struct sink sink = {jsonbuf_reset, jsonbuf_write, &b};
 	char url[1024], what[300];
 	json_error_t je;
@@ -350,10 +331,10 @@ static int get_json(struct client *cl, const char *path, json_t **out, long *sta
 	rc = get(cl, url, what, &sink, 0, status, e);
 	if (rc == 0 && b.len == 0)
 		rc = err_set(e, WW_EUPSTREAM, "%s: empty answer", path);
-	if (rc == 0 && (*out = json_loadb(b.buf, b.len, 0, &je)) == NULL)
+	if (rc == 0 && (*out = json_loadb(b.data, b.len, 0, &je)) == NULL)
 		rc = err_set(e, WW_EUPSTREAM, "%s: malformed JSON at line %d column %d: %s", path,
 		             je.line, je.column, je.text);
-	free(b.buf);
+	buf_free(&b);
 	return rc;
 }
 
@@ -783,7 +764,7 @@ int policeuk_import(PGconn *c, const struct policeuk_settings *s, const struct p
 	struct db_source src = {.kind = "police-uk"};
 	struct run r = {.c = c, .s = s, .o = o, .res = res};
 	char msg[1200];
-	double t0 = now_s();
+	double t0 = clock_s();
 	int rc, locked = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -831,7 +812,7 @@ int policeuk_import(PGconn *c, const struct policeuk_settings *s, const struct p
 				rc = err_set(e, fe.code, "%s", fe.msg);
 		}
 	}
-	res->duration_ms = (now_s() - t0) * 1000;
+	res->duration_ms = (clock_s() - t0) * 1000;
 	log_info("police-uk import finished",
 	         "run=%lld status=%s mode=%s published=%s stored=%d skipped=%d failed=%d rows=%ld "
 	         "requests=%ld ms=%.0f",

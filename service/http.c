@@ -9,6 +9,7 @@
  */
 #include "http.h"
 #include "api.h"
+#include "clock.h"
 #include "db_pool.h"
 #include "hooks.h"
 #include "import.h"
@@ -71,7 +72,7 @@ struct request {
 	long long t0;
 	int seen, route, status;
 	size_t bytes;
-	struct http_buf upload;
+	struct buf upload;
 	int too_big;
 	char path_id[256];
 	char version_header[128];
@@ -194,13 +195,6 @@ static const char *error_code_for(int status)
 	case 503: return "unavailable";
 	}
 	return "internal";
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static size_t quote(char *out, size_t size, const char *s, size_t max);
@@ -439,7 +433,7 @@ static int with_db(struct call *k, struct err *e)
 static int current_version(struct request *rq, struct api_version *out, struct err *e)
 {
 	struct http_server *s = rq->s;
-	long long now = now_ns() / 1000000;
+	long long now = clock_ns() / 1000000;
 	struct call k = {NULL, rq, NULL, out, 1};
 	int rc;
 
@@ -560,7 +554,7 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	struct err e = {0};
 	char etag[128], base[96], *key = NULL;
 	enum MHD_Result sent = MHD_NO;
-	struct http_buf body = {0}, packed = {0}, link = {0};
+	struct buf body = {0}, packed = {0}, link = {0};
 	struct call k = {rt, rq, &res, NULL, 0};
 
 	if ((rep = negotiate(rq, 1, &sent)) < 0)
@@ -645,7 +639,7 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 			free(c);
 			goto oom;
 		}
-		http_buf_free(&body);
+		buf_free(&body);
 		body = packed;
 		memset(&packed, 0, sizeof(packed));
 	}
@@ -675,9 +669,9 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	free(key);
 	return sent;
 oom:
-	http_buf_free(&body);
-	http_buf_free(&packed);
-	http_buf_free(&link);
+	buf_free(&body);
+	buf_free(&packed);
+	buf_free(&link);
 	api_result_free(&res);
 	free(key);
 	err_set(&e, WW_ENOMEM, "out of memory rendering the response");
@@ -780,7 +774,7 @@ done:
 static enum MHD_Result h_metrics(struct request *rq)
 {
 	struct http_server *s = rq->s;
-	struct http_buf b = {0};
+	struct buf b = {0};
 	struct db_run_count counts[8];
 	struct api_version v;
 	struct err e = {0};
@@ -789,7 +783,7 @@ static enum MHD_Result h_metrics(struct request *rq)
 
 	http_metrics_render(&b, NROUTES);
 	db_pool_stats(s->pool, &open, &busy);
-	http_buf_printf(&b,
+	buf_printf(&b,
 	                "# HELP whatworks_http_requests_in_flight Requests being served.\n"
 	                "# TYPE whatworks_http_requests_in_flight gauge\n"
 	                "whatworks_http_requests_in_flight %d\n"
@@ -806,23 +800,23 @@ static enum MHD_Result h_metrics(struct request *rq)
 		if (rc < 0)
 			n = -1;
 	}
-	http_buf_printf(&b,
+	buf_printf(&b,
 	                "# HELP whatworks_database_up Whether PostgreSQL answered this scrape.\n"
 	                "# TYPE whatworks_database_up gauge\nwhatworks_database_up %d\n",
 	                n >= 0);
 	if (n >= 0) {
 		const char *all[] = {"running", "succeeded", "rejected", "failed"};
-		http_buf_adds(&b, "# HELP whatworks_import_runs Import runs recorded, by result.\n"
+		buf_adds(&b, "# HELP whatworks_import_runs Import runs recorded, by result.\n"
 		                  "# TYPE whatworks_import_runs gauge\n");
 		for (size_t i = 0; i < 4; i++) {
 			long long cnt = 0;
 			for (int j = 0; j < n; j++)
 				if (strcmp(counts[j].status, all[i]) == 0)
 					cnt = counts[j].count;
-			http_buf_printf(&b, "whatworks_import_runs{result=\"%s\"} %lld\n", all[i],
+			buf_printf(&b, "whatworks_import_runs{result=\"%s\"} %lld\n", all[i],
 			                cnt);
 		}
-		http_buf_printf(&b,
+		buf_printf(&b,
 		                "# HELP whatworks_evidence_run_id The import run the evidence "
 		                "base reflects.\n# TYPE whatworks_evidence_run_id gauge\n"
 		                "whatworks_evidence_run_id %lld\n"
@@ -832,12 +826,12 @@ static enum MHD_Result h_metrics(struct request *rq)
 		                v.run_id, v.run_id, v.commit);
 	}
 	if (b.failed) {
-		http_buf_free(&b);
+		buf_free(&b);
 		return MHD_NO;
 	}
 	struct MHD_Response *r = buffer_response(b.data, b.len, 1, rq);
 	if (r == NULL) {
-		http_buf_free(&b);
+		buf_free(&b);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -1088,7 +1082,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (rq->upload.len + *upload_size > body_limit(rq, url))
 			rq->too_big = 1;
 		else
-			http_buf_add(&rq->upload, upload, *upload_size);
+			buf_add(&rq->upload, upload, *upload_size);
 	}
 	if (rq->too_big) {
 		char m[128];
@@ -1129,7 +1123,7 @@ static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c)
 		return NULL;
 	rq->s = s;
 	rq->c = c;
-	rq->t0 = now_ns();
+	rq->t0 = clock_ns();
 	rq->route = -1;
 	rq->dyn = dyn_of(s);
 	rq->target_len = strlen(uri);
@@ -1165,7 +1159,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (rq == NULL)
 		return;
 	*con_cls = NULL;
-	secs = (double)(now_ns() - rq->t0) / 1e9;
+	secs = (double)(clock_ns() - rq->t0) / 1e9;
 	if (rq->seen) {
 		quote(path, sizeof(path), rq->target ? rq->target : "", 512);
 		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK || rq->status != 0)
@@ -1177,7 +1171,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		http_metrics_observe(rq->route, rq->status, secs);
 		__atomic_fetch_sub(&rq->s->in_flight, 1, __ATOMIC_RELAXED);
 	}
-	http_buf_free(&rq->upload);
+	buf_free(&rq->upload);
 	free(rq->target);
 	free(rq);
 }
@@ -1283,7 +1277,7 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 	s->cfg = *cfg;
 	s->listen_fd = -1;
 	pthread_mutex_init(&s->ver_lock, NULL);
-	s->seed = (unsigned)(now_ns() ^ (long long)getpid() << 16);
+	s->seed = (unsigned)(clock_ns() ^ (long long)getpid() << 16);
 	s->dyn = dyn_new(cfg);
 	pool = cfg->db_pool_size > 0 ? cfg->db_pool_size : (int)threads;
 	if (cfg->database_url[0] != '\0')
@@ -1340,14 +1334,14 @@ void http_reload(struct http_server *s, const struct config *cfg)
 
 int http_stop(struct http_server *s, int timeout_s)
 {
-	long long deadline = now_ns() + (long long)timeout_s * 1000000000LL;
+	long long deadline = clock_ns() + (long long)timeout_s * 1000000000LL;
 	int left;
 
 	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 && now_ns() < deadline)
+	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 && clock_ns() < deadline)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
 	server_free(s);

@@ -10,6 +10,7 @@
 #ifndef WW_HTTP_H
 #define WW_HTTP_H
 
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 
@@ -47,20 +48,6 @@ const struct http_route_desc *http_routes(size_t *n);
 extern const char http_openapi_json[];
 extern const size_t http_openapi_json_len;
 
-/* ---- growable byte buffers (http_render.c) ---- */
-
-struct http_buf {
-	char *data;
-	size_t len, cap;
-	int failed; /* an allocation failed; the content is incomplete */
-};
-
-void http_buf_add(struct http_buf *b, const void *p, size_t n);
-void http_buf_adds(struct http_buf *b, const char *s);
-void http_buf_printf(struct http_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void http_buf_free(struct http_buf *b);
-
 /* ---- representations (http_render.c) ---- */
 
 enum http_rep { HTTP_REP_JSON = 0, HTTP_REP_CSV = 1 };
@@ -82,10 +69,10 @@ int http_accepts_gzip(const char *accept_encoding);
  * Arrays of scalars are joined with ';', other nested values written as JSON.
  * Returns 0 or WW_ENOMEM.
  */
-int http_csv_render(struct http_buf *out, const json_t *rows, const char *const *columns);
+int http_csv_render(struct buf *out, const json_t *rows, const char *const *columns);
 
 /* gzip-compresses in into out; 0 or WW_ENOMEM. */
-int http_gzip(struct http_buf *out, const void *in, size_t n);
+int http_gzip(struct buf *out, const void *in, size_t n);
 
 /*
  * The ETag of one representation: base (a quoted entity tag) with a suffix
@@ -104,7 +91,7 @@ int http_origin_allowed(const char *allowed, const char *origin);
  * query as the request (raw_query, without '?', may be NULL) where offset or
  * cursor are replaced. path is the raw request path.
  */
-void http_link_header(struct http_buf *out, const char *path, const char *raw_query,
+void http_link_header(struct buf *out, const char *path, const char *raw_query,
                       long long limit, long long offset, long long total, const char *next_cursor,
                       int used_cursor);
 
@@ -158,6 +145,6 @@ void http_cache_clear(struct http_cache *c);
 /* route: index into the route table, or -1 for none. */
 void http_metrics_observe(int route, int status, double seconds);
 /* Appends the request counters and histogram; route_name(i) names route i. */
-void http_metrics_render(struct http_buf *out, size_t nroutes);
+void http_metrics_render(struct buf *out, size_t nroutes);
 
 #endif

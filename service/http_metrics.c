@@ -45,14 +45,14 @@ static const char *route_label(size_t r, const struct http_route_desc *routes, s
 	return r < nroutes ? routes[r].path : "unmatched";
 }
 
-void http_metrics_render(struct http_buf *out, size_t nroutes)
+void http_metrics_render(struct buf *out, size_t nroutes)
 {
 	size_t n;
 	const struct http_route_desc *routes = http_routes(&n);
 
 	if (nroutes > n)
 		nroutes = n;
-	http_buf_adds(out, "# HELP whatworks_http_requests_total HTTP requests by route template "
+	buf_adds(out, "# HELP whatworks_http_requests_total HTTP requests by route template "
 	                   "and status.\n# TYPE whatworks_http_requests_total counter\n");
 	for (size_t r = 0; r <= HTTP_MAX_ROUTES; r++) {
 		if (r >= nroutes && r != HTTP_MAX_ROUTES)
@@ -62,20 +62,20 @@ void http_metrics_render(struct http_buf *out, size_t nroutes)
 			if (v == 0)
 				continue;
 			if (s == OTHER)
-				http_buf_printf(out,
+				buf_printf(out,
 				                "whatworks_http_requests_total{route=\"%s\",status="
 				                "\"other\"} %llu\n",
 				                route_label(r, routes, nroutes),
 				                (unsigned long long)v);
 			else
-				http_buf_printf(out,
+				buf_printf(out,
 				                "whatworks_http_requests_total{route=\"%s\",status="
 				                "\"%d\"} %llu\n",
 				                route_label(r, routes, nroutes), statuses[s],
 				                (unsigned long long)v);
 		}
 	}
-	http_buf_adds(out, "# HELP whatworks_http_request_duration_seconds Time from the request "
+	buf_adds(out, "# HELP whatworks_http_request_duration_seconds Time from the request "
 	                   "line to the response queued.\n"
 	                   "# TYPE whatworks_http_request_duration_seconds histogram\n");
 	for (size_t r = 0; r <= HTTP_MAX_ROUTES; r++) {
@@ -86,19 +86,19 @@ void http_metrics_render(struct http_buf *out, size_t nroutes)
 		for (size_t b = 0; b <= NBOUNDS; b++) {
 			cum += __atomic_load_n(&buckets[r][b], __ATOMIC_RELAXED);
 			if (b < NBOUNDS)
-				http_buf_printf(
+				buf_printf(
 				    out,
 				    "whatworks_http_request_duration_seconds_bucket{route="
 				    "\"%s\",le=\"%g\"} %llu\n",
 				    label, bounds[b], (unsigned long long)cum);
 			else
-				http_buf_printf(
+				buf_printf(
 				    out,
 				    "whatworks_http_request_duration_seconds_bucket{route="
 				    "\"%s\",le=\"+Inf\"} %llu\n",
 				    label, (unsigned long long)cum);
 		}
-		http_buf_printf(
+		buf_printf(
 		    out,
 		    "whatworks_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
 		    "whatworks_http_request_duration_seconds_count{route=\"%s\"} %llu\n",

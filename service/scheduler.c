@@ -2,6 +2,7 @@
  * scheduler.c - workers that run the configured sources
  */
 #include "scheduler.h"
+#include "clock.h"
 #include "db.h"
 #include "db_sources.h"
 #include "feed.h"
@@ -66,13 +67,6 @@ void scheduler_attach(struct scheduler *s)
 struct scheduler *scheduler_attached(void)
 {
 	return __atomic_load_n(&attached, __ATOMIC_ACQUIRE);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /* Called with the lock held. */
@@ -180,7 +174,7 @@ static int run_source(struct worker *w, const struct source_conf *sc, const char
 	}
 	if (strcmp(trigger, "schedule") == 0 && sc->interval_s > 1)
 		ctl.skip_if_ran_within_s = sc->interval_s / 2;
-	ctl.deadline_ms = now_ms() + sc->timeout_s * 1000.0;
+	ctl.deadline_ms = clock_ms() + sc->timeout_s * 1000.0;
 	snprintf(ms, sizeof(ms), "%d", sc->timeout_s * 1000);
 	{
 		const char *p[1] = {ms};
@@ -275,21 +269,13 @@ static void *work(void *arg)
 	}
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
-		double at, now = now_ms();
+		double at, now = clock_ms();
 		struct slot *sl = next_slot(s, &at);
 		if (sl == NULL || at > now) {
 			if (isinf(at)) {
 				pthread_cond_wait(&s->cond, &s->lock);
 			} else {
-				struct timespec ts;
-				double wait = at - now;
-				clock_gettime(CLOCK_MONOTONIC, &ts);
-				ts.tv_sec += (time_t)(wait / 1000);
-				ts.tv_nsec += (long)(fmod(wait, 1000) * 1e6);
-				if (ts.tv_nsec >= 1000000000L) {
-					ts.tv_sec++;
-					ts.tv_nsec -= 1000000000L;
-				}
+				struct timespec ts = clock_after_ms(at - now);
 				pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 			}
 			continue;
@@ -313,7 +299,7 @@ static void *work(void *arg)
 			/* a push must not be lost to another daemon's older run: try again */
 			if (by_trigger && sl->trigger_ms == 0) {
 				sl->trigger_ms =
-				    now_ms() +
+				    clock_ms() +
 				    (sl->conf.debounce_ms > 0 ? sl->conf.debounce_ms : 1000);
 				snprintf(sl->trigger, sizeof(sl->trigger), "%s", trigger);
 			}
@@ -333,7 +319,7 @@ int scheduler_start(struct scheduler **out, const struct scheduler_opts *o, stru
 {
 	struct scheduler *s = calloc(1, sizeof(*s));
 	pthread_condattr_t ca;
-	double now = now_ms();
+	double now = clock_ms();
 
 	*out = NULL;
 	if (s == NULL)
@@ -461,7 +447,7 @@ int scheduler_trigger(struct scheduler *s, const char *name, const char *trigger
 		if (coalesced != NULL)
 			*coalesced = 1;
 	} else {
-		sl->trigger_ms = now_ms() + sl->conf.debounce_ms;
+		sl->trigger_ms = clock_ms() + sl->conf.debounce_ms;
 		snprintf(sl->trigger, sizeof(sl->trigger), "%s", trigger);
 		sl->n.pending = 1;
 		pthread_cond_broadcast(&s->cond);
