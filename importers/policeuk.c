@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "config.h"
 #include "crimecsv.h"
 #include "db_crime.h"
 #include "log.h"
@@ -32,76 +33,14 @@
 
 /* ---- settings ----------------------------------------------------------- */
 
-enum stype { T_STR, T_NUM, T_INT };
-
-static const struct setting {
-	const char *env;
-	enum stype type;
-	size_t off;
-	const char *def;
-	double min, max;
-	const char *desc;
-} settings[] = {
-    {"WHATWORKS_POLICE_UK_URL", T_STR, offsetof(struct policeuk_settings, url),
-     POLICEUK_DEFAULT_URL, 0, 0, "base URL of the data.police.uk API"},
-    {"WHATWORKS_POLICE_UK_ARCHIVE_URL", T_STR, offsetof(struct policeuk_settings, archive_url), "",
-     0, 0,
-     "where the monthly YYYY-MM.zip archives are (default: the API URL with /api "
-     "replaced by /data/archive)"},
-    {"WHATWORKS_POLICE_UK_RATE", T_NUM, offsetof(struct policeuk_settings, rate), "15", 0.1, 1000,
-     "requests a second on average"},
-    {"WHATWORKS_POLICE_UK_BURST", T_NUM, offsetof(struct policeuk_settings, burst), "30", 1, 2000,
-     "most requests in any one second"},
-    {"WHATWORKS_POLICE_UK_CONNECT_TIMEOUT", T_NUM,
-     offsetof(struct policeuk_settings, connect_timeout), "10", 0.1, 600, "seconds to connect"},
-    {"WHATWORKS_POLICE_UK_TIMEOUT", T_NUM, offsetof(struct policeuk_settings, timeout), "60", 0.1,
-     3600, "seconds for one API request, body included"},
-    {"WHATWORKS_POLICE_UK_ARCHIVE_TIMEOUT", T_NUM,
-     offsetof(struct policeuk_settings, archive_timeout), "7200", 1, 86400,
-     "seconds for one archive download"},
-    {"WHATWORKS_POLICE_UK_STALL", T_NUM, offsetof(struct policeuk_settings, stall), "60", 1, 3600,
-     "seconds without a byte before a transfer is abandoned"},
-    {"WHATWORKS_POLICE_UK_RETRIES", T_INT, offsetof(struct policeuk_settings, retries), "5", 0, 20,
-     "retries after a 429, a 5xx, a timeout or a dropped connection"},
-    {"WHATWORKS_POLICE_UK_BACKOFF", T_NUM, offsetof(struct policeuk_settings, backoff), "1", 0, 600,
-     "seconds before the first retry, doubled for each next one (with jitter)"},
-    {"WHATWORKS_POLICE_UK_BACKOFF_MAX", T_NUM, offsetof(struct policeuk_settings, backoff_max),
-     "120", 0, 3600, "longest wait before a retry, Retry-After included"},
-    {"WHATWORKS_POLICE_UK_FAIL_AFTER_UNITS", T_INT,
-     offsetof(struct policeuk_settings, fail_after_units), "0", 0, 1000000,
-     "testing only: kill the process (SIGKILL) after storing this many units"},
-};
-#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
-
+/* The WHATWORKS_POLICE_UK_* rows are in config.c's table, with every setting. */
 int policeuk_settings_load(struct policeuk_settings *s, struct err *e)
 {
-	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		const struct setting *t = &settings[i];
-		const char *v = getenv(t->env);
-		char *end;
-		double d;
+	int rc;
 
-		if (v == NULL || v[0] == '\0')
-			v = t->def;
-		if (t->type == T_STR) {
-			char *dst = (char *)s + t->off;
-			if (strlen(v) >= sizeof(s->url))
-				return err_set(e, WW_EINVALID, "%s is too long", t->env);
-			snprintf(dst, sizeof(s->url), "%s", v);
-			continue;
-		}
-		d = strtod(v, &end);
-		if (*end != '\0' || !isfinite(d) || d < t->min || d > t->max ||
-		    (t->type == T_INT && d != floor(d)))
-			return err_set(e, WW_EINVALID, "%s=\"%s\" must be a %s from %g to %g",
-			               t->env, v, t->type == T_INT ? "whole number" : "number",
-			               t->min, t->max);
-		if (t->type == T_INT)
-			*(int *)((char *)s + t->off) = (int)d;
-		else
-			*(double *)((char *)s + t->off) = d;
-	}
+	memset(s, 0, sizeof(*s));
+	if ((rc = config_env_load(CONFIG_POLICE_UK, s, e)) < 0)
+		return rc;
 	if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0)
 		return err_set(e, WW_EINVALID,
 		               "WHATWORKS_POLICE_UK_URL=\"%s\" must be an http or https URL",
@@ -122,9 +61,7 @@ int policeuk_settings_load(struct policeuk_settings *s, struct err *e)
 
 void policeuk_settings_usage(FILE *f)
 {
-	for (size_t i = 0; i < NSETTINGS; i++)
-		fprintf(f, "  %-38s %s (default %s)\n", settings[i].env, settings[i].desc,
-		        settings[i].def[0] ? settings[i].def : "derived");
+	config_env_usage(f, CONFIG_POLICE_UK);
 }
 
 /* ---- the HTTP client ---------------------------------------------------- */
