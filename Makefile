@@ -11,12 +11,12 @@
 # the same list (tests/integration checks that they agree).
 DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
-	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
+	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev libarchive-dev postgresql-15 postgresql-client-15 \
 	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc
 
 BUILD ?= build
 SAN ?=
-PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto
+PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto libarchive
 # CC, CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
 # are honoured; the project's own flags (C11, -Werror, the include paths) are
 # always added after them.
