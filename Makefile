@@ -90,13 +90,26 @@ $(BUILD)/libwhatworks.a: $(LIB_OBJ)
 $(BUILD)/whatworks: $(BUILD)/obj/service/main.o $(BUILD)/libwhatworks.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The test build: the same binary with the test-only fault hooks
+# (WHATWORKS_POLICE_UK_FAIL_AFTER_UNITS); only the files that have hooks are
+# compiled again, with -DWW_TESTING, and linked ahead of the library.
+TESTING_SRC = importers/policeuk.c service/config.c
+TESTING_OBJ = $(TESTING_SRC:%.c=$(BUILD)/obj-testing/%.o)
+$(BUILD)/obj-testing/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DWW_TESTING -MMD -MP -c $< -o $@
+
+$(BUILD)/whatworks-test: $(BUILD)/obj/service/main.o $(TESTING_OBJ) $(BUILD)/libwhatworks.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(BUILD)/tests/integration: $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
+$(BUILD)/tests/integration: $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a \
+	  $(BUILD)/whatworks-test
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/whatworks-test,$^) $(LDLIBS) -lcriterion
 
 # Each benchmark is a program of its own: tests/bench/NAME.c -> build/bench/NAME.
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
@@ -164,4 +177,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/obj-testing -name '*.d' 2>/dev/null)

@@ -137,8 +137,10 @@ static const struct key keys[] = {
      "seconds before the first retry, doubled for each next one (with jitter)"},
     {POLICE("backoff_max", T_NUM, I(policeuk_settings, backoff_max)), 0, 3600, "120", 0,
      "longest wait before a retry, Retry-After included"},
+#ifdef WW_TESTING
     {POLICE("fail_after_units", T_INT, I(policeuk_settings, fail_after_units)), 0, 1000000, "0",
-     0, "testing only: kill the process (SIGKILL) after storing this many units"},
+     0, "test build only: kill the process (SIGKILL) after storing this many units"},
+#endif
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

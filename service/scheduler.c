@@ -5,10 +5,9 @@
 #include "clock.h"
 #include "db.h"
 #include "db_sources.h"
-#include "feed.h"
 #include "import.h"
 #include "log.h"
-#include "policeuk.h"
+#include "source_kinds.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,10 +17,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#pragma weak policeuk_import
-#pragma weak policeuk_settings_load
-#pragma weak policeuk_result_free
 
 #define MAX_WORKERS 4
 
@@ -126,29 +121,6 @@ static void fail_stale(struct worker *w)
 	}
 }
 
-static int run_policeuk(PGconn *c, const struct source_conf *sc, const char *trigger,
-                        long long *run_id, char *status, size_t ssize, struct err *e)
-{
-	struct policeuk_settings st;
-	struct policeuk_opts o = {.name = sc->name, .trigger = trigger};
-	struct policeuk_result res;
-	int rc;
-
-	if (policeuk_import == NULL || policeuk_settings_load == NULL)
-		return err_set(e, WW_EINVALID, "police-uk sources are not available in this build");
-	if ((rc = policeuk_settings_load(&st, e)) < 0)
-		return rc;
-	if (sc->location[0] != '\0')
-		snprintf(st.url, sizeof(st.url), "%.500s", sc->location);
-	memset(&res, 0, sizeof(res));
-	rc = policeuk_import(c, &st, &o, &res, e);
-	*run_id = res.run_id;
-	snprintf(status, ssize, "%s", res.status);
-	if (policeuk_result_free != NULL)
-		policeuk_result_free(&res);
-	return rc;
-}
-
 /* One run of a source on the worker's connection; returns import_*'s code. */
 static int run_source(struct worker *w, const struct source_conf *sc, const char *trigger)
 {
@@ -187,33 +159,8 @@ static int run_source(struct worker *w, const struct source_conf *sc, const char
 		}
 	}
 	memset(&res, 0, sizeof(res));
-	switch (sc->kind) {
-	case SOURCE_GIT: {
-		struct import_git_opts o = {.name = sc->name,
-		                            .location = sc->location,
-		                            .ref = sc->ref[0] ? sc->ref : NULL,
-		                            .subpath = sc->path,
-		                            .data_dir = s->data_dir,
-		                            .trigger = trigger,
-		                            .ctl = &ctl};
-		rc = import_git(w->conn, &o, &res, &e);
-		break;
-	}
-	case SOURCE_FEED: {
-		struct feed_opts o = {.name = sc->name,
-		                      .url = sc->location,
-		                      .token = sc->secret[0] ? sc->secret : NULL,
-		                      .trigger = trigger,
-		                      .ctl = &ctl,
-		                      .timeout_s = sc->timeout_s};
-		rc = feed_import(w->conn, &o, &res, NULL, &e);
-		break;
-	}
-	case SOURCE_POLICE_UK:
-		rc = run_policeuk(w->conn, sc, trigger, &res.run_id, res.status, sizeof(res.status),
-		                  &e);
-		break;
-	}
+	rc = source_kind_of(sc->kind)->run(
+	    w->conn, &(struct source_run){sc, trigger, s->data_dir, &ctl}, &res, &e);
 	if (rc == IMPORT_SKIPPED)
 		log_debug("import skipped: busy or run recently elsewhere", "source=\"%s\"",
 		          sc->name);
