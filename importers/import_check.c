@@ -53,7 +53,8 @@ static int add_doc_keys(struct import_keys *k, const struct ev_doc *d)
 	}
 	if (append_pair(k->keys, kind, d->id) < 0)
 		return -1;
-	if (d->kind == EV_EVALUATION && append_pair(k->ref_keys, "intervention", d->intervention) < 0)
+	if (d->kind == EV_EVALUATION &&
+	    append_pair(k->ref_keys, "intervention", d->intervention) < 0)
 		return -1;
 	return 0;
 }
@@ -71,7 +72,8 @@ static int add_retractions(struct import_keys *k, const struct db_records *at_pa
 		if (append_pair(k->retract, old->kind, old->id) < 0)
 			return -1;
 		if (strcmp(old->kind, "intervention") == 0 &&
-		    (strset_add(&k->retracted, old->id) < 0 || append_str(k->gone_ivs, old->id) < 0))
+		    (strset_add(&k->retracted, old->id) < 0 ||
+		     append_str(k->gone_ivs, old->id) < 0))
 			return -1;
 	}
 	strset_sort(&k->retracted);
@@ -191,17 +193,20 @@ static int report_owners(const struct import_check_in *in, const struct db_recor
 		for (size_t j = 0; j < in->n_docs; j++) {
 			const struct ev_doc *d = in->docs[j];
 			int rc;
-			if (strcmp(d->id, o->id) != 0 || strcmp(ev_kind_name(d->kind), o->kind) != 0)
+			if (strcmp(d->id, o->id) != 0 ||
+			    strcmp(ev_kind_name(d->kind), o->kind) != 0)
 				continue;
 			if (o->source_id == in->source_id)
 				rc = ev_errors_add(errs, d->path, d->line, d->col, "id",
-				                   "duplicate id \"%s\" (also in %s)", d->id, o->path);
+				                   "duplicate id \"%s\" (also in %s)", d->id,
+				                   o->path);
 			else
-				rc = ev_errors_add(errs, d->path, d->line, d->col, "id",
-				                   "id \"%s\" is already owned by source \"%s\" (%s), "
-				                   "so source \"%s\" cannot import it; rename it or "
-				                   "remove it from one source",
-				                   d->id, o->source_name, o->path, in->source_name);
+				rc = ev_errors_add(
+				    errs, d->path, d->line, d->col, "id",
+				    "id \"%s\" is already owned by source \"%s\" (%s), "
+				    "so source \"%s\" cannot import it; rename it or "
+				    "remove it from one source",
+				    d->id, o->source_name, o->path, in->source_name);
 			if (rc < 0)
 				return rc;
 		}
@@ -264,8 +269,10 @@ static int touched(struct import_verdict *out, const struct import_check_in *in)
 	}
 	for (size_t i = 0; i < in->at_paths->n; i++) {
 		const struct db_record *old = &in->at_paths->v[i];
-		if (strcmp(old->kind, "intervention") == 0 || strcmp(old->kind, "evaluation") == 0) {
-			const char *iv = strcmp(old->kind, "intervention") == 0 ? old->id : old->ref;
+		if (strcmp(old->kind, "intervention") == 0 ||
+		    strcmp(old->kind, "evaluation") == 0) {
+			const char *iv =
+			    strcmp(old->kind, "intervention") == 0 ? old->id : old->ref;
 			if (append_str(out->touched, iv) < 0)
 				return -1;
 		} else {
@@ -281,8 +288,8 @@ int import_check(struct import_verdict *out, const struct import_check_in *in,
 {
 	memset(out, 0, sizeof(*out));
 	if ((out->touched = json_array()) == NULL || report_owners(in, &l->same_keys, errs) < 0 ||
-	    report_missing(in, k, l, errs) < 0 || report_orphans(in, k, &l->referencing, errs) < 0 ||
-	    touched(out, in) < 0) {
+	    report_missing(in, k, l, errs) < 0 ||
+	    report_orphans(in, k, &l->referencing, errs) < 0 || touched(out, in) < 0) {
 		json_decref(out->touched);
 		memset(out, 0, sizeof(*out));
 		return WW_ENOMEM;

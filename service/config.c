@@ -55,18 +55,18 @@ static const struct key keys[] = {
      "HTTP worker threads (0: four per core)"},
     {SERVE("db_pool_size", T_INT, I(config, db_pool_size)), 0, 1024, "0", 0,
      "PostgreSQL connections (0: one per thread)"},
-    {SERVE("db_acquire_timeout_ms", T_INT, I(config, db_acquire_timeout_ms)), 1, 60000, "2000",
-     0, "how long a request waits for a free connection before 503"},
+    {SERVE("db_acquire_timeout_ms", T_INT, I(config, db_acquire_timeout_ms)), 1, 60000, "2000", 0,
+     "how long a request waits for a free connection before 503"},
     {SERVE("db_statement_timeout_ms", T_INT, I(config, db_statement_timeout_ms)), 0, 3600000,
      "10000", 0, "PostgreSQL statement_timeout for API queries (0: none)"},
     {SERVE("max_connections", T_INT, I(config, max_connections)), 1, 1000000, "1024", 0,
      "concurrent HTTP connections"},
-    {SERVE("max_connections_per_ip", T_INT, I(config, max_connections_per_ip)), 0, 1000000,
-     "256", 0, "concurrent HTTP connections from one address (0: no limit)"},
+    {SERVE("max_connections_per_ip", T_INT, I(config, max_connections_per_ip)), 0, 1000000, "256",
+     0, "concurrent HTTP connections from one address (0: no limit)"},
     {SERVE("connection_timeout", T_INT, I(config, connection_timeout)), 1, 86400, "30", 0,
      "seconds an idle connection is kept"},
-    {SERVE("connection_memory_limit", T_INT, I(config, connection_memory_limit)), 8192,
-     16777216, "32768", 0,
+    {SERVE("connection_memory_limit", T_INT, I(config, connection_memory_limit)), 8192, 16777216,
+     "32768", 0,
      "bytes of buffer per connection (request line and headers must fit; cleared on every "
      "request)"},
     {SERVE("max_url_size", T_INT, I(config, max_url_size)), 64, 65536, "4096", 0,
@@ -127,8 +127,8 @@ static const struct key keys[] = {
      "seconds to connect"},
     {POLICE("timeout", T_NUM, I(policeuk_settings, timeout)), 0.1, 3600, "60", 0,
      "seconds for one API request, body included"},
-    {POLICE("archive_timeout", T_NUM, I(policeuk_settings, archive_timeout)), 1, 86400, "7200",
-     0, "seconds for one archive download"},
+    {POLICE("archive_timeout", T_NUM, I(policeuk_settings, archive_timeout)), 1, 86400, "7200", 0,
+     "seconds for one archive download"},
     {POLICE("stall", T_NUM, I(policeuk_settings, stall)), 1, 3600, "60", 0,
      "seconds without a byte before a transfer is abandoned"},
     {POLICE("retries", T_INT, I(policeuk_settings, retries)), 0, 20, "5", 0,
@@ -138,8 +138,8 @@ static const struct key keys[] = {
     {POLICE("backoff_max", T_NUM, I(policeuk_settings, backoff_max)), 0, 3600, "120", 0,
      "longest wait before a retry, Retry-After included"},
 #ifdef WW_TESTING
-    {POLICE("fail_after_units", T_INT, I(policeuk_settings, fail_after_units)), 0, 1000000, "0",
-     0, "test build only: kill the process (SIGKILL) after storing this many units"},
+    {POLICE("fail_after_units", T_INT, I(policeuk_settings, fail_after_units)), 0, 1000000, "0", 0,
+     "test build only: kill the process (SIGKILL) after storing this many units"},
 #endif
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -196,8 +196,7 @@ static int valid_origin(const char *s, size_t n)
 }
 
 /* Sets k in the struct at base from v; origin says where v came from. */
-static int set(void *base, const struct key *k, const char *v, const char *origin,
-               struct err *e)
+static int set(void *base, const struct key *k, const char *v, const char *origin, struct err *e)
 {
 	char *dst = (char *)base + k->off;
 

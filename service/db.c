@@ -440,7 +440,8 @@ int db_copy_end(struct db_copy *b, struct err *e)
 		}
 		PQclear(r);
 	}
-	log_debug("statement", "what=\"%s\" rows=%zu end_ms=%.1f", b->what, b->rows, clock_ms() - t0);
+	log_debug("statement", "what=\"%s\" rows=%zu end_ms=%.1f", b->what, b->rows,
+	          clock_ms() - t0);
 	b->len = 0;
 	b->oom = 0;
 	return rc;

@@ -16,8 +16,8 @@ static void trim(char *s)
 		s[--n] = '\0';
 }
 
-int db_row_query(struct db_row **out, PGconn *c, const char *sql, int n,
-                 const char *const *values, int nfields, struct err *e)
+int db_row_query(struct db_row **out, PGconn *c, const char *sql, int n, const char *const *values,
+                 int nfields, struct err *e)
 {
 	PGresult *res;
 	char msg[512];
@@ -25,7 +25,8 @@ int db_row_query(struct db_row **out, PGconn *c, const char *sql, int n,
 	*out = NULL;
 	res = PQexecParams(c, sql, n, NULL, values, NULL, NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+		snprintf(msg, sizeof(msg), "%s",
+		         res ? PQresultErrorMessage(res) : PQerrorMessage(c));
 		trim(msg);
 		PQclear(res);
 		return err_set(e, WW_EDB, "could not read the evidence base: %s", msg);

@@ -21,8 +21,8 @@ struct db_row;
  * db_row_free), or WW_EDB with e set to "could not read the evidence base:
  * ..." and *out NULL.
  */
-int db_row_query(struct db_row **out, PGconn *c, const char *sql, int n,
-                 const char *const *values, int nfields, struct err *e);
+int db_row_query(struct db_row **out, PGconn *c, const char *sql, int n, const char *const *values,
+                 int nfields, struct err *e);
 
 /* Column col's text (borrowed from r) and its length, or NULL for SQL NULL. */
 const char *db_row_value(const struct db_row *r, int col, size_t *len);

@@ -784,14 +784,14 @@ static enum MHD_Result h_metrics(struct request *rq)
 	http_metrics_render(&b, NROUTES);
 	db_pool_stats(s->pool, &open, &busy);
 	buf_printf(&b,
-	                "# HELP whatworks_http_requests_in_flight Requests being served.\n"
-	                "# TYPE whatworks_http_requests_in_flight gauge\n"
-	                "whatworks_http_requests_in_flight %d\n"
-	                "# HELP whatworks_db_connections PostgreSQL connections in the pool.\n"
-	                "# TYPE whatworks_db_connections gauge\n"
-	                "whatworks_db_connections{state=\"open\"} %d\n"
-	                "whatworks_db_connections{state=\"busy\"} %d\n",
-	                __atomic_load_n(&s->in_flight, __ATOMIC_RELAXED), open, busy);
+	           "# HELP whatworks_http_requests_in_flight Requests being served.\n"
+	           "# TYPE whatworks_http_requests_in_flight gauge\n"
+	           "whatworks_http_requests_in_flight %d\n"
+	           "# HELP whatworks_db_connections PostgreSQL connections in the pool.\n"
+	           "# TYPE whatworks_db_connections gauge\n"
+	           "whatworks_db_connections{state=\"open\"} %d\n"
+	           "whatworks_db_connections{state=\"busy\"} %d\n",
+	           __atomic_load_n(&s->in_flight, __ATOMIC_RELAXED), open, busy);
 	if (db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, &e) == 0) {
 		n = db_pool_run_counts(db, counts, 8, &e);
 		memset(&v, 0, sizeof(v));
@@ -801,29 +801,28 @@ static enum MHD_Result h_metrics(struct request *rq)
 			n = -1;
 	}
 	buf_printf(&b,
-	                "# HELP whatworks_database_up Whether PostgreSQL answered this scrape.\n"
-	                "# TYPE whatworks_database_up gauge\nwhatworks_database_up %d\n",
-	                n >= 0);
+	           "# HELP whatworks_database_up Whether PostgreSQL answered this scrape.\n"
+	           "# TYPE whatworks_database_up gauge\nwhatworks_database_up %d\n",
+	           n >= 0);
 	if (n >= 0) {
 		const char *all[] = {"running", "succeeded", "rejected", "failed"};
 		buf_adds(&b, "# HELP whatworks_import_runs Import runs recorded, by result.\n"
-		                  "# TYPE whatworks_import_runs gauge\n");
+		             "# TYPE whatworks_import_runs gauge\n");
 		for (size_t i = 0; i < 4; i++) {
 			long long cnt = 0;
 			for (int j = 0; j < n; j++)
 				if (strcmp(counts[j].status, all[i]) == 0)
 					cnt = counts[j].count;
-			buf_printf(&b, "whatworks_import_runs{result=\"%s\"} %lld\n", all[i],
-			                cnt);
+			buf_printf(&b, "whatworks_import_runs{result=\"%s\"} %lld\n", all[i], cnt);
 		}
 		buf_printf(&b,
-		                "# HELP whatworks_evidence_run_id The import run the evidence "
-		                "base reflects.\n# TYPE whatworks_evidence_run_id gauge\n"
-		                "whatworks_evidence_run_id %lld\n"
-		                "# HELP whatworks_evidence_info The evidence version served.\n"
-		                "# TYPE whatworks_evidence_info gauge\n"
-		                "whatworks_evidence_info{run=\"%lld\",commit=\"%s\"} 1\n",
-		                v.run_id, v.run_id, v.commit);
+		           "# HELP whatworks_evidence_run_id The import run the evidence "
+		           "base reflects.\n# TYPE whatworks_evidence_run_id gauge\n"
+		           "whatworks_evidence_run_id %lld\n"
+		           "# HELP whatworks_evidence_info The evidence version served.\n"
+		           "# TYPE whatworks_evidence_info gauge\n"
+		           "whatworks_evidence_info{run=\"%lld\",commit=\"%s\"} 1\n",
+		           v.run_id, v.run_id, v.commit);
 	}
 	if (b.failed) {
 		buf_free(&b);
@@ -1341,7 +1340,8 @@ int http_stop(struct http_server *s, int timeout_s)
 	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 && clock_ns() < deadline)
+	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 &&
+	       clock_ns() < deadline)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
 	server_free(s);

@@ -91,9 +91,8 @@ int http_origin_allowed(const char *allowed, const char *origin);
  * query as the request (raw_query, without '?', may be NULL) where offset or
  * cursor are replaced. path is the raw request path.
  */
-void http_link_header(struct buf *out, const char *path, const char *raw_query,
-                      long long limit, long long offset, long long total, const char *next_cursor,
-                      int used_cursor);
+void http_link_header(struct buf *out, const char *path, const char *raw_query, long long limit,
+                      long long offset, long long total, const char *next_cursor, int used_cursor);
 
 /* FNV-1a 64 of n bytes, for ETags of responses that are not versioned. */
 unsigned long long http_hash(const void *p, size_t n);

@@ -53,7 +53,7 @@ void http_metrics_render(struct buf *out, size_t nroutes)
 	if (nroutes > n)
 		nroutes = n;
 	buf_adds(out, "# HELP whatworks_http_requests_total HTTP requests by route template "
-	                   "and status.\n# TYPE whatworks_http_requests_total counter\n");
+	              "and status.\n# TYPE whatworks_http_requests_total counter\n");
 	for (size_t r = 0; r <= HTTP_MAX_ROUTES; r++) {
 		if (r >= nroutes && r != HTTP_MAX_ROUTES)
 			continue;
@@ -63,21 +63,20 @@ void http_metrics_render(struct buf *out, size_t nroutes)
 				continue;
 			if (s == OTHER)
 				buf_printf(out,
-				                "whatworks_http_requests_total{route=\"%s\",status="
-				                "\"other\"} %llu\n",
-				                route_label(r, routes, nroutes),
-				                (unsigned long long)v);
+				           "whatworks_http_requests_total{route=\"%s\",status="
+				           "\"other\"} %llu\n",
+				           route_label(r, routes, nroutes), (unsigned long long)v);
 			else
 				buf_printf(out,
-				                "whatworks_http_requests_total{route=\"%s\",status="
-				                "\"%d\"} %llu\n",
-				                route_label(r, routes, nroutes), statuses[s],
-				                (unsigned long long)v);
+				           "whatworks_http_requests_total{route=\"%s\",status="
+				           "\"%d\"} %llu\n",
+				           route_label(r, routes, nroutes), statuses[s],
+				           (unsigned long long)v);
 		}
 	}
 	buf_adds(out, "# HELP whatworks_http_request_duration_seconds Time from the request "
-	                   "line to the response queued.\n"
-	                   "# TYPE whatworks_http_request_duration_seconds histogram\n");
+	              "line to the response queued.\n"
+	              "# TYPE whatworks_http_request_duration_seconds histogram\n");
 	for (size_t r = 0; r <= HTTP_MAX_ROUTES; r++) {
 		uint64_t cum = 0;
 		if (r >= nroutes && r != HTTP_MAX_ROUTES)
@@ -86,23 +85,20 @@ void http_metrics_render(struct buf *out, size_t nroutes)
 		for (size_t b = 0; b <= NBOUNDS; b++) {
 			cum += __atomic_load_n(&buckets[r][b], __ATOMIC_RELAXED);
 			if (b < NBOUNDS)
-				buf_printf(
-				    out,
-				    "whatworks_http_request_duration_seconds_bucket{route="
-				    "\"%s\",le=\"%g\"} %llu\n",
-				    label, bounds[b], (unsigned long long)cum);
+				buf_printf(out,
+				           "whatworks_http_request_duration_seconds_bucket{route="
+				           "\"%s\",le=\"%g\"} %llu\n",
+				           label, bounds[b], (unsigned long long)cum);
 			else
-				buf_printf(
-				    out,
-				    "whatworks_http_request_duration_seconds_bucket{route="
-				    "\"%s\",le=\"+Inf\"} %llu\n",
-				    label, (unsigned long long)cum);
+				buf_printf(out,
+				           "whatworks_http_request_duration_seconds_bucket{route="
+				           "\"%s\",le=\"+Inf\"} %llu\n",
+				           label, (unsigned long long)cum);
 		}
-		buf_printf(
-		    out,
-		    "whatworks_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
-		    "whatworks_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-		    label, (double)__atomic_load_n(&micros[r], __ATOMIC_RELAXED) / 1e6, label,
-		    (unsigned long long)cum);
+		buf_printf(out,
+		           "whatworks_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+		           "whatworks_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+		           label, (double)__atomic_load_n(&micros[r], __ATOMIC_RELAXED) / 1e6,
+		           label, (unsigned long long)cum);
 	}
 }

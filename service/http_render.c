@@ -394,9 +394,8 @@ static void link_one(struct buf *out, const char *path, const char *q, const cha
 	buf_printf(out, ">; rel=\"%s\"", rel);
 }
 
-void http_link_header(struct buf *out, const char *path, const char *raw_query,
-                      long long limit, long long offset, long long total, const char *next_cursor,
-                      int used_cursor)
+void http_link_header(struct buf *out, const char *path, const char *raw_query, long long limit,
+                      long long offset, long long total, const char *next_cursor, int used_cursor)
 {
 	char v[32];
 

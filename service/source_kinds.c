@@ -9,8 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int run_git(PGconn *c, const struct source_run *r, struct import_result *res,
-                   struct err *e)
+static int run_git(PGconn *c, const struct source_run *r, struct import_result *res, struct err *e)
 {
 	const struct source_conf *sc = r->sc;
 	struct import_git_opts o = {.name = sc->name,
@@ -23,8 +22,7 @@ static int run_git(PGconn *c, const struct source_run *r, struct import_result *
 	return import_git(c, &o, res, e);
 }
 
-static int run_feed(PGconn *c, const struct source_run *r, struct import_result *res,
-                    struct err *e)
+static int run_feed(PGconn *c, const struct source_run *r, struct import_result *res, struct err *e)
 {
 	const struct source_conf *sc = r->sc;
 	struct feed_opts o = {.name = sc->name,
@@ -88,5 +86,8 @@ void source_kinds_list(char *out, size_t size)
 	out[0] = '\0';
 	for (size_t i = 0; i < NKINDS && n < size; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%s",
-		                      i == 0 ? "" : i + 1 == NKINDS ? " or " : ", ", kinds[i].name);
+		                      i == 0            ? ""
+		                      : i + 1 == NKINDS ? " or "
+		                                        : ", ",
+		                      kinds[i].name);
 }

@@ -30,8 +30,7 @@ struct source_kind_def {
 	int takes_ref_path;    /* ref = and path = apply */
 	/* One import of r->sc on c: import_*'s code, res filled (free it with
 	 * import_result_free). */
-	int (*run)(PGconn *c, const struct source_run *r, struct import_result *res,
-	           struct err *e);
+	int (*run)(PGconn *c, const struct source_run *r, struct import_result *res, struct err *e);
 	/* `whatworks import NAME ...`: argv[0] is NAME; the exit status. */
 	int (*cli)(int argc, char **argv);
 };

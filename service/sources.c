@@ -95,8 +95,8 @@ static int set_key(struct source_conf *s, const char *key, const char *v, const 
 		char names[128];
 		if (kind == NULL) {
 			source_kinds_list(names, sizeof(names));
-			return err_set(e, WW_EINVALID, "%s: unknown kind \"%s\" (expected %s)", where,
-			               v, names);
+			return err_set(e, WW_EINVALID, "%s: unknown kind \"%s\" (expected %s)",
+			               where, v, names);
 		}
 		s->kind = kind->id;
 		s->line = s->line < 0 ? -s->line : s->line; /* kind seen */

@@ -54,8 +54,13 @@ Test(api_params, integers_within_bounds)
 		const char *v;
 		int rc;
 		long long out;
-	} cases[] = {{"5", 1, 5},   {"0", 1, 0},    {"-1", WW_EINVALID, 0}, {"11", WW_EINVALID, 0},
-	             {"1x", WW_EINVALID, 0}, {"", 0, 0}, {" 1", WW_EINVALID, 0},
+	} cases[] = {{"5", 1, 5},
+	             {"0", 1, 0},
+	             {"-1", WW_EINVALID, 0},
+	             {"11", WW_EINVALID, 0},
+	             {"1x", WW_EINVALID, 0},
+	             {"", 0, 0},
+	             {" 1", WW_EINVALID, 0},
 	             {"99999999999999999999", WW_EINVALID, 0}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct err e = {0};
@@ -82,8 +87,7 @@ Test(api_params, booleans_and_numbers)
 	cr_assert_eq(api_param_number(PARAMS("x", "1.5"), "x", num, sizeof(num), &e), 1);
 	cr_assert_str_eq(num, "1.5");
 	/* decimal notation only */
-	cr_assert_eq(api_param_number(PARAMS("x", "0x10"), "x", num, sizeof(num), &e),
-	             WW_EINVALID);
+	cr_assert_eq(api_param_number(PARAMS("x", "0x10"), "x", num, sizeof(num), &e), WW_EINVALID);
 	cr_assert_eq(api_param_number(PARAMS("x", "nan"), "x", num, sizeof(num), &e), WW_EINVALID);
 	cr_assert_eq(api_param_number(PARAMS("x", "inf"), "x", num, sizeof(num), &e), WW_EINVALID);
 }
@@ -94,16 +98,16 @@ Test(api_params, lists_become_checked_array_literals)
 	char out[128];
 	const char *const themes[] = {"knife-crime", "vawg", NULL};
 
-	cr_assert_eq(api_param_list(PARAMS("t", "vawg,knife-crime"), "t", API_LIST_ENUM, themes, out,
-	                            sizeof(out), &e),
+	cr_assert_eq(api_param_list(PARAMS("t", "vawg,knife-crime"), "t", API_LIST_ENUM, themes,
+	                            out, sizeof(out), &e),
 	             1);
 	cr_assert_str_eq(out, "{vawg,knife-crime}");
-	cr_assert_eq(api_param_list(PARAMS("t", "vawg,"), "t", API_LIST_ENUM, themes, out,
-	                            sizeof(out), &e),
-	             WW_EINVALID);
-	cr_assert_eq(api_param_list(PARAMS("t", "a\"b"), "t", API_LIST_ID, NULL, out, sizeof(out),
-	                            &e),
-	             WW_EINVALID, "no quote reaches the array literal");
+	cr_assert_eq(
+	    api_param_list(PARAMS("t", "vawg,"), "t", API_LIST_ENUM, themes, out, sizeof(out), &e),
+	    WW_EINVALID);
+	cr_assert_eq(
+	    api_param_list(PARAMS("t", "a\"b"), "t", API_LIST_ID, NULL, out, sizeof(out), &e),
+	    WW_EINVALID, "no quote reaches the array literal");
 	e = (struct err){0};
 	cr_assert_eq(api_param_list(PARAMS("t", "iv-1,iv-2"), "t", API_LIST_ID, NULL, out, 8, &e),
 	             WW_EINVALID);
@@ -143,19 +147,18 @@ Test(api_params, sort_lists_become_order_by)
 	struct err e = {0};
 	char out[256];
 
-	cr_assert_eq(api_parse_sort(PARAMS("sort", "-rating"), cols, "name", "id", out,
-	                            sizeof(out), &e),
-	             0);
+	cr_assert_eq(
+	    api_parse_sort(PARAMS("sort", "-rating"), cols, "name", "id", out, sizeof(out), &e), 0);
 	cr_assert_str_eq(out, "i.rating DESC NULLS LAST, i.id ASC");
 	cr_assert_eq(api_parse_sort(PARAMS("x", "1"), cols, "name,-id", "id", out, sizeof(out), &e),
 	             0);
 	cr_assert_str_eq(out, "i.name ASC NULLS LAST, i.id DESC NULLS LAST");
 	e = (struct err){0};
-	cr_assert_eq(api_parse_sort(PARAMS("sort", "id,id"), cols, "name", "id", out, sizeof(out),
-	                            &e),
-	             WW_EINVALID);
+	cr_assert_eq(
+	    api_parse_sort(PARAMS("sort", "id,id"), cols, "name", "id", out, sizeof(out), &e),
+	    WW_EINVALID);
 	cr_assert(strstr(e.msg, "(each column once): name, id, rating") != NULL, "%s", e.msg);
-	cr_assert_eq(api_parse_sort(PARAMS("sort", "bogus"), cols, "name", "id", out, sizeof(out),
-	                            &e),
-	             WW_EINVALID);
+	cr_assert_eq(
+	    api_parse_sort(PARAMS("sort", "bogus"), cols, "name", "id", out, sizeof(out), &e),
+	    WW_EINVALID);
 }

@@ -26,7 +26,11 @@ static void clean_env(void)
 
 TestSuite(config, .init = clean_env, .fini = clean_env);
 
-#define ARGV(...) (sizeof((char *[]){"serve", __VA_ARGS__}) / sizeof(char *)), (char *[]){"serve", __VA_ARGS__}
+#define ARGV(...)                                                                                  \
+	(sizeof((char *[]){"serve", __VA_ARGS__}) / sizeof(char *)), (char *[])                    \
+	{                                                                                          \
+		"serve", __VA_ARGS__                                                               \
+	}
 
 Test(config, defaults_then_environment_then_flags)
 {

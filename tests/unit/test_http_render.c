@@ -66,9 +66,9 @@ Test(http_render, gzip_when_accepted_with_a_positive_q)
 Test(http_render, csv_quotes_and_joins)
 {
 	struct buf b = {0};
-	json_t *rows = json_pack("[{s:s, s:i, s:[s,s], s:n}, {s:s, s:f, s:[], s:b}]", "name",
-	                         "a, \"b\"", "n", 1, "tags", "x", "y", "z", "name", "line\nbreak",
-	                         "n", 1.5, "tags", "z", 1);
+	json_t *rows =
+	    json_pack("[{s:s, s:i, s:[s,s], s:n}, {s:s, s:f, s:[], s:b}]", "name", "a, \"b\"", "n",
+	              1, "tags", "x", "y", "z", "name", "line\nbreak", "n", 1.5, "tags", "z", 1);
 	const char *const cols[] = {"name", "n", "tags", "z", NULL};
 
 	cr_assert_eq(http_csv_render(&b, rows, cols), 0);

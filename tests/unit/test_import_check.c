@@ -62,8 +62,8 @@ static void setup(struct fixture *f, struct ev_doc *docs, size_t n, struct db_re
 	}
 	f->at_paths = (struct db_records){at, n_at};
 	strset_sort(&f->parsed);
-	f->in = (struct import_check_in){SRC, "mine", f->docs, f->n_docs, &f->at_paths, &f->parsed,
-	                                 &f->gone};
+	f->in = (struct import_check_in){SRC,          "mine",     f->docs, f->n_docs,
+	                                 &f->at_paths, &f->parsed, &f->gone};
 	cr_assert_eq(import_keys_build(&f->k, &f->in), 0);
 }
 

@@ -108,16 +108,18 @@ int main(int argc, char **argv)
 		t = cpu_ms();
 		csv_init(&p, CSV_APPEND_NULL);
 		for (size_t i = 0; i < len; i += CHUNK)
-			csv_parse(&p, csv + i, len - i < CHUNK ? len - i : CHUNK, lc_field, lc_row, &l);
+			csv_parse(&p, csv + i, len - i < CHUNK ? len - i : CHUNK, lc_field, lc_row,
+			          &l);
 		csv_fini(&p, lc_field, lc_row, &l);
 		csv_free(&p);
 		t = cpu_ms() - t;
 		best_b = t < best_b ? t : best_b;
 		rows_b = l.rows;
 	}
-	printf("%.1f MB of CSV: crimecsv %.0f CPU ms (%.0f MB/s, %ld rows), libcsv %.0f CPU ms (%.0f "
-	       "MB/s, %ld rows), best of 3\n",
-	       len / 1e6, best_a, len / 1e3 / best_a, rows_a, best_b, len / 1e3 / best_b, rows_b);
+	printf(
+	    "%.1f MB of CSV: crimecsv %.0f CPU ms (%.0f MB/s, %ld rows), libcsv %.0f CPU ms (%.0f "
+	    "MB/s, %ld rows), best of 3\n",
+	    len / 1e6, best_a, len / 1e3 / best_a, rows_a, best_b, len / 1e3 / best_b, rows_b);
 	free(csv);
 	return 0;
 }
