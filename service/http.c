@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "db_pool.h"
 #include "db_route.h"
+#include "db_sources.h"
 #include "hooks.h"
 #include "http_gate.h"
 #include "import.h"
@@ -20,7 +21,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libpq-fe.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -1365,23 +1365,17 @@ static int hook_seen(void *ctx, const char *source, const char *delivery)
 	struct request *rq = ctx;
 	struct err e = {0};
 	PGconn *db;
-	PGresult *r;
 	int seen;
 
 	if (db_pool_acquire(rq->s->pool, &db, rq->s->cfg.db_acquire_timeout_ms, &e) < 0)
 		return -1;
-	r = db_query(db, &e, "record the webhook delivery",
-	             "WITH old AS (DELETE FROM webhook_deliveries"
-	             "  WHERE received_at < now() - interval '30 days')"
-	             " INSERT INTO webhook_deliveries (source, delivery) VALUES ($1, $2)"
-	             " ON CONFLICT DO NOTHING RETURNING 1",
-	             2, (const char *const[]){source, delivery});
-	seen = r == NULL ? -1 : PQntuples(r) == 0;
-	if (r == NULL)
+	seen = db_webhook_delivery_seen(db, source, delivery, &e);
+	if (seen < 0) {
 		log_warn("webhook delivery not recorded", "request_id=%s detail=\"%s\"", rq->id,
 		         e.msg);
-	PQclear(r);
-	db_pool_release(rq->s->pool, db, r == NULL);
+		seen = -1;
+	}
+	db_pool_release(rq->s->pool, db, seen < 0);
 	return seen;
 }
 
