@@ -43,7 +43,9 @@ static void replica(const char *cmd)
 			*nl = '\0';
 		cr_assert(db != NULL, "pgreplica.sh printed no conninfo: %s", out);
 		*db = '\0';
-		snprintf(rep_conninfo, sizeof(rep_conninfo), "%sdbname=%s", out, t.dbname);
+		cr_assert(snprintf(rep_conninfo, sizeof(rep_conninfo), "%sdbname=%s", out,
+		                   t.dbname) < (int)sizeof(rep_conninfo),
+		          "replica conninfo too long: %s", out);
 	}
 }
 
