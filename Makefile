@@ -12,18 +12,23 @@
 # the same list (tests/integration checks that they agree).
 DEB_PACKAGES = build-essential pkg-config git ca-certificates \
 	libpq-dev libmicrohttpd-dev libjansson-dev libyaml-dev libgit2-dev \
-	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev postgresql-15 postgresql-client-15 \
+	libcurl4-openssl-dev libssl-dev libcriterion-dev zlib1g-dev libarchive-dev postgresql-15 postgresql-client-15 \
 	clang-format wrk nginx-light curl python3 python3-yaml python3-jsonschema time bc \
 	libcmark-dev chromium nodejs npm clang libclang-rt-14-dev libreoffice-calc-nogui
 
 BUILD ?= build
 SAN ?=
-PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto libcmark
-CC = cc
+PKGS = libpq libmicrohttpd jansson yaml-0.1 libgit2 libcurl zlib libcrypto libcmark libarchive
+# CC, CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
+# are honoured; the project's own flags (C11, -Werror, the include paths) are
+# always added after them.
+CC ?= cc
 OPT ?= -O2
-CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
-	-g $(OPT) -Iservice -Iimporters $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS)
-LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+CFLAGS ?= -g $(OPT)
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wno-missing-field-initializers -Iservice -Iimporters \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS)
+override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT = -O1
@@ -66,7 +71,7 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) schema/gen-migrations.sh
 	@mkdir -p $(dir $@)
@@ -74,7 +79,7 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) schema/gen-migrations.sh
 
 $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # /openapi.json is served from the binary, so the document matches the build.
 $(BUILD)/gen/openapi.c: service/openapi.json service/gen-openapi.sh
@@ -83,7 +88,7 @@ $(BUILD)/gen/openapi.c: service/openapi.json service/gen-openapi.sh
 
 $(BUILD)/obj/gen/openapi.o: $(BUILD)/gen/openapi.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The pages' stylesheet is served from the binary too.
 $(BUILD)/gen/css.c: service/web.css service/gen-css.sh
@@ -92,27 +97,40 @@ $(BUILD)/gen/css.c: service/web.css service/gen-css.sh
 
 $(BUILD)/obj/gen/css.o: $(BUILD)/gen/css.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libwhatworks.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/whatworks: $(BUILD)/obj/service/main.o $(BUILD)/libwhatworks.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The test build: the same binary with the test-only fault hooks
+# (WHATWORKS_POLICE_UK_FAIL_AFTER_UNITS); only the files that have hooks are
+# compiled again, with -DWW_TESTING, and linked ahead of the library.
+TESTING_SRC = importers/policeuk.c service/config.c
+TESTING_OBJ = $(TESTING_SRC:%.c=$(BUILD)/obj-testing/%.o)
+$(BUILD)/obj-testing/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DWW_TESTING -MMD -MP -c $< -o $@
+
+$(BUILD)/whatworks-test: $(BUILD)/obj/service/main.o $(TESTING_OBJ) $(BUILD)/libwhatworks.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(BUILD)/tests/integration: $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a
+$(BUILD)/tests/integration: $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libwhatworks.a \
+	  $(BUILD)/whatworks-test
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/whatworks-test,$^) $(LDLIBS) -lcriterion
 
 # Each benchmark is a program of its own: tests/bench/NAME.c -> build/bench/NAME.
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libwhatworks.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
@@ -235,4 +253,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/obj-testing -name '*.d' 2>/dev/null)

@@ -14,6 +14,8 @@
  * deadline and stop flag (checked while bytes arrive).
  */
 #include "feed.h"
+#include "buf.h"
+#include "clock.h"
 #include "db_sources.h"
 #include "import_run.h"
 #include "log.h"
@@ -29,8 +31,8 @@
 
 /* One transfer: its body, headers of interest and how to stop it. */
 struct page {
-	char *data;
-	size_t len, cap, max;
+	struct buf body;
+	size_t max;
 	int too_big;
 	char etag[128];
 	char next[256]; /* the cursor of the Link header's rel="next", "" when none */
@@ -79,35 +81,18 @@ int feed_urls(const char *url, char *export_url, size_t esize, char *origin, siz
 	return 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static size_t on_body(char *p, size_t size, size_t n, void *cls)
 {
 	struct page *pg = cls;
 	size_t add = size * n;
 
-	if (pg->len + add > pg->max) {
+	if (pg->body.len + add > pg->max) {
 		pg->too_big = 1;
 		return 0;
 	}
-	if (pg->len + add + 1 > pg->cap) {
-		size_t ncap = pg->cap ? pg->cap : 65536;
-		while (ncap < pg->len + add + 1)
-			ncap *= 2;
-		char *d = realloc(pg->data, ncap);
-		if (d == NULL)
-			return 0;
-		pg->data = d;
-		pg->cap = ncap;
-	}
-	memcpy(pg->data + pg->len, p, add);
-	pg->len += add;
-	pg->data[pg->len] = '\0';
+	buf_add(&pg->body, p, add);
+	if (pg->body.failed)
+		return 0;
 	return add;
 }
 
@@ -175,7 +160,7 @@ static int on_progress(void *cls, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 		return 0;
 	if (ctl->stop != NULL && __atomic_load_n(ctl->stop, __ATOMIC_ACQUIRE))
 		return 1;
-	return ctl->deadline_ms > 0 && now_ms() > ctl->deadline_ms;
+	return ctl->deadline_ms > 0 && clock_ms() > ctl->deadline_ms;
 }
 
 /* One GET; *status is the HTTP status. The body and ETag go into pg. */
@@ -188,7 +173,7 @@ static int get(struct feed_ctx *f, const char *url, const char *inm, long *statu
 	char line[512];
 	CURLcode cc;
 
-	pg->len = 0;
+	buf_reset(&pg->body);
 	pg->too_big = 0;
 	pg->etag[0] = '\0';
 	pg->next[0] = '\0';
@@ -435,7 +420,7 @@ static int feed_fetch(void *ctx, const struct db_source *src, struct import_chan
 			snprintf(f->etag, sizeof(f->etag), "%s", pg.etag);
 		if (pg.next[0] != '\0')
 			prefetch_start(&pf, f, limit, pg.next);
-		doc = json_loadb(pg.data ? pg.data : "", pg.len, 0, &je);
+		doc = json_loadb(pg.body.data ? pg.body.data : "", pg.body.len, 0, &je);
 		data = json_object_get(doc, "data");
 		meta = json_object_get(doc, "meta");
 		if (!json_is_array(data) || !json_is_object(meta)) {
@@ -490,8 +475,8 @@ static int feed_fetch(void *ctx, const struct db_source *src, struct import_chan
 			break;
 	}
 	prefetch_finish(&pf, NULL);
-	free(pg.data);
-	free(pf.pg.data);
+	buf_free(&pg.body);
+	buf_free(&pf.pg.body);
 	if (rc < 0 || ch->mode != NULL)
 		return rc;
 	ch->mode = "full";

@@ -2,6 +2,7 @@
  * gitsrc.c - a bare mirror per source, fetched with libgit2, read from trees
  */
 #include "gitsrc.h"
+#include "clock.h"
 #include "evidence.h"
 #include "log.h"
 
@@ -188,13 +189,6 @@ cleanup:
 	git_tree_entry_free(te);
 	git_tree_free(root);
 	return rc;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int isalnum_ascii(char c)
@@ -533,14 +527,14 @@ int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const ch
 
 	absolute_location(url, sizeof(url), location);
 	gitsrc_redact(shown, sizeof(shown), url);
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	if ((rc = open_mirror(&repo, &remote, url, data_dir, e)) < 0)
 		goto fail;
 	s->priv = repo;
-	double t1 = now_ms();
+	double t1 = clock_ms();
 	if ((rc = fetch(remote, head, sizeof(head), shown, e)) < 0)
 		goto fail;
-	double t2 = now_ms();
+	double t2 = clock_ms();
 	if ((rc = resolve(&commit, repo, ref, head, e)) < 0)
 		goto fail;
 	git_oid_tostr(s->commit, sizeof(s->commit), git_commit_id(commit));
@@ -565,7 +559,7 @@ int gitsrc_snapshot(struct gitsrc_snapshot **out, const char *location, const ch
 	else if (s->mode != GITSRC_UNCHANGED)
 		rc = list_all(&l, repo, commit, e);
 	log_debug("git snapshot", "open_ms=%.1f fetch_ms=%.1f list_ms=%.1f", t1 - t0, t2 - t1,
-	          now_ms() - t2);
+	          clock_ms() - t2);
 	/* the object database the blobs are read from, on any thread */
 	if (rc == 0 && git_repository_odb((git_odb **)&s->odb, repo) < 0)
 		rc = git_fail(e, WW_EIO, "open the object database");

@@ -14,6 +14,8 @@
  * of the same record, so its history carries on.
  */
 #include "import_run.h"
+#include "clock.h"
+#include "import_check.h"
 #include "db_score.h"
 #include "db_sources.h"
 #include "log.h"
@@ -28,55 +30,6 @@
 /* Records changed by one run from which the planner statistics are refreshed. */
 #define IMPORT_ANALYZE_AT 1000
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A sorted set of borrowed strings. */
-struct strset {
-	const char **v;
-	size_t n, cap;
-};
-
-static int strset_add(struct strset *s, const char *x)
-{
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		const char **nv = realloc(s->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return -1;
-		s->v = nv;
-		s->cap = ncap;
-	}
-	s->v[s->n++] = x;
-	return 0;
-}
-
-static void strset_sort(struct strset *s)
-{
-	if (s->n > 1)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
-}
-
-static int strset_has(const struct strset *s, const char *x)
-{
-	return s->n > 0 && bsearch(&x, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
-}
-
-/* "kind\x1fid" keys, owned. */
-static char *key_of(const char *kind, const char *id)
-{
-	size_t a = strlen(kind), b = strlen(id);
-	char *k = malloc(a + b + 2);
-	if (k == NULL)
-		return NULL;
-	memcpy(k, kind, a);
-	k[a] = '\x1f';
-	memcpy(k + a + 1, id, b + 1);
-	return k;
-}
-
 struct run {
 	PGconn *c;
 	const struct import_changes *ch;
@@ -89,7 +42,6 @@ struct run {
 	size_t n_docs;
 	struct strset parsed_paths; /* files parsed in this run */
 	struct strset gone_paths;   /* files deleted in this run */
-	struct strset new_keys;     /* kind\x1fid of docs (owned strings) */
 	struct db_records at_paths; /* current records at parsed or deleted paths */
 	json_t *retract;            /* [[kind, id]] to retract */
 	json_t *touched;            /* intervention ids whose evidence changed */
@@ -106,9 +58,6 @@ static void run_free(struct run *r)
 	free(r->blobs);
 	free(r->parsed_paths.v);
 	free(r->gone_paths.v);
-	for (size_t i = 0; i < r->new_keys.n; i++)
-		free((char *)r->new_keys.v[i]);
-	free(r->new_keys.v);
 	db_records_free(&r->at_paths);
 	json_decref(r->retract);
 	json_decref(r->touched);
@@ -327,176 +276,70 @@ cleanup:
 	return rc;
 }
 
-/* Step 3: parse what changed and cross-check it against the evidence base. */
+/* The run as the cross-checks see it. */
+static struct import_check_in check_in(const struct run *r)
+{
+	return (struct import_check_in){.source_id = r->src->id,
+	                                .source_name = r->src->name,
+	                                .docs = r->docs,
+	                                .n_docs = r->n_docs,
+	                                .at_paths = &r->at_paths,
+	                                .parsed_paths = &r->parsed_paths,
+	                                .gone_paths = &r->gone_paths};
+}
+
+/* Step 3a: what the cross-checks need from the database, all of it first. */
+static int gather(struct run *r, const struct import_keys *k, struct import_lookups *l,
+                  struct err *e)
+{
+	struct import_check_in in = check_in(r);
+	int rc;
+
+	if ((rc = db_current_by_keys(&l->same_keys, r->c, k->keys, e)) < 0)
+		return rc;
+	if (json_array_size(k->ref_keys) > 0 &&
+	    (rc = db_current_by_keys(&l->named, r->c, k->ref_keys, e)) < 0)
+		return rc;
+	/* a name that resolves nowhere: take every id, for "did you mean" */
+	if ((rc = import_needs_all_ids(&in, k, l)) < 0)
+		return nomem(e);
+	if (rc == 1) {
+		if ((rc = db_intervention_ids(&l->all_ids, &l->n_all_ids, r->c, e)) < 0)
+			return rc;
+		l->have_all_ids = 1;
+	}
+	if (json_array_size(k->gone_ivs) > 0 &&
+	    (rc = db_current_referencing(&l->referencing, r->c, k->gone_ivs, e)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Step 3: parse what changed, gather the lookups, then cross-check (import_check). */
 static int validate(struct run *r, struct err *e)
 {
-	struct db_records others = {0}, refs = {0};
-	json_t *keys = NULL, *ref_keys = NULL, *gone_ivs = NULL;
-	struct strset retracted = {0}; /* intervention ids retracted by this run */
-	struct strset known = {0};     /* intervention ids that exist after this run */
-	struct strset here = {0};      /* intervention ids defined by this run's files */
-	char **all_ids = NULL;
-	size_t n_all = 0;
-	int rc = 0;
+	struct import_check_in in;
+	struct import_keys k = {0};
+	struct import_lookups l = {0};
+	struct import_verdict v = {0};
+	int rc;
 
 	if ((rc = parse_changes(r, e)) < 0)
 		return rc;
-	if ((keys = json_array()) == NULL || (r->retract = json_array()) == NULL ||
-	    (r->touched = json_array()) == NULL || (ref_keys = json_array()) == NULL ||
-	    (gone_ivs = json_array()) == NULL) {
+	in = check_in(r);
+	if (import_keys_build(&k, &in) < 0)
+		return nomem(e);
+	if ((rc = gather(r, &k, &l, e)) < 0)
+		goto cleanup;
+	if (import_check(&v, &in, &k, &l, &r->res->errs) < 0) {
 		rc = nomem(e);
 		goto cleanup;
 	}
-	for (size_t i = 0; i < r->n_docs; i++) {
-		const char *kind = ev_kind_name(r->docs[i]->kind);
-		char *k = key_of(kind, r->docs[i]->id);
-		if (k == NULL || strset_add(&r->new_keys, k) < 0) {
-			free(k);
-			rc = nomem(e);
-			goto cleanup;
-		}
-		json_array_append_new(keys, json_pack("[ss]", kind, r->docs[i]->id));
-		if (r->docs[i]->kind == EV_EVALUATION)
-			json_array_append_new(
-			    ref_keys, json_pack("[ss]", "intervention", r->docs[i]->intervention));
-	}
-	strset_sort(&r->new_keys);
-
-	/* what the files at changed paths held before and no longer hold is retracted */
-	for (size_t i = 0; i < r->at_paths.n; i++) {
-		const struct db_record *old = &r->at_paths.v[i];
-		char *k = key_of(old->kind, old->id);
-		int kept = k && strset_has(&r->new_keys, k);
-		free(k);
-		if (kept)
-			continue;
-		json_array_append_new(r->retract, json_pack("[ss]", old->kind, old->id));
-		if (strcmp(old->kind, "intervention") == 0) {
-			strset_add(&retracted, old->id);
-			json_array_append_new(gone_ivs, json_string(old->id));
-		}
-	}
-	strset_sort(&retracted);
-
-	/* the same id held elsewhere: another file of this source, or another source */
-	if ((rc = db_current_by_keys(&others, r->c, keys, e)) < 0)
-		goto cleanup;
-	for (size_t i = 0; i < others.n; i++) {
-		const struct db_record *o = &others.v[i];
-		if (o->source_id == r->src->id &&
-		    (strset_has(&r->parsed_paths, o->path) || strset_has(&r->gone_paths, o->path)))
-			continue; /* replaced by this run: an update, or a rename */
-		for (size_t j = 0; j < r->n_docs; j++) {
-			const struct ev_doc *d = r->docs[j];
-			if (strcmp(d->id, o->id) != 0 ||
-			    strcmp(ev_kind_name(d->kind), o->kind) != 0)
-				continue;
-			if (o->source_id == r->src->id)
-				ev_errors_add(&r->res->errs, d->path, d->line, d->col, "id",
-				              "duplicate id \"%s\" (also in %s)", d->id, o->path);
-			else
-				ev_errors_add(&r->res->errs, d->path, d->line, d->col, "id",
-				              "id \"%s\" is already owned by source \"%s\" (%s), "
-				              "so source \"%s\" cannot import it; rename it or "
-				              "remove it from one source",
-				              d->id, o->source_name, o->path, r->src->name);
-		}
-	}
-
-	/* interventions named by new evaluations that exist and stay */
-	if (json_array_size(ref_keys) > 0) {
-		if ((rc = db_current_by_keys(&refs, r->c, ref_keys, e)) < 0)
-			goto cleanup;
-		for (size_t i = 0; i < refs.n; i++)
-			if (!strset_has(&retracted, refs.v[i].id))
-				strset_add(&known, refs.v[i].id);
-		strset_sort(&known);
-	}
-	/* a name that resolves nowhere: take every id, for "did you mean" */
-	for (size_t i = 0; i < r->n_docs; i++)
-		if (r->docs[i]->kind == EV_INTERVENTION && strset_add(&here, r->docs[i]->id) < 0) {
-			rc = nomem(e);
-			goto cleanup;
-		}
-	strset_sort(&here);
-	for (size_t i = 0; i < r->n_docs; i++) {
-		const struct ev_doc *d = r->docs[i];
-		if (d->kind != EV_EVALUATION || strset_has(&known, d->intervention) ||
-		    strset_has(&here, d->intervention))
-			continue;
-		if ((rc = db_intervention_ids(&all_ids, &n_all, r->c, e)) < 0)
-			goto cleanup;
-		free(known.v);
-		memset(&known, 0, sizeof(known));
-		for (size_t j = 0; j < n_all; j++)
-			if (!strset_has(&retracted, all_ids[j]))
-				strset_add(&known, all_ids[j]);
-		strset_sort(&known);
-		break;
-	}
-	if (ev_check_set(r->docs, r->n_docs, known.v, known.n, &r->res->errs) == WW_ENOMEM) {
-		rc = nomem(e);
-		goto cleanup;
-	}
-
-	/* a removed intervention must not leave evaluations naming it */
-	if (json_array_size(gone_ivs) > 0) {
-		db_records_free(&refs);
-		if ((rc = db_current_referencing(&refs, r->c, gone_ivs, e)) < 0)
-			goto cleanup;
-		for (size_t i = 0; i < refs.n; i++) {
-			const struct db_record *ev = &refs.v[i];
-			char *k = key_of("evaluation", ev->id);
-			int handled = (k && strset_has(&r->new_keys, k)) ||
-			              (ev->source_id == r->src->id &&
-			               (strset_has(&r->parsed_paths, ev->path) ||
-			                strset_has(&r->gone_paths, ev->path)));
-			free(k);
-			if (handled)
-				continue;
-			const struct db_record *iv = NULL;
-			for (size_t j = 0; j < r->at_paths.n && iv == NULL; j++)
-				if (strcmp(r->at_paths.v[j].kind, "intervention") == 0 &&
-				    strcmp(r->at_paths.v[j].id, ev->ref) == 0)
-					iv = &r->at_paths.v[j];
-			ev_errors_add(&r->res->errs, iv ? iv->path : ev->path, 0, 0, "",
-			              "intervention \"%s\" is removed but evaluation \"%s\" (%s) "
-			              "still names it",
-			              ev->ref, ev->id, ev->path);
-		}
-	}
-
-	/* what scoring must revisit */
-	for (size_t i = 0; i < r->n_docs; i++) {
-		const struct ev_doc *d = r->docs[i];
-		if (d->kind == EV_INTERVENTION)
-			json_array_append_new(r->touched, json_string(d->id));
-		else if (d->kind == EV_EVALUATION)
-			json_array_append_new(r->touched, json_string(d->intervention));
-		else
-			r->reference_changed = 1;
-	}
-	for (size_t i = 0; i < r->at_paths.n; i++) {
-		const struct db_record *old = &r->at_paths.v[i];
-		if (strcmp(old->kind, "intervention") == 0)
-			json_array_append_new(r->touched, json_string(old->id));
-		else if (strcmp(old->kind, "evaluation") == 0)
-			json_array_append_new(r->touched, json_string(old->ref));
-		else
-			r->reference_changed = 1;
-	}
+	r->retract = json_incref(k.retract);
+	r->touched = v.touched;
+	r->reference_changed = v.reference_changed;
 cleanup:
-	for (size_t i = 0; i < n_all; i++)
-		free(all_ids[i]);
-	free(all_ids);
-	free(retracted.v);
-	free(known.v);
-	free(here.v);
-	db_records_free(&others);
-	db_records_free(&refs);
-	json_decref(keys);
-	json_decref(ref_keys);
-	json_decref(gone_ivs);
+	import_keys_free(&k);
+	import_lookups_free(&l);
 	return rc;
 }
 
@@ -514,7 +357,7 @@ static int write_all(struct run *r, struct err *e)
 	if (docs == NULL)
 		return nomem(e);
 	for (size_t i = 0; i < r->at_paths.n && rc == 0; i++) {
-		char *k = key_of(r->at_paths.v[i].kind, r->at_paths.v[i].id);
+		char *k = import_key(r->at_paths.v[i].kind, r->at_paths.v[i].id);
 		if (k == NULL || strset_add(&old_keys, k) < 0) {
 			free(k);
 			rc = nomem(e);
@@ -523,7 +366,7 @@ static int write_all(struct run *r, struct err *e)
 	strset_sort(&old_keys);
 	for (size_t i = 0; i < r->n_docs && rc == 0; i++) {
 		const struct ev_doc *d = r->docs[i];
-		char *k = key_of(ev_kind_name(d->kind), d->id);
+		char *k = import_key(ev_kind_name(d->kind), d->id);
 		/* an update when the same record was at one of the changed paths */
 		if (k != NULL && strset_has(&old_keys, k))
 			r->res->n.updated++;
@@ -554,7 +397,7 @@ static int write_all(struct run *r, struct err *e)
 	if (rc == 0 && (closing = json_deep_copy(r->retract)) == NULL)
 		rc = nomem(e);
 	for (size_t i = 0; i < r->n_docs && rc == 0; i++) {
-		char *k = key_of(docs[i].kind, docs[i].id);
+		char *k = import_key(docs[i].kind, docs[i].id);
 		if (k == NULL || (strset_has(&old_keys, k) &&
 		                  json_array_append_new(
 		                      closing, json_pack("[ss]", docs[i].kind, docs[i].id)) < 0))
@@ -591,19 +434,10 @@ rollback:
 	db_score_cancel(scoring);
 	db_rollback(r->c);
 cleanup:
-	for (size_t i = 0; i < old_keys.n; i++)
-		free((char *)old_keys.v[i]);
-	free(old_keys.v);
+	strset_free_all(&old_keys);
 	free(docs);
 	json_decref(closing);
 	return rc;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /* Records a failed run; the original error stays in e. */
@@ -646,7 +480,7 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 	                .res = res,
 	                .src = src,
 	                .parse_threads = ctl != NULL ? ctl->parse_threads : 0};
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	int locked = 0, rc;
 
 	memset(res, 0, sizeof(*res));
@@ -672,9 +506,9 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 		goto cleanup;
 	snprintf(res->previous, sizeof(res->previous), "%s", src->last_commit);
 
-	double t_fetch = now_ms();
+	double t_fetch = clock_ms();
 	rc = ops->fetch(ctx, src, &ch, e);
-	t_fetch = now_ms() - t_fetch;
+	t_fetch = clock_ms() - t_fetch;
 	if (rc < 0) {
 		fail_run(&r, e);
 		goto cleanup;
@@ -689,18 +523,18 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 		                   res->previous, &res->n, ch.message, e);
 		goto cleanup;
 	}
-	double t_plan = now_ms();
+	double t_plan = clock_ms();
 	if ((rc = plan(&r, e)) < 0) {
 		fail_run(&r, e);
 		goto cleanup;
 	}
-	double t_parse = now_ms();
+	double t_parse = clock_ms();
 	t_plan = t_parse - t_plan;
 	if ((rc = validate(&r, e)) < 0) {
 		fail_run(&r, e);
 		goto cleanup;
 	}
-	t_parse = now_ms() - t_parse;
+	t_parse = clock_ms() - t_parse;
 	if (res->errs.n > 0) {
 		struct err ignore = {0};
 		res->n.rejected = r.files_rejected > 0 ? r.files_rejected : 1;
@@ -717,12 +551,12 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 		             res->errs.n + res->errs.dropped);
 		goto cleanup;
 	}
-	double t_write = now_ms();
+	double t_write = clock_ms();
 	if ((rc = write_all(&r, e)) < 0) {
 		fail_run(&r, e);
 		goto cleanup;
 	}
-	t_write = now_ms() - t_write;
+	t_write = clock_ms() - t_write;
 	/*
 	 * After a large change the planner's statistics are stale until autovacuum
 	 * gets round to it, and the next one-file import is planned as a scan of
@@ -732,9 +566,9 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 	double t_analyze = 0;
 	if (res->n.added + res->n.updated + res->n.removed >= IMPORT_ANALYZE_AT) {
 		struct err ignore = {0};
-		t_analyze = now_ms();
+		t_analyze = clock_ms();
 		db_analyze_evidence(c, &ignore);
-		t_analyze = now_ms() - t_analyze;
+		t_analyze = clock_ms() - t_analyze;
 	}
 	log_info("import timing",
 	         "run=%lld source=\"%s\" fetch_ms=%.1f plan_ms=%.1f parse_ms=%.1f write_ms=%.1f "
@@ -742,7 +576,7 @@ int import_run(PGconn *c, struct db_source *src, const char *trigger,
 	         res->run_id, src->name, t_fetch, t_plan, t_parse, t_write, t_analyze);
 	snprintf(res->status, sizeof(res->status), "succeeded");
 cleanup:
-	res->duration_ms = now_ms() - t0;
+	res->duration_ms = clock_ms() - t0;
 	if (locked)
 		db_source_unlock(c, src->id);
 	run_free(&r);

@@ -9,6 +9,9 @@
 #include "policeuk.h"
 #include "import.h"
 
+#include "buf.h"
+#include "clock.h"
+#include "config.h"
 #include "crimecsv.h"
 #include "db_crime.h"
 #include "log.h"
@@ -18,7 +21,9 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <math.h>
+#ifdef WW_TESTING
 #include <signal.h>
+#endif
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,76 +36,14 @@
 
 /* ---- settings ----------------------------------------------------------- */
 
-enum stype { T_STR, T_NUM, T_INT };
-
-static const struct setting {
-	const char *env;
-	enum stype type;
-	size_t off;
-	const char *def;
-	double min, max;
-	const char *desc;
-} settings[] = {
-    {"WHATWORKS_POLICE_UK_URL", T_STR, offsetof(struct policeuk_settings, url),
-     POLICEUK_DEFAULT_URL, 0, 0, "base URL of the data.police.uk API"},
-    {"WHATWORKS_POLICE_UK_ARCHIVE_URL", T_STR, offsetof(struct policeuk_settings, archive_url), "",
-     0, 0,
-     "where the monthly YYYY-MM.zip archives are (default: the API URL with /api "
-     "replaced by /data/archive)"},
-    {"WHATWORKS_POLICE_UK_RATE", T_NUM, offsetof(struct policeuk_settings, rate), "15", 0.1, 1000,
-     "requests a second on average"},
-    {"WHATWORKS_POLICE_UK_BURST", T_NUM, offsetof(struct policeuk_settings, burst), "30", 1, 2000,
-     "most requests in any one second"},
-    {"WHATWORKS_POLICE_UK_CONNECT_TIMEOUT", T_NUM,
-     offsetof(struct policeuk_settings, connect_timeout), "10", 0.1, 600, "seconds to connect"},
-    {"WHATWORKS_POLICE_UK_TIMEOUT", T_NUM, offsetof(struct policeuk_settings, timeout), "60", 0.1,
-     3600, "seconds for one API request, body included"},
-    {"WHATWORKS_POLICE_UK_ARCHIVE_TIMEOUT", T_NUM,
-     offsetof(struct policeuk_settings, archive_timeout), "7200", 1, 86400,
-     "seconds for one archive download"},
-    {"WHATWORKS_POLICE_UK_STALL", T_NUM, offsetof(struct policeuk_settings, stall), "60", 1, 3600,
-     "seconds without a byte before a transfer is abandoned"},
-    {"WHATWORKS_POLICE_UK_RETRIES", T_INT, offsetof(struct policeuk_settings, retries), "5", 0, 20,
-     "retries after a 429, a 5xx, a timeout or a dropped connection"},
-    {"WHATWORKS_POLICE_UK_BACKOFF", T_NUM, offsetof(struct policeuk_settings, backoff), "1", 0, 600,
-     "seconds before the first retry, doubled for each next one (with jitter)"},
-    {"WHATWORKS_POLICE_UK_BACKOFF_MAX", T_NUM, offsetof(struct policeuk_settings, backoff_max),
-     "120", 0, 3600, "longest wait before a retry, Retry-After included"},
-    {"WHATWORKS_POLICE_UK_FAIL_AFTER_UNITS", T_INT,
-     offsetof(struct policeuk_settings, fail_after_units), "0", 0, 1000000,
-     "testing only: kill the process (SIGKILL) after storing this many units"},
-};
-#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
-
+/* The WHATWORKS_POLICE_UK_* rows are in config.c's table, with every setting. */
 int policeuk_settings_load(struct policeuk_settings *s, struct err *e)
 {
-	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		const struct setting *t = &settings[i];
-		const char *v = getenv(t->env);
-		char *end;
-		double d;
+	int rc;
 
-		if (v == NULL || v[0] == '\0')
-			v = t->def;
-		if (t->type == T_STR) {
-			char *dst = (char *)s + t->off;
-			if (strlen(v) >= sizeof(s->url))
-				return err_set(e, WW_EINVALID, "%s is too long", t->env);
-			snprintf(dst, sizeof(s->url), "%s", v);
-			continue;
-		}
-		d = strtod(v, &end);
-		if (*end != '\0' || !isfinite(d) || d < t->min || d > t->max ||
-		    (t->type == T_INT && d != floor(d)))
-			return err_set(e, WW_EINVALID, "%s=\"%s\" must be a %s from %g to %g",
-			               t->env, v, t->type == T_INT ? "whole number" : "number",
-			               t->min, t->max);
-		if (t->type == T_INT)
-			*(int *)((char *)s + t->off) = (int)d;
-		else
-			*(double *)((char *)s + t->off) = d;
-	}
+	memset(s, 0, sizeof(*s));
+	if ((rc = config_env_load(CONFIG_POLICE_UK, s, e)) < 0)
+		return rc;
 	if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0)
 		return err_set(e, WW_EINVALID,
 		               "WHATWORKS_POLICE_UK_URL=\"%s\" must be an http or https URL",
@@ -121,9 +64,7 @@ int policeuk_settings_load(struct policeuk_settings *s, struct err *e)
 
 void policeuk_settings_usage(FILE *f)
 {
-	for (size_t i = 0; i < NSETTINGS; i++)
-		fprintf(f, "  %-38s %s (default %s)\n", settings[i].env, settings[i].desc,
-		        settings[i].def[0] ? settings[i].def : "derived");
+	config_env_usage(f, CONFIG_POLICE_UK);
 }
 
 /* ---- the HTTP client ---------------------------------------------------- */
@@ -154,13 +95,6 @@ struct xfer {
 	char body[ERRBODY_MAX + 1]; /* the start of an error response */
 	size_t body_len;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void sleep_s(double s)
 {
@@ -215,7 +149,7 @@ static int client_init(struct client *cl, const struct policeuk_settings *s, str
 	cl->s = s;
 	if ((cl->h = curl_easy_init()) == NULL)
 		return err_set(e, WW_ENOMEM, "could not start libcurl");
-	ratelimit_init(&cl->rl, s->rate, s->burst, now_s());
+	ratelimit_init(&cl->rl, s->rate, s->burst, clock_s());
 	cl->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	curl_easy_setopt(cl->h, CURLOPT_USERAGENT, "whatworks (police-uk importer)");
 	curl_easy_setopt(cl->h, CURLOPT_NOSIGNAL, 1L);
@@ -271,7 +205,7 @@ static int get(struct client *cl, const char *url, const char *what, struct sink
 		CURLcode cc;
 		int retry;
 
-		sleep_s(ratelimit_take(&cl->rl, now_s()));
+		sleep_s(ratelimit_take(&cl->rl, clock_s()));
 		memset(&x, 0, sizeof(x));
 		x.cl = cl;
 		x.sink = sink;
@@ -307,39 +241,25 @@ static int get(struct client *cl, const char *url, const char *what, struct sink
 }
 
 /* A JSON body, bounded. */
-struct jsonbuf {
-	char *buf;
-	size_t len, cap;
-};
-
 static void jsonbuf_reset(void *ctx)
 {
-	((struct jsonbuf *)ctx)->len = 0;
+	buf_reset(ctx);
 }
 
 static int jsonbuf_write(void *ctx, const char *p, size_t n, struct err *e)
 {
-	struct jsonbuf *b = ctx;
+	struct buf *b = ctx;
 
 	if (b->len + n > JSON_MAX)
 		return err_set(e, WW_EUPSTREAM, "answer larger than %d bytes", JSON_MAX);
-	if (b->len + n > b->cap) {
-		size_t cap = (b->len + n) * 2;
-		char *nb = realloc(b->buf, cap);
-		if (nb == NULL)
-			return err_set(e, WW_ENOMEM, "out of memory");
-		b->buf = nb;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, p, n);
-	b->len += n;
-	return 0;
+	buf_add(b, p, n);
+	return b->failed ? err_set(e, WW_ENOMEM, "out of memory") : 0;
 }
 
 /* GETs base + path and parses the body as JSON into *out. */
 static int get_json(struct client *cl, const char *path, json_t **out, long *status, struct err *e)
 {
-	struct jsonbuf b = {0};
+	struct buf b = {0};
 	struct sink sink = {jsonbuf_reset, jsonbuf_write, &b};
 	char url[1024], what[300];
 	json_error_t je;
@@ -351,10 +271,10 @@ static int get_json(struct client *cl, const char *path, json_t **out, long *sta
 	rc = get(cl, url, what, &sink, 0, status, e);
 	if (rc == 0 && b.len == 0)
 		rc = err_set(e, WW_EUPSTREAM, "%s: empty answer", path);
-	if (rc == 0 && (*out = json_loadb(b.buf, b.len, 0, &je)) == NULL)
+	if (rc == 0 && (*out = json_loadb(b.data, b.len, 0, &je)) == NULL)
 		rc = err_set(e, WW_EUPSTREAM, "%s: malformed JSON at line %d column %d: %s", path,
 		             je.line, je.column, je.text);
-	free(b.buf);
+	buf_free(&b);
 	return rc;
 }
 
@@ -516,11 +436,14 @@ static int z_end(void *ctx, struct err *e)
 	r->res->units_stored++;
 	r->res->rows += r->csv.rows;
 	log_debug("police-uk unit stored", "unit=%s rows=%ld", r->key, r->csv.rows);
+#ifdef WW_TESTING
+	/* the test build's fault hook: a crash between two units */
 	if (r->s->fail_after_units > 0 && r->res->units_stored >= r->s->fail_after_units) {
 		log_warn("police-uk fault injection: killing the process", "units=%d",
 		         r->res->units_stored);
 		raise(SIGKILL);
 	}
+#endif
 	return 0;
 }
 
@@ -836,7 +759,7 @@ int policeuk_import(PGconn *c, const struct policeuk_settings *s, const struct p
 	struct db_source src = {.kind = "police-uk"};
 	struct run r = {.c = c, .s = s, .o = o, .res = res};
 	char msg[1200];
-	double t0 = now_s();
+	double t0 = clock_s();
 	int rc, locked = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -893,7 +816,7 @@ int policeuk_import(PGconn *c, const struct policeuk_settings *s, const struct p
 				rc = err_set(e, fe.code, "%s", fe.msg);
 		}
 	}
-	res->duration_ms = (now_s() - t0) * 1000;
+	res->duration_ms = (clock_s() - t0) * 1000;
 	log_info("police-uk import finished",
 	         "run=%lld status=%s mode=%s published=%s stored=%d skipped=%d failed=%d rows=%ld "
 	         "requests=%ld ms=%.0f",

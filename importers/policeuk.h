@@ -49,7 +49,7 @@ struct policeuk_settings {
 	int retries;            /* retries after the first attempt */
 	double backoff;         /* seconds before the first retry, doubled each time */
 	double backoff_max;     /* cap on one wait, Retry-After included */
-	int fail_after_units;   /* testing: kill the process after storing K units (0: off) */
+	int fail_after_units;   /* test build only: kill the process after K units (0: off) */
 };
 
 /* Fills s from the defaults and the WHATWORKS_POLICE_UK_* variables.

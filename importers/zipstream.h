@@ -1,18 +1,20 @@
 /*
  * zipstream.h - reading a zip archive front to back as it downloads
  *
- * Pure: bytes in through zipstream_feed (any chunking), entries out through
- * callbacks; nothing is held but one entry's header and zlib's window, so a
- * 1.5 GB archive streams in constant memory and never touches the disk.
+ * Bytes in through zipstream_feed (any chunking), entries out through
+ * callbacks; nothing is held but libarchive's window, so a 1.5 GB archive
+ * streams in constant memory and never touches the disk. Debian's libarchive
+ * reads the archive (its streaming zip reader, maintained against hostile
+ * archives): local file headers in order, stored or deflated, with or
+ * without data descriptors, zip64; the central directory ends the walk.
+ * Every wanted entry is checked against its CRC-32 and sizes before end()
+ * is called, so end() means "these bytes are exactly what the archive
+ * holds". The callbacks run on libarchive's thread while the caller waits
+ * inside zipstream_feed or zipstream_finish, never both at once.
  *
- * It reads the local file headers in order and stops at the central
- * directory, which it does not need. Entries may be stored or deflated, may
- * carry a data descriptor (sizes after the data, as streaming writers do)
- * and zip64 sizes. Every entry the caller asks for is checked against its
- * CRC-32 and sizes before end() is called, so end() means "these bytes are
- * exactly what the archive holds". Skipped entries with known sizes are
- * passed over without inflating. Encrypted entries, other compression
- * methods and stored entries with a data descriptor are WW_EINVALID.
+ * Limits: at most ZIPSTREAM_MAX_ENTRIES entries and
+ * ZIPSTREAM_MAX_ENTRY_BYTES uncompressed bytes in one wanted entry
+ * (zipstream_limits changes them); beyond, WW_EINVALID.
  */
 #ifndef WW_ZIPSTREAM_H
 #define WW_ZIPSTREAM_H
@@ -34,9 +36,15 @@ struct zipstream_cb {
 
 struct zipstream;
 
+#define ZIPSTREAM_MAX_ENTRIES 100000L
+#define ZIPSTREAM_MAX_ENTRY_BYTES (4ULL << 30)
+
 /* WW_ENOMEM. Free with zipstream_free. */
 int zipstream_new(struct zipstream **out, const struct zipstream_cb *cb);
 void zipstream_free(struct zipstream *z);
+
+/* Changes the limits; before the first zipstream_feed. */
+void zipstream_limits(struct zipstream *z, long max_entries, unsigned long long max_entry_bytes);
 
 /* Consumes len bytes. WW_EINVALID for a corrupt or unsupported archive (the
  * message names the entry), or the code a callback returned. After an error

@@ -20,10 +20,10 @@
  * hash only catches a cursor sent with other filters by mistake.
  */
 #include "api_internal.h"
+#include "db_row.h"
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,58 +81,32 @@ int qb_param_ll(struct qb *q, long long v)
 	return qb_param(q, buf);
 }
 
-static void trim(char *s)
-{
-	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = '\0';
-}
-
 /* Runs q, which must return one row of nfields columns; *out gets it. */
-static int qb_exec_row(struct qb *q, PGconn *db, int nfields, PGresult **out, struct err *e)
+static int qb_exec_row(struct qb *q, PGconn *db, int nfields, struct db_row **out, struct err *e)
 {
-	PGresult *res;
-	char msg[512];
-
 	*out = NULL;
 	if (q->overflow)
 		return err_set(e, WW_ENOMEM, "query too large to build");
-	res = q->prepare ? db_exec_prepared(db, q->sql, q->n, q->values)
-	                 : PQexecParams(db, q->sql, q->n, NULL, q->values, NULL, NULL, 0);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		int code = db_error_code(res);
-		snprintf(msg, sizeof(msg), "%s",
-		         res ? PQresultErrorMessage(res) : PQerrorMessage(db));
-		trim(msg);
-		PQclear(res);
-		if (code == WW_EINVALID)
-			return err_set(e, code, "a parameter value was refused by the database: %s",
-			               msg);
-		return err_set(e, WW_EDB, "could not read the evidence base: %s", msg);
-	}
-	if (PQntuples(res) != 1 || PQnfields(res) != nfields) {
-		PQclear(res);
-		return err_set(e, WW_EDB, "could not read the evidence base: unexpected result");
-	}
-	*out = res;
-	return 0;
+	return db_row_query(out, db, q->sql, q->n, q->values, nfields, q->prepare, e);
 }
 
 int qb_exec_json(struct qb *q, PGconn *db, json_t **out, struct err *e)
 {
-	PGresult *res;
+	struct db_row *res;
 	json_error_t jerr;
+	const char *v;
+	size_t len;
 	int rc;
 
 	*out = NULL;
 	if ((rc = qb_exec_row(q, db, 1, &res, e)) < 0)
 		return rc;
-	if (PQgetisnull(res, 0, 0)) {
-		PQclear(res);
+	if ((v = db_row_value(res, 0, &len)) == NULL) {
+		db_row_free(res);
 		return err_set(e, WW_EDB, "could not read the evidence base: unexpected result");
 	}
-	*out = json_loadb(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), 0, &jerr);
-	PQclear(res);
+	*out = json_loadb(v, len, 0, &jerr);
+	db_row_free(res);
 	if (*out == NULL)
 		return err_set(e, WW_EDB, "could not parse the database's JSON: %s", jerr.text);
 	return 0;
@@ -543,13 +517,14 @@ int api_finish_item(struct api_result *out, json_t *doc, const char *what, const
 }
 
 /* Parses a small JSON value (the version) PostgreSQL returned; NULL for SQL NULL. */
-static void version_from_text(struct api_version *v, const PGresult *res, int col)
+static void version_from_text(struct api_version *v, const struct db_row *res, int col)
 {
 	json_t *obj = NULL;
+	size_t len;
+	const char *text = db_row_value(res, col, &len);
 
-	if (!PQgetisnull(res, 0, col))
-		obj =
-		    json_loadb(PQgetvalue(res, 0, col), (size_t)PQgetlength(res, 0, col), 0, NULL);
+	if (text != NULL)
+		obj = json_loadb(text, len, 0, NULL);
 	api_version_from_json(v, obj);
 	json_decref(obj);
 }
@@ -606,22 +581,27 @@ static int envelope(struct api_result *out, const char *data, size_t data_len, j
 int api_list_text(struct api_result *out, struct qb *q, PGconn *db, const struct api_page *pg,
                   const char *const *columns, long long next_key, struct err *e)
 {
-	PGresult *res;
+	struct db_row *res;
+	const char *total, *count, *data;
+	size_t data_len;
 	json_t *meta;
 	long long n;
 	int rc;
 
 	if ((rc = qb_exec_row(q, db, 4, &res, e)) < 0)
 		return rc;
-	if (PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 2) || PQgetisnull(res, 0, 3)) {
-		PQclear(res);
+	total = db_row_value(res, 0, NULL);
+	count = db_row_value(res, 2, NULL);
+	data = db_row_value(res, 3, &data_len);
+	if (total == NULL || count == NULL || data == NULL) {
+		db_row_free(res);
 		return err_set(e, WW_EDB, "could not read the evidence base: no data array");
 	}
-	out->total = atoll(PQgetvalue(res, 0, 0));
+	out->total = atoll(total);
 	out->limit = pg->limit;
 	out->offset = pg->offset;
 	version_from_text(&out->version, res, 1);
-	n = atoll(PQgetvalue(res, 0, 2));
+	n = atoll(count);
 	out->next_cursor[0] = '\0';
 	if (pg->offset + n < out->total && n > 0)
 		encode_cursor(out->next_cursor, sizeof(out->next_cursor), pg,
@@ -631,8 +611,8 @@ int api_list_text(struct api_result *out, struct qb *q, PGconn *db, const struct
 	                 (json_int_t)out->limit, "offset", (json_int_t)out->offset, "next_cursor",
 	                 out->next_cursor[0] ? json_string(out->next_cursor) : json_null(),
 	                 "evidence_version", version_json(&out->version));
-	rc = envelope(out, PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3), meta, e);
-	PQclear(res);
+	rc = envelope(out, data, data_len, meta, e);
+	db_row_free(res);
 	if (rc < 0)
 		return rc;
 	out->columns = columns;
@@ -643,20 +623,22 @@ int api_list_text(struct api_result *out, struct qb *q, PGconn *db, const struct
 int api_item_text(struct api_result *out, struct qb *q, PGconn *db, const char *what,
                   const char *id, const char *rows_key, const char *const *columns, struct err *e)
 {
-	PGresult *res;
+	struct db_row *res;
+	const char *data;
+	size_t data_len;
 	int rc;
 
 	out->total = -1;
 	if ((rc = qb_exec_row(q, db, 2, &res, e)) < 0)
 		return rc;
 	version_from_text(&out->version, res, 0);
-	if (PQgetisnull(res, 0, 1)) {
-		PQclear(res);
+	if ((data = db_row_value(res, 1, &data_len)) == NULL) {
+		db_row_free(res);
 		return err_set(e, WW_ENOTFOUND, "%s \"%.80s\" does not exist", what, id);
 	}
-	rc = envelope(out, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1),
+	rc = envelope(out, data, data_len,
 	              json_pack("{s:o}", "evidence_version", version_json(&out->version)), e);
-	PQclear(res);
+	db_row_free(res);
 	if (rc < 0)
 		return rc;
 	if (rows_key != NULL && columns != NULL) {

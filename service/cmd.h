@@ -17,6 +17,9 @@ int cmd_imports(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
+/* `whatworks import KIND ...` of each source kind (see source_kinds.c). */
+int cmd_import_git(int argc, char **argv);
+int cmd_import_feed(int argc, char **argv);
 int cmd_import_policeuk(int argc, char **argv);
 int cmd_project(int argc, char **argv);
 

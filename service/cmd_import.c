@@ -7,6 +7,7 @@
 #include "feed.h"
 #include "import.h"
 #include "log.h"
+#include "source_kinds.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -85,7 +86,7 @@ static int report(int rc, const struct import_result *res, const struct err *e)
 	return rc == 0 ? 0 : 1;
 }
 
-static int import_feed(int argc, char **argv)
+int cmd_import_feed(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"url", required_argument, NULL, 'u'},
@@ -131,6 +132,24 @@ static int import_feed(int argc, char **argv)
 
 int cmd_import(int argc, char **argv)
 {
+	const struct source_kind_def *d;
+	char names[128];
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		import_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if ((d = source_kind_find(argv[1])) == NULL) {
+		source_kinds_list(names, sizeof(names));
+		fprintf(stderr, "whatworks import: unknown source kind \"%s\" (allowed: %s)\n",
+		        argv[1], names);
+		return 2;
+	}
+	return d->cli(argc - 1, argv + 1);
+}
+
+int cmd_import_git(int argc, char **argv)
+{
 	static const struct option longopts[] = {
 	    {"repo", required_argument, NULL, 'r'}, {"ref", required_argument, NULL, 'f'},
 	    {"path", required_argument, NULL, 'p'}, {"name", required_argument, NULL, 'n'},
@@ -142,23 +161,8 @@ int cmd_import(int argc, char **argv)
 	PGconn *c = NULL;
 	int opt, rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		import_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "feed") == 0)
-		return import_feed(argc - 1, argv + 1);
-	if (strcmp(argv[1], "police-uk") == 0)
-		return cmd_import_policeuk(argc - 1, argv + 1);
-	if (strcmp(argv[1], "git") != 0) {
-		fprintf(stderr,
-		        "whatworks import: unknown source kind \"%s\" (allowed: git, feed, "
-		        "police-uk)\n",
-		        argv[1]);
-		return 2;
-	}
 	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': o.location = optarg; break;
 		case 'f': o.ref = optarg; break;
@@ -168,8 +172,8 @@ int cmd_import(int argc, char **argv)
 		default: import_usage(stderr); return 2;
 		}
 	}
-	if (optind < argc - 1) {
-		fprintf(stderr, "whatworks import: unexpected argument \"%s\"\n", argv[optind + 1]);
+	if (optind < argc) {
+		fprintf(stderr, "whatworks import: unexpected argument \"%s\"\n", argv[optind]);
 		return 2;
 	}
 	if (o.location == NULL) {

@@ -1,5 +1,5 @@
 /*
- * config.h - the settings of `whatworks serve`, from one table
+ * config.h - every setting of whatworks, from one table
  *
  * Every setting has one row in the table in config.c: its key, type, default,
  * description and whether SIGHUP can change it. The same row gives the
@@ -19,13 +19,13 @@
 
 struct config {
 	char config_file[512];
-	char listen[128];        /* host:port */
-	char database_url[1024]; /* "" = db_conninfo() */
+	char listen[128];             /* host:port */
+	char database_url[1024];      /* "" = db_conninfo() */
 	char read_database_url[4096]; /* replicas, ';'-separated; "" = read the primary */
 	int read_max_lag_ms;          /* a replica further behind is left out */
 	int replica_check_ms;         /* how often replicas' positions are read */
-	int threads;             /* 0 = number of cores */
-	int db_pool_size;        /* 0 = threads */
+	int threads;                  /* 0 = number of cores */
+	int db_pool_size;             /* 0 = threads */
 	int db_acquire_timeout_ms;
 	int db_statement_timeout_ms;
 	int max_connections;
@@ -71,6 +71,25 @@ void config_apply_reload(struct config *dst, const struct config *src);
 /* s without leading and trailing white space, cut in place (the sources
  * file is read with it too). */
 char *config_trim(char *s);
+
+/* The groups of settings; serve's fill struct config, the others are read
+ * from the environment by the module that uses them. */
+enum config_group { CONFIG_SERVE, CONFIG_PROCESS, CONFIG_VFM, CONFIG_POLICE_UK, CONFIG_NGROUPS };
+
+/*
+ * Fills the struct at dst (struct vfm_params for CONFIG_VFM, struct
+ * policeuk_settings for CONFIG_POLICE_UK) from the group's variables: a set
+ * one is checked against its row, an unset one takes the row's default, or
+ * leaves dst as it is when the row has none. WW_EINVALID names the variable.
+ */
+int config_env_load(enum config_group g, void *dst, struct err *e);
+
+/* An integer setting of the process group (e.g. "score_threads"): *out is
+ * unchanged when unset. WW_EINVALID names the variable and the value. */
+int config_env_int(const char *name, int *out, struct err *e);
+
+/* Prints the group's variables, their meanings and defaults. */
+void config_env_usage(FILE *out, enum config_group g);
 
 /* The effective thread count (threads, or four per core). */
 int config_threads(const struct config *c);

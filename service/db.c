@@ -2,6 +2,7 @@
  * db.c - connections, transactions and embedded migrations
  */
 #include "db.h"
+#include "clock.h"
 #include "log.h"
 
 #include <libpq-fe.h>
@@ -110,21 +111,14 @@ static int result_error(PGconn *conn, PGresult *res, struct err *e, const char *
 	return rc;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 PGresult *db_query(PGconn *c, struct err *e, const char *what, const char *sql, int nparams,
                    const char *const *params)
 {
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
 	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 
-	log_debug("statement", "what=\"%s\" ms=%.1f", what, now_ms() - t0);
+	log_debug("statement", "what=\"%s\" ms=%.1f", what, clock_ms() - t0);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return r;
 	result_error(c, r, e, what);
@@ -433,7 +427,7 @@ int db_copy_begin(struct db_copy *b, PGconn *c, const char *what, const char *co
 
 int db_copy_end(struct db_copy *b, struct err *e)
 {
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	PGconn *c = b->conn;
 	PGresult *r;
 	int rc = 0;
@@ -454,7 +448,8 @@ int db_copy_end(struct db_copy *b, struct err *e)
 		}
 		PQclear(r);
 	}
-	log_debug("statement", "what=\"%s\" rows=%zu end_ms=%.1f", b->what, b->rows, now_ms() - t0);
+	log_debug("statement", "what=\"%s\" rows=%zu end_ms=%.1f", b->what, b->rows,
+	          clock_ms() - t0);
 	b->len = 0;
 	b->oom = 0;
 	return rc;

@@ -2,6 +2,7 @@
  * db_pool.c - a fixed set of lazily made, self-healing PostgreSQL connections
  */
 #include "db_pool.h"
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
@@ -26,13 +27,6 @@ struct db_pool {
 	char *busy;           /* size entries: borrowed */
 	long long down_until; /* monotonic ms before which connects are not tried */
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int db_pool_new(struct db_pool **out, const char *conninfo, int size, int statement_timeout_ms,
                 struct err *e)
@@ -126,13 +120,7 @@ int db_pool_acquire(struct db_pool *p, PGconn **out, int timeout_ms, struct err 
 	int slot = -1;
 
 	*out = NULL;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline = clock_after_ms(timeout_ms);
 	pthread_mutex_lock(&p->lock);
 	while (p->nfree == 0) {
 		if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline) == ETIMEDOUT &&
@@ -149,7 +137,7 @@ int db_pool_acquire(struct db_pool *p, PGconn **out, int timeout_ms, struct err 
 	for (int i = 0; i < p->size; i++)
 		if (!p->busy[i] && (slot < 0 || (p->conns[slot] == NULL && p->conns[i] != NULL)))
 			slot = i;
-	if (p->conns[slot] == NULL && now_ms() < p->down_until) {
+	if (p->conns[slot] == NULL && (long long)clock_ms() < p->down_until) {
 		pthread_mutex_unlock(&p->lock);
 		return err_set(e, WW_EDB, "the database is unavailable; retrying shortly");
 	}
@@ -169,7 +157,7 @@ int db_pool_acquire(struct db_pool *p, PGconn **out, int timeout_ms, struct err 
 			p->conns[slot] = NULL;
 			p->busy[slot] = 0;
 			p->nfree++;
-			p->down_until = now_ms() + BACKOFF_MS;
+			p->down_until = (long long)clock_ms() + BACKOFF_MS;
 			pthread_cond_signal(&p->freed);
 			pthread_mutex_unlock(&p->lock);
 			return WW_EDB;

@@ -2,6 +2,7 @@
  * db_route.c - reads to caught-up streaming replicas, the rest to the primary
  */
 #include "db_route.h"
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
@@ -55,13 +56,6 @@ struct db_route {
 	void (*on_change)(void *);
 	void *arg;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 uint64_t db_lsn_parse(const char *s)
 {
@@ -167,8 +161,7 @@ static void check_replica(struct db_route *r, struct replica *p, long long now)
 	uint64_t replay = 0;
 	long long lag = -1;
 
-	if (p->mon == NULL && now >= p->retry_at &&
-	    (p->mon = monitor_connect(p->conninfo)) == NULL)
+	if (p->mon == NULL && now >= p->retry_at && (p->mon = monitor_connect(p->conninfo)) == NULL)
 		p->retry_at = now + RETRY_MS;
 	if (p->mon == NULL) {
 		st = RS_DOWN;
@@ -215,7 +208,7 @@ static void drain_notifications(struct db_route *r)
 	if (!PQconsumeInput(r->pmon)) {
 		PQfinish(r->pmon);
 		r->pmon = NULL;
-		r->pretry_at = now_ms() + RETRY_MS;
+		r->pretry_at = clock_ns() / 1000000 + RETRY_MS;
 		return;
 	}
 	while ((n = PQnotifies(r->pmon)) != NULL) {
@@ -231,7 +224,7 @@ static void *monitor(void *arg)
 	struct db_route *r = arg;
 
 	for (;;) {
-		long long now = now_ms();
+		long long now = clock_ns() / 1000000;
 		struct pollfd fds[2] = {{r->wake[0], POLLIN, 0}, {-1, POLLIN, 0}};
 
 		drain_notifications(r);
@@ -287,8 +280,8 @@ static int add_replicas(struct db_route *r, const struct db_route_config *cfg, s
 	return rc;
 }
 
-int db_route_new(struct db_route **out, struct db_pool *primary,
-                 const struct db_route_config *cfg, struct err *e)
+int db_route_new(struct db_route **out, struct db_pool *primary, const struct db_route_config *cfg,
+                 struct err *e)
 {
 	struct db_route *r = calloc(1, sizeof(*r));
 	int rc;
@@ -385,9 +378,9 @@ json_t *db_route_status(struct db_route *r)
 		struct replica *p = &r->rep[i];
 		any |= p->state == RS_OK;
 		json_array_append_new(
-		    list, json_pack("{s:i, s:s, s:o}", "replica", i + 1, "state",
-		                    state_names[p->state], "lag_ms",
-		                    p->lag_ms >= 0 ? json_integer(p->lag_ms) : json_null()));
+		    list,
+		    json_pack("{s:i, s:s, s:o}", "replica", i + 1, "state", state_names[p->state],
+		              "lag_ms", p->lag_ms >= 0 ? json_integer(p->lag_ms) : json_null()));
 	}
 	pthread_mutex_unlock(&r->lock);
 	o = json_pack("{s:s, s:o}", "reads", any ? "replica" : "primary", "replicas", list);

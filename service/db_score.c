@@ -8,6 +8,7 @@
  * those before it are ready. The rows are those one thread would write.
  */
 #include "db_score.h"
+#include "config.h"
 #include "jsontext.h"
 #include "log.h"
 
@@ -19,45 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static int env_double(double *v, const char *name, struct err *e)
-{
-	const char *s = getenv(name);
-	char *end;
-
-	if (s == NULL || s[0] == '\0')
-		return 0;
-	*v = strtod(s, &end);
-	if (*end != '\0')
-		return err_set(e, WW_EINVALID, "%s=\"%s\" is not a number", name, s);
-	return 0;
-}
-
-static int env_int(int *v, const char *name, struct err *e)
-{
-	const char *s = getenv(name);
-	char *end;
-	long x;
-
-	if (s == NULL || s[0] == '\0')
-		return 0;
-	x = strtol(s, &end, 10);
-	if (*end != '\0' || x < 0 || x > 100000000)
-		return err_set(e, WW_EINVALID, "%s=\"%s\" is not a whole number", name, s);
-	*v = (int)x;
-	return 0;
-}
-
 int score_params_load(struct vfm_params *out, struct err *e)
 {
 	struct vfm_params p = vfm_params_default();
 	struct err ce = {0};
 	int rc;
 
-	if ((rc = env_double(&p.discount, "WHATWORKS_VFM_DISCOUNT", e)) < 0 ||
-	    (rc = env_double(&p.decay, "WHATWORKS_VFM_DECAY", e)) < 0 ||
-	    (rc = env_int(&p.draws, "WHATWORKS_VFM_DRAWS", e)) < 0 ||
-	    (rc = env_int(&p.base_year, "WHATWORKS_VFM_BASE_YEAR", e)) < 0 ||
-	    (rc = env_int(&p.horizon_years, "WHATWORKS_VFM_HORIZON", e)) < 0)
+	/* the WHATWORKS_VFM_* rows are in config.c's table, with every setting */
+	if ((rc = config_env_load(CONFIG_VFM, &p, e)) < 0)
 		return rc;
 	if (vfm_params_check(&p, &ce) < 0)
 		return err_set(e, WW_EINVALID, "scoring parameters: %s", ce.msg);
@@ -353,7 +323,7 @@ static int crew_init(struct crew *w, int background, struct err *e)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(w, 0, sizeof(*w));
-	if ((rc = env_int(&t, "WHATWORKS_SCORE_THREADS", e)) < 0)
+	if ((rc = config_env_int("score_threads", &t, e)) < 0)
 		return rc;
 	w->min_rows = t > 0 ? 1 : SCORE_THREADS_MIN_WORK;
 	w->background = background;

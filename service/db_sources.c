@@ -9,6 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+int db_webhook_delivery_seen(PGconn *c, const char *source, const char *delivery, struct err *e)
+{
+	PGresult *r;
+	int seen;
+
+	r = db_query(c, e, "record the webhook delivery",
+	             "WITH old AS (DELETE FROM webhook_deliveries"
+	             "  WHERE received_at < now() - interval '30 days')"
+	             " INSERT INTO webhook_deliveries (source, delivery) VALUES ($1, $2)"
+	             " ON CONFLICT DO NOTHING RETURNING 1",
+	             2, (const char *const[]){source, delivery});
+	if (r == NULL)
+		return WW_EDB;
+	seen = PQntuples(r) == 0;
+	PQclear(r);
+	return seen;
+}
+
 int db_source_ran_within(PGconn *c, long long source_id, int seconds, struct err *e)
 {
 	char id[24], s[16];

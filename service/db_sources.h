@@ -34,6 +34,11 @@ int db_source_last_run(PGconn *c, const char *name, struct db_last_run *out, str
  * (a crashed process left them); a live run elsewhere is left alone. */
 int db_source_fail_stale_if_idle(PGconn *c, const char *name, int *marked, struct err *e);
 
+/* Records a webhook delivery id of a source (forgetting those older than 30
+ * days): 1 when it was recorded already (a redelivery), 0 when new, or
+ * WW_EDB with e set. */
+int db_webhook_delivery_seen(PGconn *c, const char *source, const char *delivery, struct err *e);
+
 /* Asks the server to cancel the statement in flight on c; safe from another
  * thread. This function can't fail (a failed request is ignored). */
 void db_cancel(PGconn *c);

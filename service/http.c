@@ -9,8 +9,10 @@
  */
 #include "http.h"
 #include "api.h"
+#include "clock.h"
 #include "db_pool.h"
 #include "db_route.h"
+#include "db_sources.h"
 #include "hooks.h"
 #include "http_gate.h"
 #include "import.h"
@@ -19,7 +21,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libpq-fe.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -93,7 +94,7 @@ struct request {
 	long long t0;
 	int seen, route, status;
 	size_t bytes;
-	struct http_buf upload;
+	struct buf upload;
 	int too_big;
 	int body_started;
 	size_t held;         /* this request's part of unauth_held */
@@ -237,13 +238,6 @@ static const char *error_code_for(int status)
 	case 503: return "unavailable";
 	}
 	return "internal";
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static size_t quote(char *out, size_t size, const char *s, size_t max);
@@ -469,7 +463,7 @@ struct call {
 struct gather {
 	const char *name;
 	int count;
-	struct http_buf values;
+	struct buf values;
 	int count_only;
 };
 
@@ -483,8 +477,8 @@ static enum MHD_Result gather_cb(void *cls, enum MHD_ValueKind kind, const char 
 	g->count++;
 	if (!g->count_only && value != NULL && value[0] != '\0') {
 		if (g->values.len > 0)
-			http_buf_add(&g->values, ",", 1);
-		http_buf_add(&g->values, value, strlen(value));
+			buf_add(&g->values, ",", 1);
+		buf_add(&g->values, value, strlen(value));
 	}
 	return MHD_YES;
 }
@@ -500,14 +494,14 @@ static const char *param_get(void *ctx, const char *name)
 
 	MHD_get_connection_values(rq->c, MHD_GET_ARGUMENT_KIND, gather_cb, &g);
 	if (g.count <= 1) {
-		http_buf_free(&g.values);
+		buf_free(&g.values);
 		return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
 	}
 	j = calloc(1, sizeof(*j));
-	http_buf_add(&g.values, "", 1);
+	buf_add(&g.values, "", 1);
 	if (j == NULL || g.values.failed) {
 		free(j);
-		http_buf_free(&g.values);
+		buf_free(&g.values);
 		return ","; /* out of memory: a value no parameter accepts */
 	}
 	j->value = g.values.data;
@@ -610,7 +604,7 @@ static void evidence_changed(void *arg)
 static int current_version(struct request *rq, struct api_version *out, struct err *e)
 {
 	struct http_server *s = rq->s;
-	long long now = now_ns() / 1000000;
+	long long now = clock_ns() / 1000000;
 	struct call k = {NULL, rq, NULL, out, 1, 0, NULL};
 	int rc;
 
@@ -663,7 +657,7 @@ static void version_seen(void *cls, const struct api_version *v)
 			s->ver_lsn = v->lsn;
 		s->ver = *v;
 		s->ver_ok = 1;
-		s->ver_at = now_ns() / 1000000;
+		s->ver_at = clock_ns() / 1000000;
 	} else {
 		s->ver_ok = 0;
 	}
@@ -768,7 +762,7 @@ struct whole {
 	const struct route *rt;
 	struct api_params params;
 	char cursor[128];
-	struct http_buf buf;
+	struct buf buf;
 	size_t pos;
 };
 
@@ -800,7 +794,7 @@ static int whole_page(struct whole *w, int first, struct api_result *res, struct
 	memset(res, 0, sizeof(*res));
 	if ((rc = with_db(&k, e)) < 0 || (rc = api_result_rows(res, e)) < 0)
 		return rc;
-	http_buf_free(&w->buf);
+	buf_free(&w->buf);
 	w->pos = 0;
 	if (res->rows == NULL)
 		return 1; /* no CSV form */
@@ -842,7 +836,7 @@ static ssize_t whole_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void whole_free(void *cls)
 {
 	struct whole *w = cls;
-	http_buf_free(&w->buf);
+	buf_free(&w->buf);
 	free(w);
 }
 
@@ -919,7 +913,7 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	struct err e = {0};
 	char etag[128], base[96], *key = NULL;
 	enum MHD_Result sent = MHD_NO;
-	struct http_buf body = {0}, packed = {0}, link = {0};
+	struct buf body = {0}, packed = {0}, link = {0};
 	struct call k = {rt, rq, &res, NULL, 0, 0, NULL};
 
 	if (rt->flags & F_HTML)
@@ -1016,7 +1010,7 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 			free(c);
 			goto oom;
 		}
-		http_buf_free(&body);
+		buf_free(&body);
 		body = packed;
 		memset(&packed, 0, sizeof(packed));
 	}
@@ -1046,9 +1040,9 @@ static enum MHD_Result h_api(struct request *rq, const struct route *rt)
 	free(key);
 	return sent;
 oom:
-	http_buf_free(&body);
-	http_buf_free(&packed);
-	http_buf_free(&link);
+	buf_free(&body);
+	buf_free(&packed);
+	buf_free(&link);
 	api_result_free(&res);
 	free(key);
 	err_set(&e, WW_ENOMEM, "out of memory rendering the response");
@@ -1066,12 +1060,12 @@ static int want_gzip(struct request *rq, size_t n)
 }
 
 /* The document gzipped once, for every client that accepts it. */
-static struct http_buf openapi_gz;
+static struct buf openapi_gz;
 
 static void pack_openapi(void)
 {
 	if (http_gzip(&openapi_gz, http_openapi_json, http_openapi_json_len) < 0)
-		http_buf_free(&openapi_gz);
+		buf_free(&openapi_gz);
 }
 
 static enum MHD_Result h_openapi(struct request *rq)
@@ -1198,22 +1192,22 @@ done:
 static enum MHD_Result h_metrics(struct request *rq)
 {
 	struct http_server *s = rq->s;
-	struct http_buf b = {0};
+	struct buf b = {0};
 	struct err e = {0};
 	PGconn *db = NULL;
 	int open = 0, busy = 0, n = -1;
 
 	http_metrics_render(&b, NROUTES);
 	db_pool_stats(s->pool, &open, &busy);
-	http_buf_printf(&b,
-	                "# HELP whatworks_http_requests_in_flight Requests being served.\n"
-	                "# TYPE whatworks_http_requests_in_flight gauge\n"
-	                "whatworks_http_requests_in_flight %d\n"
-	                "# HELP whatworks_db_connections PostgreSQL connections in the pool.\n"
-	                "# TYPE whatworks_db_connections gauge\n"
-	                "whatworks_db_connections{state=\"open\"} %d\n"
-	                "whatworks_db_connections{state=\"busy\"} %d\n",
-	                __atomic_load_n(&s->in_flight, __ATOMIC_RELAXED), open, busy);
+	buf_printf(&b,
+	           "# HELP whatworks_http_requests_in_flight Requests being served.\n"
+	           "# TYPE whatworks_http_requests_in_flight gauge\n"
+	           "whatworks_http_requests_in_flight %d\n"
+	           "# HELP whatworks_db_connections PostgreSQL connections in the pool.\n"
+	           "# TYPE whatworks_db_connections gauge\n"
+	           "whatworks_db_connections{state=\"open\"} %d\n"
+	           "whatworks_db_connections{state=\"busy\"} %d\n",
+	           __atomic_load_n(&s->in_flight, __ATOMIC_RELAXED), open, busy);
 	struct ops_snapshot snap;
 	memset(&snap, 0, sizeof(snap));
 	if (db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, &e) == 0) {
@@ -1233,63 +1227,59 @@ static enum MHD_Result h_metrics(struct request *rq)
 	else
 		snap = s->ops; /* the last values read: the series stay */
 	pthread_mutex_unlock(&s->ver_lock);
-	http_buf_printf(&b,
-	                "# HELP whatworks_database_up Whether PostgreSQL answered this scrape.\n"
-	                "# TYPE whatworks_database_up gauge\nwhatworks_database_up %d\n",
-	                n >= 0);
+	buf_printf(&b,
+	           "# HELP whatworks_database_up Whether PostgreSQL answered this scrape.\n"
+	           "# TYPE whatworks_database_up gauge\nwhatworks_database_up %d\n",
+	           n >= 0);
 	http_metrics_process(&b);
 	if (snap.ok) {
 		const char *all[] = {"running", "succeeded", "rejected", "failed"};
-		http_buf_adds(&b,
-		              "# HELP whatworks_import_runs Import runs recorded, by result (the "
-		              "last values read while PostgreSQL is down).\n"
-		              "# TYPE whatworks_import_runs gauge\n");
+		buf_adds(&b, "# HELP whatworks_import_runs Import runs recorded, by result (the "
+		             "last values read while PostgreSQL is down).\n"
+		             "# TYPE whatworks_import_runs gauge\n");
 		for (size_t i = 0; i < 4; i++) {
 			long long cnt = 0;
 			for (int j = 0; j < snap.ncounts; j++)
 				if (strcmp(snap.counts[j].status, all[i]) == 0)
 					cnt = snap.counts[j].count;
-			http_buf_printf(&b, "whatworks_import_runs{result=\"%s\"} %lld\n", all[i],
-			                cnt);
+			buf_printf(&b, "whatworks_import_runs{result=\"%s\"} %lld\n", all[i], cnt);
 		}
-		http_buf_printf(&b,
-		                "# HELP whatworks_evidence_run_id The import run the evidence "
-		                "base reflects.\n# TYPE whatworks_evidence_run_id gauge\n"
-		                "whatworks_evidence_run_id %lld\n"
-		                "# HELP whatworks_evidence_info The evidence version served.\n"
-		                "# TYPE whatworks_evidence_info gauge\n"
-		                "whatworks_evidence_info{run=\"%lld\",commit=\"%s\"} 1\n",
-		                snap.v.run_id, snap.v.run_id, snap.v.commit);
-		http_buf_adds(&b,
-		              "# HELP whatworks_source_last_success_timestamp_seconds When each "
-		              "source last imported successfully (0: never); alert on its age.\n"
-		              "# TYPE whatworks_source_last_success_timestamp_seconds gauge\n");
+		buf_printf(&b,
+		           "# HELP whatworks_evidence_run_id The import run the evidence "
+		           "base reflects.\n# TYPE whatworks_evidence_run_id gauge\n"
+		           "whatworks_evidence_run_id %lld\n"
+		           "# HELP whatworks_evidence_info The evidence version served.\n"
+		           "# TYPE whatworks_evidence_info gauge\n"
+		           "whatworks_evidence_info{run=\"%lld\",commit=\"%s\"} 1\n",
+		           snap.v.run_id, snap.v.run_id, snap.v.commit);
+		buf_adds(&b, "# HELP whatworks_source_last_success_timestamp_seconds When each "
+		             "source last imported successfully (0: never); alert on its age.\n"
+		             "# TYPE whatworks_source_last_success_timestamp_seconds gauge\n");
 		for (int i = 0; i < snap.nsources; i++) {
-			http_buf_adds(&b,
-			              "whatworks_source_last_success_timestamp_seconds{source=\"");
+			buf_adds(&b, "whatworks_source_last_success_timestamp_seconds{source=\"");
 			http_metrics_label(&b, snap.sources[i].name);
-			http_buf_printf(&b, "\",kind=\"%s\"} %.3f\n", snap.sources[i].kind,
-			                snap.sources[i].last_success);
+			buf_printf(&b, "\",kind=\"%s\"} %.3f\n", snap.sources[i].kind,
+			           snap.sources[i].last_success);
 		}
 	}
 	int gz = !b.failed && want_gzip(rq, b.len);
 	if (gz) {
-		struct http_buf packed = {0};
+		struct buf packed = {0};
 		if (http_gzip(&packed, b.data, b.len) < 0) {
-			http_buf_free(&packed);
+			buf_free(&packed);
 			gz = 0;
 		} else {
-			http_buf_free(&b);
+			buf_free(&b);
 			b = packed;
 		}
 	}
 	if (b.failed) {
-		http_buf_free(&b);
+		buf_free(&b);
 		return MHD_NO;
 	}
 	struct MHD_Response *r = buffer_response(b.data, b.len, 1, rq);
 	if (r == NULL) {
-		http_buf_free(&b);
+		buf_free(&b);
 		return MHD_NO;
 	}
 	if (gz)
@@ -1375,23 +1365,17 @@ static int hook_seen(void *ctx, const char *source, const char *delivery)
 	struct request *rq = ctx;
 	struct err e = {0};
 	PGconn *db;
-	PGresult *r;
 	int seen;
 
 	if (db_pool_acquire(rq->s->pool, &db, rq->s->cfg.db_acquire_timeout_ms, &e) < 0)
 		return -1;
-	r = db_query(db, &e, "record the webhook delivery",
-	             "WITH old AS (DELETE FROM webhook_deliveries"
-	             "  WHERE received_at < now() - interval '30 days')"
-	             " INSERT INTO webhook_deliveries (source, delivery) VALUES ($1, $2)"
-	             " ON CONFLICT DO NOTHING RETURNING 1",
-	             2, (const char *const[]){source, delivery});
-	seen = r == NULL ? -1 : PQntuples(r) == 0;
-	if (r == NULL)
+	seen = db_webhook_delivery_seen(db, source, delivery, &e);
+	if (seen < 0) {
 		log_warn("webhook delivery not recorded", "request_id=%s detail=\"%s\"", rq->id,
 		         e.msg);
-	PQclear(r);
-	db_pool_release(rq->s->pool, db, r == NULL);
+		seen = -1;
+	}
+	db_pool_release(rq->s->pool, db, seen < 0);
 	return seen;
 }
 
@@ -1608,7 +1592,7 @@ static int body_refused(struct request *rq, const char *url, enum MHD_Result *se
 /* A body sent a byte at a time never looks idle: bound its whole time. */
 static int body_late(const struct request *rq)
 {
-	return now_ns() - rq->t0 > (long long)rq->s->cfg.body_timeout * 1000000000LL;
+	return clock_ns() - rq->t0 > (long long)rq->s->cfg.body_timeout * 1000000000LL;
 }
 
 /* Webhook payloads (a push of many commits) may be larger than API bodies. */
@@ -1672,7 +1656,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			    rq, 503,
 			    "too many webhook bodies are arriving at once; try again shortly");
 		} else
-			http_buf_add(&rq->upload, upload, *upload_size);
+			buf_add(&rq->upload, upload, *upload_size);
 	}
 	if (rq->too_big) {
 		char m[128];
@@ -1724,7 +1708,7 @@ static void request_free(struct request *rq)
 {
 	if (rq->held > 0)
 		__atomic_fetch_sub(&rq->s->unauth_held, rq->held, __ATOMIC_RELAXED);
-	http_buf_free(&rq->upload);
+	buf_free(&rq->upload);
 	while (rq->joined != NULL) {
 		struct joined *next = rq->joined->next;
 		free(rq->joined->value);
@@ -1776,7 +1760,7 @@ static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c)
 	}
 	rq->s = s;
 	rq->c = c;
-	rq->t0 = now_ns();
+	rq->t0 = clock_ns();
 	rq->route = -1;
 	rq->dyn = dyn_of(s);
 	rq->target_len = strlen(uri);
@@ -1814,7 +1798,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 	if (cc != NULL && cc->pending == rq)
 		cc->pending = NULL;
-	secs = (double)(now_ns() - rq->t0) / 1e9;
+	secs = (double)(clock_ns() - rq->t0) / 1e9;
 	if (rq->seen) {
 		quote(path, sizeof(path), rq->target ? rq->target : "", 512);
 		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK || rq->status != 0)
@@ -1960,7 +1944,7 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 	s->cfg = *cfg;
 	s->listen_fd = -1;
 	pthread_mutex_init(&s->ver_lock, NULL);
-	s->seed = (unsigned)(now_ns() ^ (long long)getpid() << 16);
+	s->seed = (unsigned)(clock_ns() ^ (long long)getpid() << 16);
 	s->dyn = dyn_new(cfg);
 	pool = cfg->db_pool_size > 0 ? cfg->db_pool_size : (int)threads;
 	if (cfg->database_url[0] != '\0')
@@ -2044,13 +2028,14 @@ void http_reload(struct http_server *s, const struct config *cfg)
 
 int http_stop(struct http_server *s, int timeout_s)
 {
-	long long deadline = now_ns() + (long long)timeout_s * 1000000000LL;
+	long long deadline = clock_ns() + (long long)timeout_s * 1000000000LL;
 	int left;
 
 	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	http_gate_stop(s->gate); /* accepts no more connections */
 	close(s->listen_fd);
-	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 && now_ns() < deadline)
+	while ((left = __atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE)) > 0 &&
+	       clock_ns() < deadline)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
 	stop_threads(s);

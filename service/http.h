@@ -10,6 +10,7 @@
 #ifndef WW_HTTP_H
 #define WW_HTTP_H
 
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 
@@ -47,20 +48,6 @@ const struct http_route_desc *http_routes(size_t *n);
 extern const char http_openapi_json[];
 extern const size_t http_openapi_json_len;
 
-/* ---- growable byte buffers (http_render.c) ---- */
-
-struct http_buf {
-	char *data;
-	size_t len, cap;
-	int failed; /* an allocation failed; the content is incomplete */
-};
-
-void http_buf_add(struct http_buf *b, const void *p, size_t n);
-void http_buf_adds(struct http_buf *b, const char *s);
-void http_buf_printf(struct http_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void http_buf_free(struct http_buf *b);
-
 /* ---- representations (http_render.c) ---- */
 
 enum http_rep { HTTP_REP_JSON = 0, HTTP_REP_CSV = 1, HTTP_REP_HTML = 2 /* a page (web.h) */ };
@@ -82,12 +69,12 @@ int http_accepts_gzip(const char *accept_encoding);
  * Arrays of scalars are joined with ';', other nested values written as JSON.
  * Returns 0 or WW_ENOMEM.
  */
-int http_csv_render(struct http_buf *out, const json_t *rows, const char *const *columns);
+int http_csv_render(struct buf *out, const json_t *rows, const char *const *columns);
 /* The same rows without the BOM and the header row: a later page of a table. */
-int http_csv_rows(struct http_buf *out, const json_t *rows, const char *const *columns);
+int http_csv_rows(struct buf *out, const json_t *rows, const char *const *columns);
 
 /* gzip-compresses in into out; 0 or WW_ENOMEM. */
-int http_gzip(struct http_buf *out, const void *in, size_t n);
+int http_gzip(struct buf *out, const void *in, size_t n);
 
 /*
  * The ETag of one representation: base (a quoted entity tag) with a suffix
@@ -106,9 +93,8 @@ int http_origin_allowed(const char *allowed, const char *origin);
  * query as the request (raw_query, without '?', may be NULL) where offset or
  * cursor are replaced. path is the raw request path.
  */
-void http_link_header(struct http_buf *out, const char *path, const char *raw_query,
-                      long long limit, long long offset, long long total, const char *next_cursor,
-                      int used_cursor);
+void http_link_header(struct buf *out, const char *path, const char *raw_query, long long limit,
+                      long long offset, long long total, const char *next_cursor, int used_cursor);
 
 /* FNV-1a 64 of n bytes, for ETags of responses that are not versioned. */
 unsigned long long http_hash(const void *p, size_t n);
@@ -180,12 +166,12 @@ void http_version_watch_stop(struct http_version_watch *w);
 void http_metrics_observe(int route, const char *method, int status, double seconds);
 /* Appends the request counters (by route, method and status) and the
  * latency histogram (by route); route_name(i) names route i. */
-void http_metrics_render(struct http_buf *out, size_t nroutes);
+void http_metrics_render(struct buf *out, size_t nroutes);
 /* Appends the standard process_* metrics of this process (Linux /proc):
  * CPU seconds, resident and virtual memory, open and maximum file
  * descriptors, start time. Can't fail; what cannot be read is left out. */
-void http_metrics_process(struct http_buf *out);
+void http_metrics_process(struct buf *out);
 /* Appends s as a Prometheus label value (\ " and newline escaped). */
-void http_metrics_label(struct http_buf *out, const char *s);
+void http_metrics_label(struct buf *out, const char *s);
 
 #endif

@@ -2,6 +2,7 @@
  * http_gate.c - the door in front of libmicrohttpd (see http_gate.h)
  */
 #include "http_gate.h"
+#include "clock.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -325,13 +326,6 @@ struct http_gate {
 	unsigned long refused;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void lowat(int fd, int n)
 {
 	setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &n, sizeof(n));
@@ -373,7 +367,7 @@ static void refuse(struct http_gate *g, struct slot *sl, int fd, int status, con
 	lowat(fd, 1);
 	sl->fd = fd;
 	sl->state = CLOSING;
-	sl->deadline = now_ms() + 2000;
+	sl->deadline = clock_ns() / 1000000 + 2000;
 }
 
 static int count(const struct http_gate *g, int state)
@@ -386,7 +380,7 @@ static int count(const struct http_gate *g, int state)
 
 static void limit_reached(struct http_gate *g, int live, int waiting)
 {
-	long long t = now_ms();
+	long long t = clock_ns() / 1000000;
 	g->refused++;
 	if (t - g->last_log >= 10000) {
 		log_warn("connection limit reached",
@@ -437,7 +431,7 @@ static void admit(struct http_gate *g)
 		sl->state = WAITING;
 		sl->addr = addr;
 		sl->alen = alen;
-		sl->deadline = now_ms() + (long long)g->o.header_timeout * 1000;
+		sl->deadline = clock_ns() / 1000000 + (long long)g->o.header_timeout * 1000;
 	}
 }
 
@@ -492,7 +486,7 @@ static void *run(void *arg)
 
 	for (;;) {
 		int n = 0, timeout = 1000;
-		long long t = now_ms();
+		long long t = clock_ns() / 1000000;
 
 		g->pfd[n++] = (struct pollfd){.fd = g->wake[0], .events = POLLIN};
 		g->pfd[n++] = (struct pollfd){.fd = g->o.listen_fd, .events = POLLIN};

@@ -60,15 +60,15 @@ static const char *route_label(size_t r, const struct http_route_desc *routes, s
 	return r < nroutes ? routes[r].path : "unmatched";
 }
 
-void http_metrics_render(struct http_buf *out, size_t nroutes)
+void http_metrics_render(struct buf *out, size_t nroutes)
 {
 	size_t n;
 	const struct http_route_desc *routes = http_routes(&n);
 
 	if (nroutes > n)
 		nroutes = n;
-	http_buf_adds(out, "# HELP whatworks_http_requests_total HTTP requests by route template, "
-	                   "method and status.\n# TYPE whatworks_http_requests_total counter\n");
+	buf_adds(out, "# HELP whatworks_http_requests_total HTTP requests by route template, "
+	              "method and status.\n# TYPE whatworks_http_requests_total counter\n");
 	for (size_t r = 0; r <= HTTP_MAX_ROUTES; r++) {
 		if (r >= nroutes && r != HTTP_MAX_ROUTES)
 			continue;
@@ -82,7 +82,7 @@ void http_metrics_render(struct http_buf *out, size_t nroutes)
 					snprintf(status, sizeof(status), "other");
 				else
 					snprintf(status, sizeof(status), "%d", statuses[s]);
-				http_buf_printf(
+				buf_printf(
 				    out,
 				    "whatworks_http_requests_total{route=\"%s\",method=\"%s\","
 				    "status=\"%s\"} %llu\n",
@@ -91,9 +91,9 @@ void http_metrics_render(struct http_buf *out, size_t nroutes)
 				    (unsigned long long)v);
 			}
 	}
-	http_buf_adds(out, "# HELP whatworks_http_request_duration_seconds Time from the request "
-	                   "line to the response queued.\n"
-	                   "# TYPE whatworks_http_request_duration_seconds histogram\n");
+	buf_adds(out, "# HELP whatworks_http_request_duration_seconds Time from the request "
+	              "line to the response queued.\n"
+	              "# TYPE whatworks_http_request_duration_seconds histogram\n");
 	for (size_t r = 0; r <= HTTP_MAX_ROUTES; r++) {
 		uint64_t cum = 0;
 		if (r >= nroutes && r != HTTP_MAX_ROUTES)
@@ -102,36 +102,33 @@ void http_metrics_render(struct http_buf *out, size_t nroutes)
 		for (size_t b = 0; b <= NBOUNDS; b++) {
 			cum += __atomic_load_n(&buckets[r][b], __ATOMIC_RELAXED);
 			if (b < NBOUNDS)
-				http_buf_printf(
-				    out,
-				    "whatworks_http_request_duration_seconds_bucket{route="
-				    "\"%s\",le=\"%g\"} %llu\n",
-				    label, bounds[b], (unsigned long long)cum);
+				buf_printf(out,
+				           "whatworks_http_request_duration_seconds_bucket{route="
+				           "\"%s\",le=\"%g\"} %llu\n",
+				           label, bounds[b], (unsigned long long)cum);
 			else
-				http_buf_printf(
-				    out,
-				    "whatworks_http_request_duration_seconds_bucket{route="
-				    "\"%s\",le=\"+Inf\"} %llu\n",
-				    label, (unsigned long long)cum);
+				buf_printf(out,
+				           "whatworks_http_request_duration_seconds_bucket{route="
+				           "\"%s\",le=\"+Inf\"} %llu\n",
+				           label, (unsigned long long)cum);
 		}
-		http_buf_printf(
-		    out,
-		    "whatworks_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
-		    "whatworks_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-		    label, (double)__atomic_load_n(&micros[r], __ATOMIC_RELAXED) / 1e6, label,
-		    (unsigned long long)cum);
+		buf_printf(out,
+		           "whatworks_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+		           "whatworks_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+		           label, (double)__atomic_load_n(&micros[r], __ATOMIC_RELAXED) / 1e6,
+		           label, (unsigned long long)cum);
 	}
 }
 
-void http_metrics_label(struct http_buf *out, const char *s)
+void http_metrics_label(struct buf *out, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\\' || *s == '"')
-			http_buf_printf(out, "\\%c", *s);
+			buf_printf(out, "\\%c", *s);
 		else if (*s == '\n')
-			http_buf_adds(out, "\\n");
+			buf_adds(out, "\\n");
 		else
-			http_buf_add(out, s, 1);
+			buf_add(out, s, 1);
 	}
 }
 
@@ -151,7 +148,7 @@ static double boot_time(void)
 	return t;
 }
 
-void http_metrics_process(struct http_buf *out)
+void http_metrics_process(struct buf *out)
 {
 	FILE *f = fopen("/proc/self/stat", "r");
 	char buf[1024], *p;
@@ -174,7 +171,7 @@ void http_metrics_process(struct http_buf *out)
 		           "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
 		           "%*d %*d %llu %llu %lld",
 		           &utime, &stime, &start, &vsize, &rss) == 5) {
-			http_buf_printf(
+			buf_printf(
 			    out,
 			    "# HELP process_cpu_seconds_total Total user and system CPU time "
 			    "spent in seconds.\n# TYPE process_cpu_seconds_total counter\n"
@@ -188,13 +185,12 @@ void http_metrics_process(struct http_buf *out)
 			    (double)(utime + stime) / tick, rss * (long long)page, vsize);
 			double boot = boot_time();
 			if (boot > 0)
-				http_buf_printf(
-				    out,
-				    "# HELP process_start_time_seconds Start time of the "
-				    "process since unix epoch in seconds.\n"
-				    "# TYPE process_start_time_seconds gauge\n"
-				    "process_start_time_seconds %.2f\n",
-				    boot + (double)start / tick);
+				buf_printf(out,
+				           "# HELP process_start_time_seconds Start time of the "
+				           "process since unix epoch in seconds.\n"
+				           "# TYPE process_start_time_seconds gauge\n"
+				           "process_start_time_seconds %.2f\n",
+				           boot + (double)start / tick);
 		}
 	}
 	if ((d = opendir("/proc/self/fd")) != NULL) {
@@ -203,14 +199,14 @@ void http_metrics_process(struct http_buf *out)
 			open_fds++;
 		closedir(d);
 		/* less ".", ".." and the descriptor reading the directory */
-		http_buf_printf(out,
-		                "# HELP process_open_fds Number of open file descriptors.\n"
-		                "# TYPE process_open_fds gauge\nprocess_open_fds %ld\n",
-		                open_fds > 3 ? open_fds - 3 : 0);
+		buf_printf(out,
+		           "# HELP process_open_fds Number of open file descriptors.\n"
+		           "# TYPE process_open_fds gauge\nprocess_open_fds %ld\n",
+		           open_fds > 3 ? open_fds - 3 : 0);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		http_buf_printf(out,
-		                "# HELP process_max_fds Maximum number of open file descriptors.\n"
-		                "# TYPE process_max_fds gauge\nprocess_max_fds %llu\n",
-		                (unsigned long long)rl.rlim_cur);
+		buf_printf(out,
+		           "# HELP process_max_fds Maximum number of open file descriptors.\n"
+		           "# TYPE process_max_fds gauge\nprocess_max_fds %llu\n",
+		           (unsigned long long)rl.rlim_cur);
 }

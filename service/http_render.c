@@ -1,76 +1,16 @@
 /*
- * http_render.c - the pure parts of HTTP: buffers, CSV, gzip, negotiation,
+ * http_render.c - the pure parts of HTTP: CSV, gzip, negotiation,
  * ETags, CORS origins and Link headers. No I/O, no server.
  */
 #include "http.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
-
-void http_buf_add(struct http_buf *b, const void *p, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (d == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void http_buf_adds(struct http_buf *b, const char *s)
-{
-	http_buf_add(b, s, strlen(s));
-}
-
-void http_buf_printf(struct http_buf *b, const char *fmt, ...)
-{
-	char small[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		http_buf_add(b, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (big == NULL) {
-		b->failed = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	http_buf_add(b, big, (size_t)n);
-	free(big);
-}
-
-void http_buf_free(struct http_buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
 
 /* ---- header lists: "a;q=0.5, b" ---- */
 
@@ -171,7 +111,7 @@ int http_accepts_gzip(const char *ae)
  * Power BI show the text instead of running it. Numbers are never text here:
  * a negative BCR stays a number.
  */
-static void csv_field_as(struct http_buf *b, const char *s, size_t n, int text)
+static void csv_field_as(struct buf *b, const char *s, size_t n, int text)
 {
 	int quote = 0, defuse = text && n > 0 && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
 
@@ -181,19 +121,19 @@ static void csv_field_as(struct http_buf *b, const char *s, size_t n, int text)
 			break;
 		}
 	if (!quote && !defuse) {
-		http_buf_add(b, s, n);
+		buf_add(b, s, n);
 		return;
 	}
-	http_buf_add(b, defuse ? "\"'" : "\"", defuse ? 2 : 1);
+	buf_add(b, defuse ? "\"'" : "\"", defuse ? 2 : 1);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
-			http_buf_add(b, "\"", 1);
-		http_buf_add(b, s + i, 1);
+			buf_add(b, "\"", 1);
+		buf_add(b, s + i, 1);
 	}
-	http_buf_add(b, "\"", 1);
+	buf_add(b, "\"", 1);
 }
 
-static void csv_field(struct http_buf *b, const char *s, size_t n)
+static void csv_field(struct buf *b, const char *s, size_t n)
 {
 	csv_field_as(b, s, n, 1);
 }
@@ -225,7 +165,7 @@ static int all_scalars(const json_t *a)
 	return 1;
 }
 
-static void csv_value(struct http_buf *b, const json_t *v)
+static void csv_value(struct buf *b, const json_t *v)
 {
 	char tmp[64];
 	size_t len;
@@ -234,21 +174,21 @@ static void csv_value(struct http_buf *b, const json_t *v)
 	if (v == NULL || json_is_null(v))
 		return;
 	if (json_is_array(v) && all_scalars(v)) {
-		struct http_buf j = {0};
+		struct buf j = {0};
 		size_t i;
 		json_t *x;
 		json_array_foreach(v, i, x)
 		{
 			if (i > 0)
-				http_buf_add(&j, ";", 1);
+				buf_add(&j, ";", 1);
 			s = scalar_text(x, tmp, sizeof(tmp), &len);
 			if (s != NULL)
-				http_buf_add(&j, s, len);
+				buf_add(&j, s, len);
 		}
 		if (j.failed)
 			b->failed = 1;
 		csv_field(b, j.data ? j.data : "", j.len);
-		http_buf_free(&j);
+		buf_free(&j);
 		return;
 	}
 	if (json_is_array(v) || json_is_object(v)) {
@@ -266,21 +206,19 @@ static void csv_value(struct http_buf *b, const json_t *v)
 		csv_field_as(b, s, len, json_is_string(v));
 }
 
-static int csv_render(struct http_buf *out, const json_t *rows, const char *const *columns,
-                      int header);
+static int csv_render(struct buf *out, const json_t *rows, const char *const *columns, int header);
 
-int http_csv_render(struct http_buf *out, const json_t *rows, const char *const *columns)
+int http_csv_render(struct buf *out, const json_t *rows, const char *const *columns)
 {
 	return csv_render(out, rows, columns, 1);
 }
 
-int http_csv_rows(struct http_buf *out, const json_t *rows, const char *const *columns)
+int http_csv_rows(struct buf *out, const json_t *rows, const char *const *columns)
 {
 	return csv_render(out, rows, columns, 0);
 }
 
-static int csv_render(struct http_buf *out, const json_t *rows, const char *const *columns,
-                      int header)
+static int csv_render(struct buf *out, const json_t *rows, const char *const *columns, int header)
 {
 	const char *derived[128];
 	size_t i, ncol = 0;
@@ -303,29 +241,29 @@ static int csv_render(struct http_buf *out, const json_t *rows, const char *cons
 	for (ncol = 0; columns[ncol] != NULL; ncol++)
 		;
 	if (header) {
-		http_buf_add(out, "\xEF\xBB\xBF", 3);
+		buf_add(out, "\xEF\xBB\xBF", 3);
 		for (size_t c = 0; c < ncol; c++) {
 			if (c > 0)
-				http_buf_add(out, ",", 1);
+				buf_add(out, ",", 1);
 			csv_field(out, columns[c], strlen(columns[c]));
 		}
-		http_buf_add(out, "\r\n", 2);
+		buf_add(out, "\r\n", 2);
 	}
 	json_array_foreach(rows, i, row)
 	{
 		for (size_t c = 0; c < ncol; c++) {
 			if (c > 0)
-				http_buf_add(out, ",", 1);
+				buf_add(out, ",", 1);
 			csv_value(out, json_object_get(row, columns[c]));
 		}
-		http_buf_add(out, "\r\n", 2);
+		buf_add(out, "\r\n", 2);
 	}
 	return out->failed ? WW_ENOMEM : 0;
 }
 
 /* ---- gzip ---- */
 
-int http_gzip(struct http_buf *out, const void *in, size_t n)
+int http_gzip(struct buf *out, const void *in, size_t n)
 {
 	z_stream z;
 	int rc;
@@ -336,7 +274,7 @@ int http_gzip(struct http_buf *out, const void *in, size_t n)
 		return WW_ENOMEM;
 	size_t bound = deflateBound(&z, (uLong)n);
 	out->len = 0;
-	http_buf_add(out, "", 0);
+	buf_add(out, "", 0);
 	if (out->failed || out->cap < bound + 1) {
 		char *d = realloc(out->data, bound + 1);
 		if (d == NULL) {
@@ -452,20 +390,20 @@ static int is_paging_key(const char *s, size_t n)
 	return (k == 6 && strncmp(s, "offset", 6) == 0) || (k == 6 && strncmp(s, "cursor", 6) == 0);
 }
 
-static void link_one(struct http_buf *out, const char *path, const char *q, const char *key,
+static void link_one(struct buf *out, const char *path, const char *q, const char *key,
                      const char *val, const char *rel)
 {
 	int any = 0;
 
 	if (out->len > 0)
-		http_buf_adds(out, ", ");
-	http_buf_printf(out, "<%s?", path);
+		buf_adds(out, ", ");
+	buf_printf(out, "<%s?", path);
 	for (const char *p = q; p != NULL && *p;) {
 		size_t n = strcspn(p, "&");
 		if (n > 0 && !is_paging_key(p, n)) {
 			if (any)
-				http_buf_add(out, "&", 1);
-			http_buf_add(out, p, n);
+				buf_add(out, "&", 1);
+			buf_add(out, p, n);
 			any = 1;
 		}
 		p += n;
@@ -473,20 +411,19 @@ static void link_one(struct http_buf *out, const char *path, const char *q, cons
 			p++;
 	}
 	if (any)
-		http_buf_add(out, "&", 1);
-	http_buf_printf(out, "%s=", key);
+		buf_add(out, "&", 1);
+	buf_printf(out, "%s=", key);
 	for (const char *c = val; *c; c++) {
 		if (isalnum((unsigned char)*c) || strchr("-._~", *c))
-			http_buf_add(out, c, 1);
+			buf_add(out, c, 1);
 		else
-			http_buf_printf(out, "%%%02X", (unsigned char)*c);
+			buf_printf(out, "%%%02X", (unsigned char)*c);
 	}
-	http_buf_printf(out, ">; rel=\"%s\"", rel);
+	buf_printf(out, ">; rel=\"%s\"", rel);
 }
 
-void http_link_header(struct http_buf *out, const char *path, const char *raw_query,
-                      long long limit, long long offset, long long total, const char *next_cursor,
-                      int used_cursor)
+void http_link_header(struct buf *out, const char *path, const char *raw_query, long long limit,
+                      long long offset, long long total, const char *next_cursor, int used_cursor)
 {
 	char v[32];
 

@@ -12,6 +12,7 @@
  */
 #include "http.h"
 #include "api.h"
+#include "clock.h"
 #include "db_pool.h"
 #include "db_route.h"
 #include "log.h"
@@ -26,7 +27,7 @@ struct http_version_watch {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stop;
-	int poked;   /* read again now (an import committed) */
+	int poked;    /* read again now (an import committed) */
 	int with_lsn; /* also read the primary's WAL position (replicas serve reads) */
 	int period_ms;
 	int acquire_timeout_ms;
@@ -64,13 +65,7 @@ static void *watch_main(void *arg)
 	while (!w->stop) {
 		pthread_mutex_unlock(&w->lock);
 		read_once(w);
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += w->period_ms / 1000;
-		until.tv_nsec += (long)(w->period_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		until = clock_after_ms(w->period_ms);
 		pthread_mutex_lock(&w->lock);
 		while (!w->stop && !w->poked &&
 		       pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)

@@ -2,13 +2,13 @@
  * scheduler.c - workers that run the configured sources
  */
 #include "scheduler.h"
+#include "clock.h"
 #include "db.h"
 #include "db_import.h"
 #include "db_sources.h"
-#include "feed.h"
 #include "import.h"
 #include "log.h"
-#include "policeuk.h"
+#include "source_kinds.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,10 +18,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#pragma weak policeuk_import
-#pragma weak policeuk_settings_load
-#pragma weak policeuk_result_free
 
 #define MAX_WORKERS 4
 
@@ -67,13 +63,6 @@ void scheduler_attach(struct scheduler *s)
 struct scheduler *scheduler_attached(void)
 {
 	return __atomic_load_n(&attached, __ATOMIC_ACQUIRE);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /* Called with the lock held. */
@@ -139,29 +128,6 @@ static void fail_stale(struct worker *w)
 	}
 }
 
-static int run_policeuk(PGconn *c, const struct source_conf *sc, const char *trigger,
-                        long long *run_id, char *status, size_t ssize, struct err *e)
-{
-	struct policeuk_settings st;
-	struct policeuk_opts o = {.name = sc->name, .trigger = trigger};
-	struct policeuk_result res;
-	int rc;
-
-	if (policeuk_import == NULL || policeuk_settings_load == NULL)
-		return err_set(e, WW_EINVALID, "police-uk sources are not available in this build");
-	if ((rc = policeuk_settings_load(&st, e)) < 0)
-		return rc;
-	if (sc->location[0] != '\0')
-		snprintf(st.url, sizeof(st.url), "%.500s", sc->location);
-	memset(&res, 0, sizeof(res));
-	rc = policeuk_import(c, &st, &o, &res, e);
-	*run_id = res.run_id;
-	snprintf(status, ssize, "%s", res.status);
-	if (policeuk_result_free != NULL)
-		policeuk_result_free(&res);
-	return rc;
-}
-
 /* One run of a source on the worker's connection; returns import_*'s code. */
 static int run_source(struct worker *w, const struct source_conf *sc, const char *trigger)
 {
@@ -187,7 +153,7 @@ static int run_source(struct worker *w, const struct source_conf *sc, const char
 	}
 	if (strcmp(trigger, "schedule") == 0 && sc->interval_s > 1)
 		ctl.skip_if_ran_within_s = sc->interval_s / 2;
-	ctl.deadline_ms = now_ms() + sc->timeout_s * 1000.0;
+	ctl.deadline_ms = clock_ms() + sc->timeout_s * 1000.0;
 	snprintf(ms, sizeof(ms), "%lld", (long long)sc->timeout_s * 1000);
 	{
 		const char *p[1] = {ms};
@@ -200,33 +166,8 @@ static int run_source(struct worker *w, const struct source_conf *sc, const char
 		}
 	}
 	memset(&res, 0, sizeof(res));
-	switch (sc->kind) {
-	case SOURCE_GIT: {
-		struct import_git_opts o = {.name = sc->name,
-		                            .location = sc->location,
-		                            .ref = sc->ref[0] ? sc->ref : NULL,
-		                            .subpath = sc->path,
-		                            .data_dir = s->data_dir,
-		                            .trigger = trigger,
-		                            .ctl = &ctl};
-		rc = import_git(w->conn, &o, &res, &e);
-		break;
-	}
-	case SOURCE_FEED: {
-		struct feed_opts o = {.name = sc->name,
-		                      .url = sc->location,
-		                      .token = sc->secret[0] ? sc->secret : NULL,
-		                      .trigger = trigger,
-		                      .ctl = &ctl,
-		                      .timeout_s = sc->timeout_s};
-		rc = feed_import(w->conn, &o, &res, NULL, &e);
-		break;
-	}
-	case SOURCE_POLICE_UK:
-		rc = run_policeuk(w->conn, sc, trigger, &res.run_id, res.status, sizeof(res.status),
-		                  &e);
-		break;
-	}
+	rc = source_kind_of(sc->kind)->run(
+	    w->conn, &(struct source_run){sc, trigger, s->data_dir, &ctl}, &res, &e);
 	if (rc == IMPORT_SKIPPED)
 		log_info("import skipped: busy or run recently elsewhere", "source=\"%s\"",
 		         sc->name);
@@ -282,21 +223,13 @@ static void *work(void *arg)
 	}
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
-		double at, now = now_ms();
+		double at, now = clock_ms();
 		struct slot *sl = next_slot(s, &at);
 		if (sl == NULL || at > now) {
 			if (isinf(at)) {
 				pthread_cond_wait(&s->cond, &s->lock);
 			} else {
-				struct timespec ts;
-				double wait = at - now;
-				clock_gettime(CLOCK_MONOTONIC, &ts);
-				ts.tv_sec += (time_t)(wait / 1000);
-				ts.tv_nsec += (long)(fmod(wait, 1000) * 1e6);
-				if (ts.tv_nsec >= 1000000000L) {
-					ts.tv_sec++;
-					ts.tv_nsec -= 1000000000L;
-				}
+				struct timespec ts = clock_after_ms(at - now);
 				pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 			}
 			continue;
@@ -320,7 +253,7 @@ static void *work(void *arg)
 			/* a push must not be lost to another daemon's older run: try again */
 			if (by_trigger && sl->trigger_ms == 0) {
 				sl->trigger_ms =
-				    now_ms() +
+				    clock_ms() +
 				    (sl->conf.debounce_ms > 0 ? sl->conf.debounce_ms : 1000);
 				snprintf(sl->trigger, sizeof(sl->trigger), "%s", trigger);
 			}
@@ -340,7 +273,7 @@ int scheduler_start(struct scheduler **out, const struct scheduler_opts *o, stru
 {
 	struct scheduler *s = calloc(1, sizeof(*s));
 	pthread_condattr_t ca;
-	double now = now_ms();
+	double now = clock_ms();
 
 	*out = NULL;
 	if (s == NULL)
@@ -468,7 +401,7 @@ int scheduler_trigger(struct scheduler *s, const char *name, const char *trigger
 		if (coalesced != NULL)
 			*coalesced = 1;
 	} else {
-		sl->trigger_ms = now_ms() + sl->conf.debounce_ms;
+		sl->trigger_ms = clock_ms() + sl->conf.debounce_ms;
 		snprintf(sl->trigger, sizeof(sl->trigger), "%s", trigger);
 		sl->n.pending = 1;
 		pthread_cond_broadcast(&s->cond);

@@ -3,6 +3,7 @@
  */
 #include "sources.h"
 #include "config.h"
+#include "source_kinds.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,29 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The police-uk importer may not be linked into every build: a weak reference
- * says whether it is (see importers/policeuk.h). */
-struct policeuk_settings;
-struct policeuk_opts;
-struct policeuk_result;
-typedef struct pg_conn PGconn;
-extern int policeuk_import(PGconn *c, const struct policeuk_settings *s,
-                           const struct policeuk_opts *o, struct policeuk_result *res,
-                           struct err *e) __attribute__((weak));
-
-int sources_policeuk_available(void)
-{
-	return policeuk_import != NULL;
-}
-
 const char *sources_kind_name(enum source_kind k)
 {
-	switch (k) {
-	case SOURCE_GIT: return "git";
-	case SOURCE_FEED: return "feed";
-	case SOURCE_POLICE_UK: return "police-uk";
-	}
-	return "unknown";
+	const struct source_kind_def *d = source_kind_of(k);
+	return d != NULL ? d->name : "unknown";
 }
 
 long sources_duration(const char *s)
@@ -109,21 +91,14 @@ static int set_key(struct source_conf *s, const char *key, const char *v, const 
 	long d;
 
 	if (strcmp(key, "kind") == 0) {
-		if (strcmp(v, "git") == 0)
-			s->kind = SOURCE_GIT;
-		else if (strcmp(v, "feed") == 0)
-			s->kind = SOURCE_FEED;
-		else if (strcmp(v, "police-uk") == 0) {
-			if (!sources_policeuk_available())
-				return err_set(e, WW_EINVALID,
-				               "%s: police-uk sources are not available in this "
-				               "build of whatworks",
-				               where);
-			s->kind = SOURCE_POLICE_UK;
-		} else
-			return err_set(e, WW_EINVALID,
-			               "%s: unknown kind \"%s\" (expected git, feed or police-uk)",
-			               where, v);
+		const struct source_kind_def *kind = source_kind_find(v);
+		char names[128];
+		if (kind == NULL) {
+			source_kinds_list(names, sizeof(names));
+			return err_set(e, WW_EINVALID, "%s: unknown kind \"%s\" (expected %s)",
+			               where, v, names);
+		}
+		s->kind = kind->id;
 		s->line = s->line < 0 ? -s->line : s->line; /* kind seen */
 		return 0;
 	}
@@ -169,20 +144,21 @@ static int set_key(struct source_conf *s, const char *key, const char *v, const 
 static int check(const struct source_conf *s, const char *file, struct err *e)
 {
 	int line = s->line < 0 ? -s->line : s->line;
+	const struct source_kind_def *d = source_kind_of(s->kind);
 
 	if (s->line < 0)
 		return err_set(e, WW_EINVALID, "%s:%d: source \"%s\" has no kind", file, line,
 		               s->name);
-	if (s->kind != SOURCE_POLICE_UK && s->location[0] == '\0')
+	if (d->needs_location && s->location[0] == '\0')
 		return err_set(e, WW_EINVALID, "%s:%d: source \"%s\" has no location", file, line,
 		               s->name);
-	if (s->kind == SOURCE_FEED && strncmp(s->location, "http://", 7) != 0 &&
+	if (d->location_is_url && strncmp(s->location, "http://", 7) != 0 &&
 	    strncmp(s->location, "https://", 8) != 0)
 		return err_set(e, WW_EINVALID,
 		               "%s:%d: source \"%s\": a feed's location must be an http:// or "
 		               "https:// URL",
 		               file, line, s->name);
-	if (s->kind != SOURCE_GIT && (s->ref[0] || s->path[0]))
+	if (!d->takes_ref_path && (s->ref[0] || s->path[0]))
 		return err_set(e, WW_EINVALID,
 		               "%s:%d: source \"%s\": ref and path are for git sources", file, line,
 		               s->name);

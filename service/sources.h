@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 
+/* The kinds; each has one row in source_kinds.c. */
 enum source_kind { SOURCE_GIT, SOURCE_FEED, SOURCE_POLICE_UK };
 
 struct source_conf {
@@ -70,8 +71,5 @@ const struct source_conf *sources_find(const struct sources *s, const char *name
 
 /* Parses "90", "90s", "15m", "2h", "1d" into seconds; -1 when invalid. */
 long sources_duration(const char *s);
-
-/* 1 when this build can import police-uk sources. */
-int sources_policeuk_available(void);
 
 #endif

@@ -6,6 +6,7 @@
  * exactly what the API serves.
  */
 #include "vfm.h"
+#include "buf.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -15,44 +16,15 @@
 
 #include "vfm_internal.h"
 
-struct buf {
-	char *s;
-	size_t len, cap;
-	int failed;
-};
-
 static void add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void add(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (b->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = 1;
-			return;
-		}
-		if (b->s && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		while (cap <= b->len + (size_t)n)
-			cap *= 2;
-		char *s = realloc(b->s, cap);
-		if (s == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 static double num(const json_t *o, const char *key)
@@ -493,8 +465,8 @@ char *vfm_appraisal_text(const json_t *intervention, const json_t *scores)
 			score_text(&b, s, 0);
 	}
 	if (b.failed) {
-		free(b.s);
+		buf_free(&b);
 		return NULL;
 	}
-	return b.s;
+	return b.data;
 }

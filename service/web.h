@@ -56,32 +56,32 @@ extern const char web_csp[];
 
 /* Appends s as HTML text or a double-quoted attribute value: & < > " ' escaped.
  * NULL appends nothing. */
-void web_text(struct http_buf *b, const char *s);
+void web_text(struct buf *b, const char *s);
 #define web_attr web_text
 /* Appends s percent-encoded for a URL query value or path segment. */
-void web_url_part(struct http_buf *b, const char *s);
+void web_url_part(struct buf *b, const char *s);
 /* Appends an external link to url when it is http(s), else url as text. */
-void web_link_out(struct http_buf *b, const char *url, const char *label);
+void web_link_out(struct buf *b, const char *url, const char *label);
 /* Appends Markdown text rendered to HTML (libcmark, raw HTML and unsafe
  * links suppressed); NULL or empty appends nothing. */
-void web_markdown(struct http_buf *b, const char *md);
+void web_markdown(struct buf *b, const char *md);
 /* Appends a number with digits grouped (12,345) and at most decimals places. */
-void web_num(struct http_buf *b, double v, int decimals);
+void web_num(struct buf *b, double v, int decimals);
 /* A percent change rounded for reading (one decimal below 10), with "%". */
-void web_pct(struct http_buf *b, double v);
+void web_pct(struct buf *b, double v);
 /* Pounds: a pound sign, grouped digits, pence below 100. */
-void web_money(struct http_buf *b, double v);
+void web_money(struct buf *b, double v);
 /* Opens a definition: <dt>term</dt><dd> (term is written as it is: code's
  * own text, never evidence). */
-void web_dt(struct http_buf *b, const char *term);
+void web_dt(struct buf *b, const char *term);
 /* A JSON value's string, or NULL. */
 const char *web_str(const json_t *obj, const char *key);
 /* A JSON number as a double; 0 with *ok = 0 when absent or not a number. */
 double web_dbl(const json_t *obj, const char *key, int *ok);
 
 /* The page around a body. title is text (escaped here). */
-void web_page_begin(struct http_buf *b, const char *title, const char *json_href);
-void web_page_end(struct http_buf *b, const struct api_version *v, const char *as_of);
+void web_page_begin(struct buf *b, const char *title, const char *json_href);
+void web_page_end(struct buf *b, const struct api_version *v, const char *as_of);
 
 /* ---- request parameters (web_html.c) ---- */
 
@@ -101,7 +101,7 @@ void web_params_set(struct web_params *w, const char *name, const char *value);
 /* Appends the request's parameters as a query string without '?', escaped
  * for an attribute, leaving out the names in skip (NULL-terminated, may be
  * NULL); returns how many were written. */
-int web_query(struct http_buf *b, const struct api_params *p, const char *const *skip);
+int web_query(struct buf *b, const struct api_params *p, const char *const *skip);
 
 /* Words for ids: a theme, a value-for-money band, an evidence rating. */
 const char *web_theme_name(const char *id);
@@ -109,9 +109,9 @@ const char *web_band_name(const char *band);
 const char *web_rating_words(long long rating);
 
 /* Shared by the page files (web_pages.c). */
-int web_finish(struct api_result *out, struct http_buf *b, struct err *e);
-void web_as_of_query(struct http_buf *b, const struct api_params *p, char first);
-void web_themes_text(struct http_buf *b, const json_t *themes);
+int web_finish(struct api_result *out, struct buf *b, struct err *e);
+void web_as_of_query(struct buf *b, const struct api_params *p, char first);
+void web_themes_text(struct buf *b, const json_t *themes);
 
 /* ---- charts (web_svg.c) ---- */
 
@@ -123,12 +123,12 @@ struct web_forest_row {
 };
 /* A forest plot of rows on the percent-change scale, with a title and a
  * description for assistive technology (the table next to it has the data). */
-void web_svg_forest(struct http_buf *b, const struct web_forest_row *rows, size_t n,
+void web_svg_forest(struct buf *b, const struct web_forest_row *rows, size_t n,
                     const char *title_id);
 /* The BCR with its 90% interval on a scale marking break-even (1). */
-void web_svg_bcr(struct http_buf *b, double bcr, double lo, double hi, const char *title_id);
+void web_svg_bcr(struct buf *b, double bcr, double lo, double hi, const char *title_id);
 /* A line chart of monthly counts (labels "YYYY-MM"). */
-void web_svg_trend(struct http_buf *b, const char *const *labels, const double *values, size_t n,
+void web_svg_trend(struct buf *b, const char *const *labels, const double *values, size_t n,
                    const char *title_id);
 
 #endif

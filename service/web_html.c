@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-void web_text(struct http_buf *b, const char *s)
+void web_text(struct buf *b, const char *s)
 {
 	const char *run;
 
@@ -32,14 +32,14 @@ void web_text(struct http_buf *b, const char *s)
 		case '\'': rep = "&#39;"; break;
 		default: continue;
 		}
-		http_buf_add(b, run, (size_t)(s - run));
-		http_buf_adds(b, rep);
+		buf_add(b, run, (size_t)(s - run));
+		buf_adds(b, rep);
 		run = s + 1;
 	}
-	http_buf_add(b, run, (size_t)(s - run));
+	buf_add(b, run, (size_t)(s - run));
 }
 
-void web_url_part(struct http_buf *b, const char *s)
+void web_url_part(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -49,15 +49,15 @@ void web_url_part(struct http_buf *b, const char *s)
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '-' || c == '.' || c == '_' || c == '~') {
-			http_buf_add(b, s, 1);
+			buf_add(b, s, 1);
 		} else {
 			char pct[3] = {'%', hex[c >> 4], hex[c & 15]};
-			http_buf_add(b, pct, 3);
+			buf_add(b, pct, 3);
 		}
 	}
 }
 
-void web_link_out(struct http_buf *b, const char *url, const char *label)
+void web_link_out(struct buf *b, const char *url, const char *label)
 {
 	if (url == NULL)
 		return;
@@ -65,14 +65,14 @@ void web_link_out(struct http_buf *b, const char *url, const char *label)
 		web_text(b, label ? label : url);
 		return;
 	}
-	http_buf_adds(b, "<a href=\"");
+	buf_adds(b, "<a href=\"");
 	web_attr(b, url);
-	http_buf_adds(b, "\" rel=\"noopener noreferrer\">");
+	buf_adds(b, "\" rel=\"noopener noreferrer\">");
 	web_text(b, label ? label : url);
-	http_buf_adds(b, "</a>");
+	buf_adds(b, "</a>");
 }
 
-void web_markdown(struct http_buf *b, const char *md)
+void web_markdown(struct buf *b, const char *md)
 {
 	char *html;
 
@@ -89,18 +89,18 @@ void web_markdown(struct http_buf *b, const char *md)
 		b->failed = 1;
 		return;
 	}
-	http_buf_adds(b, html);
+	buf_adds(b, html);
 	free(html);
 }
 
-void web_num(struct http_buf *b, double v, int decimals)
+void web_num(struct buf *b, double v, int decimals)
 {
 	char raw[64], out[96];
 	size_t n, o = 0, int_len, i;
 	const char *p = raw;
 
 	if (!isfinite(v)) {
-		http_buf_adds(b, "n/a");
+		buf_adds(b, "n/a");
 		return;
 	}
 	snprintf(raw, sizeof(raw), "%.*f", decimals, v);
@@ -126,7 +126,7 @@ void web_num(struct http_buf *b, double v, int decimals)
 		out[o++] = p[i];
 	}
 	snprintf(out + o, sizeof(out) - o, "%s", p + int_len);
-	http_buf_adds(b, out);
+	buf_adds(b, out);
 }
 
 const char *web_str(const json_t *obj, const char *key)
@@ -142,54 +142,53 @@ double web_dbl(const json_t *obj, const char *key, int *ok)
 	return *ok ? json_number_value(v) : 0;
 }
 
-void web_page_begin(struct http_buf *b, const char *title, const char *json_href)
+void web_page_begin(struct buf *b, const char *title, const char *json_href)
 {
-	http_buf_adds(b,
-	              "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
-	              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	              "<link rel=\"icon\" href=\"data:,\">\n"
-	              "<title>");
+	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+	            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	            "<link rel=\"icon\" href=\"data:,\">\n"
+	            "<title>");
 	web_text(b, title);
-	http_buf_adds(b, " - whatworks</title>\n<style>");
-	http_buf_add(b, web_css, web_css_len);
-	http_buf_adds(b, "</style>\n");
+	buf_adds(b, " - whatworks</title>\n<style>");
+	buf_add(b, web_css, web_css_len);
+	buf_adds(b, "</style>\n");
 	if (json_href != NULL) {
-		http_buf_adds(b, "<link rel=\"alternate\" type=\"application/json\" href=\"");
+		buf_adds(b, "<link rel=\"alternate\" type=\"application/json\" href=\"");
 		web_attr(b, json_href);
-		http_buf_adds(b, "\">\n");
+		buf_adds(b, "\">\n");
 	}
-	http_buf_adds(b, "</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
-	                 "<header class=\"site\"><div class=\"wrap\">"
-	                 "<a class=\"brand\" href=\"/\">whatworks</a>"
-	                 "<nav aria-label=\"Main\"><ul>"
-	                 "<li><a href=\"/\">Home</a></li>"
-	                 "<li><a href=\"/interventions\">Interventions</a></li>"
-	                 "<li><a href=\"/compare\">Compare</a></li>"
-	                 "<li><a href=\"/openapi.json\">API</a></li>"
-	                 "</ul></nav></div></header>\n<main id=\"main\" class=\"wrap\">\n");
+	buf_adds(b, "</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
+	            "<header class=\"site\"><div class=\"wrap\">"
+	            "<a class=\"brand\" href=\"/\">whatworks</a>"
+	            "<nav aria-label=\"Main\"><ul>"
+	            "<li><a href=\"/\">Home</a></li>"
+	            "<li><a href=\"/interventions\">Interventions</a></li>"
+	            "<li><a href=\"/compare\">Compare</a></li>"
+	            "<li><a href=\"/openapi.json\">API</a></li>"
+	            "</ul></nav></div></header>\n<main id=\"main\" class=\"wrap\">\n");
 }
 
-void web_page_end(struct http_buf *b, const struct api_version *v, const char *as_of)
+void web_page_end(struct buf *b, const struct api_version *v, const char *as_of)
 {
-	http_buf_adds(b, "</main>\n<footer class=\"site\"><div class=\"wrap\"><p>");
+	buf_adds(b, "</main>\n<footer class=\"site\"><div class=\"wrap\"><p>");
 	if (v != NULL && v->run_id > 0) {
-		http_buf_printf(b, "Evidence version: import run %lld", v->run_id);
+		buf_printf(b, "Evidence version: import run %lld", v->run_id);
 		if (v->commit[0] != '\0') {
-			http_buf_adds(b, ", commit <code>");
-			http_buf_add(b, v->commit, strlen(v->commit) < 12 ? strlen(v->commit) : 12);
-			http_buf_adds(b, "</code>");
+			buf_adds(b, ", commit <code>");
+			buf_add(b, v->commit, strlen(v->commit) < 12 ? strlen(v->commit) : 12);
+			buf_adds(b, "</code>");
 		}
 		if (as_of != NULL) {
-			http_buf_adds(b, " (as of <code>");
+			buf_adds(b, " (as of <code>");
 			web_text(b, as_of);
-			http_buf_adds(b, "</code>)");
+			buf_adds(b, "</code>)");
 		}
-		http_buf_adds(b, ".");
+		buf_adds(b, ".");
 	} else if (v != NULL) {
-		http_buf_adds(b, "No evidence has been imported yet.");
+		buf_adds(b, "No evidence has been imported yet.");
 	}
-	http_buf_adds(b, " Figures are estimates with uncertainty; read the evidence behind each "
-	                 "one before you commission.</p></div></footer>\n</body>\n</html>\n");
+	buf_adds(b, " Figures are estimates with uncertainty; read the evidence behind each "
+	            "one before you commission.</p></div></footer>\n</body>\n</html>\n");
 }
 
 /* ---- parameters ---- */
@@ -225,7 +224,7 @@ void web_params_set(struct web_params *w, const char *name, const char *value)
 	}
 }
 
-int web_query(struct http_buf *b, const struct api_params *p, const char *const *skip)
+int web_query(struct buf *b, const struct api_params *p, const char *const *skip)
 {
 	const char *name;
 	int n = 0;
@@ -242,9 +241,9 @@ int web_query(struct http_buf *b, const struct api_params *p, const char *const 
 			skipped = strcmp(p->name_at(p->ctx, j), name) == 0;
 		if (skipped)
 			continue;
-		http_buf_adds(b, n++ ? "&amp;" : "");
+		buf_adds(b, n++ ? "&amp;" : "");
 		web_url_part(b, name);
-		http_buf_adds(b, "=");
+		buf_adds(b, "=");
 		web_url_part(b, v);
 	}
 	return n;
@@ -283,25 +282,25 @@ const char *web_rating_words(long long r)
 	return r >= 0 && r <= 5 ? words[r] : "not rated";
 }
 
-void web_pct(struct http_buf *b, double v)
+void web_pct(struct buf *b, double v)
 {
 	web_num(b, fabs(v) < 10 ? round(v * 10) / 10 : round(v), fabs(v) < 10 ? 1 : 0);
-	http_buf_adds(b, "%");
+	buf_adds(b, "%");
 }
 
-void web_money(struct http_buf *b, double v)
+void web_money(struct buf *b, double v)
 {
 	if (v < 0) {
-		http_buf_adds(b, "\xE2\x88\x92");
+		buf_adds(b, "\xE2\x88\x92");
 		v = -v;
 	}
-	http_buf_adds(b, "\xC2\xA3");
+	buf_adds(b, "\xC2\xA3");
 	web_num(b, v, v < 100 ? 2 : 0);
 }
 
-void web_dt(struct http_buf *b, const char *term)
+void web_dt(struct buf *b, const char *term)
 {
-	http_buf_adds(b, "<dt>");
-	http_buf_adds(b, term);
-	http_buf_adds(b, "</dt><dd>");
+	buf_adds(b, "<dt>");
+	buf_adds(b, term);
+	buf_adds(b, "</dt><dd>");
 }

@@ -24,36 +24,36 @@ static const json_t *headline(const json_t *iv)
 
 /* ---- the summary box ---- */
 
-static void effect_words(struct http_buf *b, const json_t *fig, const char *crime_type)
+static void effect_words(struct buf *b, const json_t *fig, const char *crime_type)
 {
 	int ok, lo_ok, hi_ok;
 	double v = web_dbl(fig, "pct_change_adj", &ok);
 	double lo = web_dbl(fig, "ci_adj_low", &lo_ok), hi = web_dbl(fig, "ci_adj_high", &hi_ok);
 
 	if (!ok) {
-		http_buf_adds(b, "No usable estimate of the effect yet.");
+		buf_adds(b, "No usable estimate of the effect yet.");
 		return;
 	}
 	if (fabs(v) < 0.5)
-		http_buf_adds(b, "No change in ");
+		buf_adds(b, "No change in ");
 	else
-		http_buf_adds(b, v < 0 ? "About " : "An increase of about ");
+		buf_adds(b, v < 0 ? "About " : "An increase of about ");
 	if (fabs(v) >= 0.5) {
 		web_pct(b, fabs(v));
-		http_buf_adds(b, v < 0 ? " less " : " in ");
+		buf_adds(b, v < 0 ? " less " : " in ");
 	}
 	web_text(b, crime_type ? crime_type : "crime");
-	http_buf_adds(b, " where it was evaluated, after adjusting for evidence quality");
+	buf_adds(b, " where it was evaluated, after adjusting for evidence quality");
 	if (lo_ok && hi_ok) {
-		http_buf_adds(b, " (95% interval ");
+		buf_adds(b, " (95% interval ");
 		web_pct(b, 100 * expm1(lo));
-		http_buf_adds(b, " to ");
+		buf_adds(b, " to ");
 		web_pct(b, 100 * expm1(hi));
-		http_buf_adds(b, ")");
+		buf_adds(b, ")");
 	} else {
-		http_buf_adds(b, "; the evaluations give no measure of uncertainty");
+		buf_adds(b, "; the evaluations give no measure of uncertainty");
 	}
-	http_buf_adds(b, ".");
+	buf_adds(b, ".");
 }
 
 /* The per-unit words of the score's cost basis. */
@@ -70,7 +70,7 @@ static const char *per_words(const json_t *fig)
 /* " It pays for itself if it costs less than £X per participant (90 %
  * interval £A to £B)." from the score's break-even cost; a break-even at or
  * below zero pays back at no cost. */
-static void breakeven_words(struct http_buf *b, const json_t *fig)
+static void breakeven_words(struct buf *b, const json_t *fig)
 {
 	int ok, ok5, ok95;
 	double x = web_dbl(fig, "breakeven_cost", &ok);
@@ -79,25 +79,25 @@ static void breakeven_words(struct http_buf *b, const json_t *fig)
 	if (!ok)
 		return;
 	if (x <= 0) {
-		http_buf_adds(b, " It does not pay for itself at any cost: the benefits it brings are "
-		                 "not positive.");
+		buf_adds(b, " It does not pay for itself at any cost: the benefits it brings are "
+		            "not positive.");
 		return;
 	}
-	http_buf_adds(b, " It pays for itself if it costs less than ");
+	buf_adds(b, " It pays for itself if it costs less than ");
 	web_money(b, x);
-	http_buf_adds(b, " per ");
+	buf_adds(b, " per ");
 	web_text(b, per_words(fig));
 	if (ok5 && ok95) {
-		http_buf_adds(b, " (90 % interval ");
+		buf_adds(b, " (90 % interval ");
 		web_money(b, lo);
-		http_buf_adds(b, " to ");
+		buf_adds(b, " to ");
 		web_money(b, hi);
-		http_buf_adds(b, ")");
+		buf_adds(b, ")");
 	}
-	http_buf_adds(b, ".");
+	buf_adds(b, ".");
 }
 
-static void summary_box(struct http_buf *b, const json_t *iv, const json_t *sc)
+static void summary_box(struct buf *b, const json_t *iv, const json_t *sc)
 {
 	const json_t *fig = json_object_get(sc, "figures");
 	const char *ct = web_str(sc, "crime_type");
@@ -105,61 +105,61 @@ static void summary_box(struct http_buf *b, const json_t *iv, const json_t *sc)
 	int ok, lo_ok, hi_ok;
 	double bcr = web_dbl(sc, "bcr", &ok), pg;
 
-	http_buf_adds(b, "<section class=\"summary\" aria-labelledby=\"glance-h\">"
-	                 "<h2 id=\"glance-h\">At a glance</h2>\n");
+	buf_adds(b, "<section class=\"summary\" aria-labelledby=\"glance-h\">"
+	            "<h2 id=\"glance-h\">At a glance</h2>\n");
 	if (json_is_true(json_object_get(sc, "harmful")))
-		http_buf_adds(b, "<div class=\"warning\" role=\"note\"><p><strong>Warning: this "
-		                 "intervention may cause harm.</strong> The evidence says it "
-		                 "increases crime: the whole 95% interval of its effect lies above "
-		                 "zero. Do not commission it to reduce crime.</p></div>\n");
+		buf_adds(b, "<div class=\"warning\" role=\"note\"><p><strong>Warning: this "
+		            "intervention may cause harm.</strong> The evidence says it "
+		            "increases crime: the whole 95% interval of its effect lies above "
+		            "zero. Do not commission it to reduce crime.</p></div>\n");
 	web_markdown(b, web_str(iv, "summary"));
-	http_buf_adds(b, "<dl class=\"glance\">");
+	buf_adds(b, "<dl class=\"glance\">");
 	web_dt(b, "What it achieves");
 	if (sc == NULL)
-		http_buf_adds(b, "It has not been scored yet.");
+		buf_adds(b, "It has not been scored yet.");
 	else
 		effect_words(b, fig, ct);
-	http_buf_adds(b, "</dd>");
+	buf_adds(b, "</dd>");
 	web_dt(b, "How sure we are");
-	http_buf_printf(b, "Evidence rating %lld of 5: %s", rating, web_rating_words(rating));
-	http_buf_printf(b, ", from %zu evaluation%s.</dd>",
-	                json_array_size(json_object_get(iv, "evaluations")),
-	                json_array_size(json_object_get(iv, "evaluations")) == 1 ? "" : "s");
+	buf_printf(b, "Evidence rating %lld of 5: %s", rating, web_rating_words(rating));
+	buf_printf(b, ", from %zu evaluation%s.</dd>",
+	           json_array_size(json_object_get(iv, "evaluations")),
+	           json_array_size(json_object_get(iv, "evaluations")) == 1 ? "" : "s");
 	web_dt(b, "What it is worth");
 	if (ok) {
-		http_buf_adds(b, "<strong>");
+		buf_adds(b, "<strong>");
 		web_text(b, web_band_name(web_str(sc, "band")));
-		http_buf_adds(b, "</strong>: every \xC2\xA3"
-		                 "1 spent avoids about ");
+		buf_adds(b, "</strong>: every \xC2\xA3"
+		            "1 spent avoids about ");
 		web_money(b, bcr);
-		http_buf_adds(b, " of harm and costs");
+		buf_adds(b, " of harm and costs");
 		double lo = web_dbl(sc, "bcr_p05", &lo_ok), hi = web_dbl(sc, "bcr_p95", &hi_ok);
 		if (lo_ok && hi_ok) {
-			http_buf_adds(b, " (90% interval ");
+			buf_adds(b, " (90% interval ");
 			web_money(b, lo);
-			http_buf_adds(b, " to ");
+			buf_adds(b, " to ");
 			web_money(b, hi);
-			http_buf_adds(b, ")");
+			buf_adds(b, ")");
 		}
 		pg = web_dbl(sc, "p_bcr_gt1", &ok);
 		if (ok)
-			http_buf_printf(b, "; a %.0f%% chance that the benefits exceed the cost",
-			                pg * 100);
-		http_buf_adds(b, ".");
+			buf_printf(b, "; a %.0f%% chance that the benefits exceed the cost",
+			           pg * 100);
+		buf_adds(b, ".");
 	} else {
-		http_buf_adds(b, "Not enough information to put a value on it yet");
+		buf_adds(b, "Not enough information to put a value on it yet");
 		const json_t *rs = json_object_get(fig, "insufficient_reasons");
 		if (json_array_size(rs) > 0)
-			http_buf_adds(b, " (see Economics below for what is missing)");
-		http_buf_adds(b, ".");
+			buf_adds(b, " (see Economics below for what is missing)");
+		buf_adds(b, ".");
 	}
 	breakeven_words(b, fig);
-	http_buf_adds(b, "</dd></dl></section>\n");
+	buf_adds(b, "</dd></dl></section>\n");
 }
 
 /* ---- effect ---- */
 
-static void effect_section(struct http_buf *b, const json_t *iv, const json_t *sc)
+static void effect_section(struct buf *b, const json_t *iv, const json_t *sc)
 {
 	const json_t *fig = json_object_get(sc, "figures");
 	const json_t *outs = json_object_get(fig, "outcomes"), *o, *s;
@@ -167,16 +167,16 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 	size_t n = 0, i;
 	int ok, ok2;
 
-	http_buf_adds(b, "<section aria-labelledby=\"effect-h\"><h2 id=\"effect-h\">Effect</h2>\n");
+	buf_adds(b, "<section aria-labelledby=\"effect-h\"><h2 id=\"effect-h\">Effect</h2>\n");
 	if (sc == NULL) {
-		http_buf_adds(b, "<p>Not scored yet.</p></section>\n");
+		buf_adds(b, "<p>Not scored yet.</p></section>\n");
 		return;
 	}
-	http_buf_adds(b, "<p>Outcome: <strong>");
+	buf_adds(b, "<p>Outcome: <strong>");
 	web_text(b, web_str(sc, "crime_type"));
-	http_buf_adds(b, "</strong>. ");
+	buf_adds(b, "</strong>. ");
 	effect_words(b, fig, web_str(sc, "crime_type"));
-	http_buf_adds(b, "</p>\n");
+	buf_adds(b, "</p>\n");
 	json_array_foreach(outs, i, o)
 	{
 		double y = web_dbl(o, "y", &ok);
@@ -206,53 +206,52 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 		rows[n++].kind = 2;
 	}
 	if (n > 0) {
-		http_buf_adds(b, "<figure class=\"chart\">");
+		buf_adds(b, "<figure class=\"chart\">");
 		web_svg_forest(b, rows, n, "forest");
-		http_buf_adds(b,
-		              "<figcaption>Squares: each evaluation's estimate; lines: 95% "
-		              "intervals; diamonds: the pooled and the quality-adjusted "
-		              "estimate. Left of the vertical line means less crime.</figcaption>"
-		              "</figure>\n");
+		buf_adds(b, "<figcaption>Squares: each evaluation's estimate; lines: 95% "
+		            "intervals; diamonds: the pooled and the quality-adjusted "
+		            "estimate. Left of the vertical line means less crime.</figcaption>"
+		            "</figure>\n");
 	}
-	http_buf_adds(b, "<div class=\"scroll\" role=\"region\" aria-labelledby=\"effect-t\" "
-	                 "tabindex=\"0\"><table><caption id=\"effect-t\">The estimates in the "
-	                 "forest plot</caption><thead><tr><th scope=\"col\">Estimate</th>"
-	                 "<th scope=\"col\">Design</th><th scope=\"col\" class=\"num\">Quality</th>"
-	                 "<th scope=\"col\" class=\"num\">Change</th>"
-	                 "<th scope=\"col\">95% interval</th><th scope=\"col\">Used</th>"
-	                 "</tr></thead><tbody>\n");
+	buf_adds(b, "<div class=\"scroll\" role=\"region\" aria-labelledby=\"effect-t\" "
+	            "tabindex=\"0\"><table><caption id=\"effect-t\">The estimates in the "
+	            "forest plot</caption><thead><tr><th scope=\"col\">Estimate</th>"
+	            "<th scope=\"col\">Design</th><th scope=\"col\" class=\"num\">Quality</th>"
+	            "<th scope=\"col\" class=\"num\">Change</th>"
+	            "<th scope=\"col\">95% interval</th><th scope=\"col\">Used</th>"
+	            "</tr></thead><tbody>\n");
 	json_array_foreach(outs, i, o)
 	{
 		double y = web_dbl(o, "y", &ok), se = web_dbl(o, "s", &ok2);
-		http_buf_adds(b, "<tr><th scope=\"row\">");
+		buf_adds(b, "<tr><th scope=\"row\">");
 		web_text(b, web_str(o, "evaluation"));
-		http_buf_adds(b, "</th><td>");
+		buf_adds(b, "</th><td>");
 		web_text(b, web_str(o, "design"));
-		http_buf_printf(b, "</td><td class=\"num\">%lld of 5</td><td class=\"num\">",
-		                (long long)json_integer_value(json_object_get(o, "quality")));
+		buf_printf(b, "</td><td class=\"num\">%lld of 5</td><td class=\"num\">",
+		           (long long)json_integer_value(json_object_get(o, "quality")));
 		if (ok)
 			web_pct(b, 100 * expm1(y));
 		else
-			http_buf_adds(b, "<span class=\"na\">n/a</span>");
-		http_buf_adds(b, "</td><td>");
+			buf_adds(b, "<span class=\"na\">n/a</span>");
+		buf_adds(b, "</td><td>");
 		if (ok && ok2) {
 			web_pct(b, 100 * expm1(y - 1.96 * se));
-			http_buf_adds(b, " to ");
+			buf_adds(b, " to ");
 			web_pct(b, 100 * expm1(y + 1.96 * se));
 		} else {
-			http_buf_adds(b, "not reported");
+			buf_adds(b, "not reported");
 		}
-		http_buf_adds(b, "</td><td>");
+		buf_adds(b, "</td><td>");
 		if (json_is_true(json_object_get(o, "in_basis")))
-			http_buf_adds(b, "yes");
+			buf_adds(b, "yes");
 		else {
-			http_buf_adds(b, "no");
+			buf_adds(b, "no");
 			if (web_str(o, "error") != NULL) {
-				http_buf_adds(b, ": ");
+				buf_adds(b, ": ");
 				web_text(b, web_str(o, "error"));
 			}
 		}
-		http_buf_adds(b, "</td></tr>\n");
+		buf_adds(b, "</td></tr>\n");
 	}
 	for (int k = 0; k < 2; k++) {
 		double m = web_dbl(fig, k ? "mu_adj" : "mu", &ok);
@@ -261,73 +260,72 @@ static void effect_section(struct http_buf *b, const json_t *iv, const json_t *s
 		double hi = web_dbl(fig, k ? "ci_adj_high" : "ci_high", &ok3);
 		if (!ok)
 			continue;
-		http_buf_printf(b,
-		                "<tr class=\"pooled\"><th scope=\"row\">%s</th><td>%s</td><td></td>"
-		                "<td class=\"num\">",
-		                k ? "Adjusted for quality" : "Pooled",
-		                k ? "quality multiplier applied" : "random effects");
+		buf_printf(b,
+		           "<tr class=\"pooled\"><th scope=\"row\">%s</th><td>%s</td><td></td>"
+		           "<td class=\"num\">",
+		           k ? "Adjusted for quality" : "Pooled",
+		           k ? "quality multiplier applied" : "random effects");
 		web_pct(b, 100 * expm1(m));
-		http_buf_adds(b, "</td><td>");
+		buf_adds(b, "</td><td>");
 		if (ok2 && ok3) {
 			web_pct(b, 100 * expm1(lo));
-			http_buf_adds(b, " to ");
+			buf_adds(b, " to ");
 			web_pct(b, 100 * expm1(hi));
 		} else {
-			http_buf_adds(b, "no interval");
+			buf_adds(b, "no interval");
 		}
-		http_buf_adds(b, "</td><td>headline</td></tr>\n");
+		buf_adds(b, "</td><td>headline</td></tr>\n");
 	}
-	http_buf_adds(b, "</tbody></table></div>\n");
+	buf_adds(b, "</tbody></table></div>\n");
 	/* the other outcomes scored */
 	if (json_array_size(json_object_get(iv, "scores")) > 1) {
-		http_buf_adds(b, "<h3>Other outcomes</h3><ul>");
+		buf_adds(b, "<h3>Other outcomes</h3><ul>");
 		json_array_foreach(json_object_get(iv, "scores"), i, s)
 		{
 			if (i == 0)
 				continue;
-			http_buf_adds(b, "<li>");
+			buf_adds(b, "<li>");
 			web_text(b, web_str(s, "crime_type"));
-			http_buf_adds(b, ": ");
+			buf_adds(b, ": ");
 			double v = web_dbl(s, "pct_change", &ok);
 			if (ok) {
 				web_pct(b, v);
-				http_buf_adds(b, " change, ");
+				buf_adds(b, " change, ");
 			}
 			web_text(b, web_band_name(web_str(s, "band")));
-			http_buf_printf(
+			buf_printf(
 			    b, ", evidence rating %lld of 5</li>",
 			    (long long)json_integer_value(json_object_get(s, "evidence_rating")));
 		}
-		http_buf_adds(b, "</ul>\n");
+		buf_adds(b, "</ul>\n");
 	}
-	http_buf_adds(b, "</section>\n");
+	buf_adds(b, "</section>\n");
 }
 
-static void text_section(struct http_buf *b, const char *id, const char *title, const char *md)
+static void text_section(struct buf *b, const char *id, const char *title, const char *md)
 {
-	http_buf_printf(b, "<section aria-labelledby=\"%s-h\"><h2 id=\"%s-h\">%s</h2>\n", id, id,
-	                title);
+	buf_printf(b, "<section aria-labelledby=\"%s-h\"><h2 id=\"%s-h\">%s</h2>\n", id, id, title);
 	if (md != NULL && md[0] != '\0')
 		web_markdown(b, md);
 	else
-		http_buf_adds(b, "<p class=\"na\">Not recorded in the evidence yet.</p>\n");
-	http_buf_adds(b, "</section>\n");
+		buf_adds(b, "<p class=\"na\">Not recorded in the evidence yet.</p>\n");
+	buf_adds(b, "</section>\n");
 }
 
 /* ---- economics ---- */
 
-static void flag_text(struct http_buf *b, const char *flag)
+static void flag_text(struct buf *b, const char *flag)
 {
 	if (flag == NULL)
 		return;
-	http_buf_adds(b, " <span class=\"tag flag\">");
+	buf_adds(b, " <span class=\"tag flag\">");
 	web_text(b, strcmp(flag, "verified") == 0    ? "verified in the source"
 	            : strcmp(flag, "secondary") == 0 ? "secondary source"
 	                                             : flag);
-	http_buf_adds(b, "</span>");
+	buf_adds(b, "</span>");
 }
 
-static void economics_section(struct http_buf *b, const json_t *sc)
+static void economics_section(struct buf *b, const json_t *sc)
 {
 	const json_t *fig = json_object_get(sc, "figures"), *c;
 	int ok, lo_ok, hi_ok;
@@ -335,35 +333,35 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 	       hi = web_dbl(sc, "bcr_p95", &hi_ok), x;
 	size_t i;
 
-	http_buf_adds(b, "<section aria-labelledby=\"econ-h\"><h2 id=\"econ-h\">Economics</h2>\n");
+	buf_adds(b, "<section aria-labelledby=\"econ-h\"><h2 id=\"econ-h\">Economics</h2>\n");
 	if (ok) {
-		http_buf_adds(b, "<figure class=\"chart\">");
+		buf_adds(b, "<figure class=\"chart\">");
 		web_svg_bcr(b, bcr, lo_ok ? lo : NAN, hi_ok ? hi : NAN, "bcr");
-		http_buf_adds(b, "<figcaption>The dot is the benefit-cost ratio, the bar its 90% "
-		                 "interval from the simulation; right of the break-even line the "
-		                 "benefits exceed the cost.</figcaption></figure>\n");
+		buf_adds(b, "<figcaption>The dot is the benefit-cost ratio, the bar its 90% "
+		            "interval from the simulation; right of the break-even line the "
+		            "benefits exceed the cost.</figcaption></figure>\n");
 	}
-	http_buf_adds(b, "<dl class=\"figures\">");
+	buf_adds(b, "<dl class=\"figures\">");
 	web_dt(b, "Value for money");
 	web_text(b, web_band_name(web_str(sc, "band")));
-	http_buf_adds(b, "</dd>");
+	buf_adds(b, "</dd>");
 	web_dt(b, "Benefit-cost ratio");
 	if (ok) {
 		web_num(b, bcr, 2);
 		if (lo_ok && hi_ok) {
-			http_buf_adds(b, " (90% interval ");
+			buf_adds(b, " (90% interval ");
 			web_num(b, lo, 2);
-			http_buf_adds(b, " to ");
+			buf_adds(b, " to ");
 			web_num(b, hi, 2);
-			http_buf_adds(b, ")");
+			buf_adds(b, ")");
 		}
 	} else {
-		http_buf_adds(b, "<span class=\"na\">not available</span>");
+		buf_adds(b, "<span class=\"na\">not available</span>");
 	}
-	http_buf_adds(b, "</dd>");
+	buf_adds(b, "</dd>");
 	if ((x = web_dbl(sc, "p_bcr_gt1", &ok)), ok) {
 		web_dt(b, "Chance the benefits exceed the cost");
-		http_buf_printf(b, "%.0f%%</dd>", x * 100);
+		buf_printf(b, "%.0f%%</dd>", x * 100);
 	}
 	static const char *const money_keys[][2] = {
 	    {"npv", "Net present value"},
@@ -375,276 +373,275 @@ static void economics_section(struct http_buf *b, const json_t *sc)
 		if ((x = web_dbl(fig, money_keys[i][0], &ok)), ok) {
 			web_dt(b, money_keys[i][1]);
 			web_money(b, x);
-			http_buf_adds(b, "</dd>");
+			buf_adds(b, "</dd>");
 		}
 	if ((x = web_dbl(fig, "crimes_prevented_total", &ok)), ok) {
 		web_dt(b, "Crimes prevented per unit");
 		web_num(b, x, 3);
-		http_buf_adds(b, "</dd>");
+		buf_adds(b, "</dd>");
 	}
 	/* break-even: the cost below which it pays for itself, with its interval */
 	if ((x = web_dbl(fig, "breakeven_cost", &ok)), ok) {
 		int ok5, ok95;
 		double b5 = web_dbl(fig, "breakeven_p05", &ok5),
 		       b95 = web_dbl(fig, "breakeven_p95", &ok95);
-		http_buf_adds(b, "<dt>Break-even cost</dt><dd>");
+		buf_adds(b, "<dt>Break-even cost</dt><dd>");
 		if (x <= 0) {
-			http_buf_adds(b, "none: it does not pay for itself at any cost");
+			buf_adds(b, "none: it does not pay for itself at any cost");
 		} else {
 			web_money(b, x);
-			http_buf_adds(b, " per ");
+			buf_adds(b, " per ");
 			web_text(b, per_words(fig));
 			if (ok5 && ok95) {
-				http_buf_adds(b, " (90 % interval ");
+				buf_adds(b, " (90 % interval ");
 				web_money(b, b5);
-				http_buf_adds(b, " to ");
+				buf_adds(b, " to ");
 				web_money(b, b95);
-				http_buf_adds(b, ")");
+				buf_adds(b, ")");
 			}
 		}
-		http_buf_adds(b, "</dd>");
+		buf_adds(b, "</dd>");
 	}
 	if ((x = web_dbl(fig, "breakeven_k", &ok)), ok) {
-		http_buf_adds(b, "<dt>Break-even effect</dt><dd>the cost is repaid by a reduction of ");
+		buf_adds(b, "<dt>Break-even effect</dt><dd>the cost is repaid by a reduction of ");
 		web_pct(b, 100 * x);
-		http_buf_adds(b, "</dd>");
+		buf_adds(b, "</dd>");
 	}
-	http_buf_adds(b, "</dl>\n");
+	buf_adds(b, "</dl>\n");
 	const json_t *rs = json_object_get(fig, "insufficient_reasons");
 	if (json_array_size(rs) > 0) {
-		http_buf_adds(b, "<h3>What is missing for a valuation</h3><ul>");
+		buf_adds(b, "<h3>What is missing for a valuation</h3><ul>");
 		json_array_foreach(rs, i, c)
 		{
-			http_buf_adds(b, "<li>");
+			buf_adds(b, "<li>");
 			web_text(b, web_str(c, "message"));
-			http_buf_adds(b, "</li>");
+			buf_adds(b, "</li>");
 		}
-		http_buf_adds(b, "</ul>\n");
+		buf_adds(b, "</ul>\n");
 	}
 	/* the inputs, each with its source and flag */
-	http_buf_adds(b, "<h3>Inputs</h3><div class=\"scroll\" role=\"region\" "
-	                 "aria-labelledby=\"inputs-t\" tabindex=\"0\"><table>"
-	                 "<caption id=\"inputs-t\">What the valuation uses</caption>"
-	                 "<thead><tr><th scope=\"col\">Input</th><th scope=\"col\">Value</th>"
-	                 "<th scope=\"col\">Source and flag</th></tr></thead><tbody>\n");
-	http_buf_adds(b, "<tr><th scope=\"row\">Unit cost of one ");
+	buf_adds(b, "<h3>Inputs</h3><div class=\"scroll\" role=\"region\" "
+	            "aria-labelledby=\"inputs-t\" tabindex=\"0\"><table>"
+	            "<caption id=\"inputs-t\">What the valuation uses</caption>"
+	            "<thead><tr><th scope=\"col\">Input</th><th scope=\"col\">Value</th>"
+	            "<th scope=\"col\">Source and flag</th></tr></thead><tbody>\n");
+	buf_adds(b, "<tr><th scope=\"row\">Unit cost of one ");
 	web_text(b, web_str(fig, "unit_cost_unit") ? web_str(fig, "unit_cost_unit") : "crime");
-	http_buf_adds(b, "</th><td>");
+	buf_adds(b, "</th><td>");
 	if ((x = web_dbl(fig, "unit_cost", &ok)), ok) {
 		web_money(b, x);
-		http_buf_printf(
+		buf_printf(
 		    b, " (%lld prices)",
 		    (long long)json_integer_value(json_object_get(fig, "unit_cost_price_year")));
 	} else {
-		http_buf_adds(b, "<span class=\"na\">none</span>");
+		buf_adds(b, "<span class=\"na\">none</span>");
 	}
-	http_buf_adds(b, "</td><td>");
+	buf_adds(b, "</td><td>");
 	web_text(b, web_str(fig, "unit_cost_source"));
 	if (web_str(fig, "unit_cost_key") != NULL) {
-		http_buf_adds(b, " (reference key ");
+		buf_adds(b, " (reference key ");
 		web_text(b, web_str(fig, "unit_cost_key"));
-		http_buf_adds(b, ")");
+		buf_adds(b, ")");
 	}
 	flag_text(b, web_str(fig, "unit_cost_flag"));
 	if (web_str(fig, "unit_cost_rule") != NULL) {
-		http_buf_adds(b, " ");
+		buf_adds(b, " ");
 		web_text(b, web_str(fig, "unit_cost_rule"));
 	}
-	http_buf_adds(b, "</td></tr>\n<tr><th scope=\"row\">Baseline rate</th><td>");
+	buf_adds(b, "</td></tr>\n<tr><th scope=\"row\">Baseline rate</th><td>");
 	if ((x = web_dbl(fig, "baseline_rate", &ok)), ok) {
 		web_num(b, x, 4);
-		http_buf_adds(b, " per ");
+		buf_adds(b, " per ");
 		web_text(b, web_str(fig, "baseline_per"));
 		if ((x = web_dbl(fig, "baseline_years", &ok)), ok) {
-			http_buf_adds(b, " over ");
+			buf_adds(b, " over ");
 			web_num(b, x, 1);
-			http_buf_adds(b, " years");
+			buf_adds(b, " years");
 		}
 	} else {
-		http_buf_adds(b, "<span class=\"na\">none</span>");
+		buf_adds(b, "<span class=\"na\">none</span>");
 	}
-	http_buf_adds(b, "</td><td>");
+	buf_adds(b, "</td><td>");
 	web_text(b, web_str(fig, "r_source"));
 	if (web_str(fig, "r_evaluation") != NULL) {
-		http_buf_adds(b, ": ");
+		buf_adds(b, ": ");
 		web_text(b, web_str(fig, "r_evaluation"));
 	}
-	http_buf_adds(b, "</td></tr>\n");
+	buf_adds(b, "</td></tr>\n");
 	json_array_foreach(json_object_get(fig, "costs"), i, c)
 	{
-		http_buf_adds(b, "<tr><th scope=\"row\">Cost per ");
+		buf_adds(b, "<tr><th scope=\"row\">Cost per ");
 		web_text(b, web_str(fig, "cost_per"));
-		http_buf_adds(b, "</th><td>");
+		buf_adds(b, "</th><td>");
 		if ((x = web_dbl(c, "amount", &ok)), ok)
 			web_money(b, x);
 		if (json_is_integer(json_object_get(c, "price_year")))
-			http_buf_printf(
-			    b, " (%lld prices)",
-			    (long long)json_integer_value(json_object_get(c, "price_year")));
-		http_buf_adds(b, "</td><td>evaluation ");
+			buf_printf(b, " (%lld prices)",
+			           (long long)json_integer_value(json_object_get(c, "price_year")));
+		buf_adds(b, "</td><td>evaluation ");
 		web_text(b, web_str(c, "evaluation"));
 		if (web_str(c, "source") != NULL) {
-			http_buf_adds(b, "; ");
+			buf_adds(b, "; ");
 			web_text(b, web_str(c, "source"));
 		}
 		flag_text(b, web_str(c, "flag"));
 		if (web_str(c, "note") != NULL) {
-			http_buf_adds(b, "; ");
+			buf_adds(b, "; ");
 			web_text(b, web_str(c, "note"));
 		}
-		http_buf_adds(b, "</td></tr>\n");
+		buf_adds(b, "</td></tr>\n");
 	}
-	http_buf_printf(b, "<tr><th scope=\"row\">Discount rate</th><td>");
+	buf_printf(b, "<tr><th scope=\"row\">Discount rate</th><td>");
 	web_pct(b, 100 * web_dbl(fig, "discount", &ok));
-	http_buf_adds(b, " a year</td><td>HM Treasury Green Book</td></tr>\n"
-	                 "<tr><th scope=\"row\">Horizon</th><td>");
+	buf_adds(b, " a year</td><td>HM Treasury Green Book</td></tr>\n"
+	            "<tr><th scope=\"row\">Horizon</th><td>");
 	long long years = (long long)json_integer_value(json_object_get(fig, "horizon_years"));
-	http_buf_printf(b, "%lld year%s</td><td>", years, years == 1 ? "" : "s");
+	buf_printf(b, "%lld year%s</td><td>", years, years == 1 ? "" : "s");
 	web_text(b, web_str(fig, "horizon_source"));
-	http_buf_adds(b, "</td></tr>\n</tbody></table></div></section>\n");
+	buf_adds(b, "</td></tr>\n</tbody></table></div></section>\n");
 }
 
 /* ---- evaluations and provenance ---- */
 
-static void evaluation(struct http_buf *b, const json_t *ev, const struct api_params *p)
+static void evaluation(struct buf *b, const json_t *ev, const struct api_params *p)
 {
 	const json_t *body = json_object_get(ev, "body");
 	const json_t *src = json_object_get(body, "source"), *o;
 	const char *id = web_str(ev, "id");
 	size_t i;
 
-	http_buf_adds(b, "<article class=\"evaluation\"><h3>");
+	buf_adds(b, "<article class=\"evaluation\"><h3>");
 	web_text(b, web_str(ev, "title"));
-	http_buf_adds(b, "</h3><dl class=\"meta\">");
+	buf_adds(b, "</h3><dl class=\"meta\">");
 	web_dt(b, "Design");
 	web_text(b, web_str(ev, "design"));
-	http_buf_printf(b, ", quality %lld of 5</dd>",
-	                (long long)json_integer_value(json_object_get(ev, "quality")));
+	buf_printf(b, ", quality %lld of 5</dd>",
+	           (long long)json_integer_value(json_object_get(ev, "quality")));
 	if (json_is_integer(json_object_get(body, "sample_size"))) {
 		web_dt(b, "Sample");
-		http_buf_printf(
-		    b, "%lld", (long long)json_integer_value(json_object_get(body, "sample_size")));
-		http_buf_adds(b, "</dd>");
+		buf_printf(b, "%lld",
+		           (long long)json_integer_value(json_object_get(body, "sample_size")));
+		buf_adds(b, "</dd>");
 	}
 	if (web_str(body, "country") != NULL) {
 		web_dt(b, "Country");
 		web_text(b, web_str(body, "country"));
-		http_buf_adds(b, "</dd>");
+		buf_adds(b, "</dd>");
 	}
 	web_dt(b, "Citation");
 	web_text(b, web_str(src, "citation"));
 	if (web_str(src, "doi") != NULL) {
-		struct http_buf u = {0};
-		http_buf_adds(&u, "https://doi.org/");
-		http_buf_adds(&u, web_str(src, "doi"));
-		http_buf_adds(b, " DOI: ");
+		struct buf u = {0};
+		buf_adds(&u, "https://doi.org/");
+		buf_adds(&u, web_str(src, "doi"));
+		buf_adds(b, " DOI: ");
 		web_link_out(b, u.data, web_str(src, "doi"));
-		http_buf_free(&u);
+		buf_free(&u);
 	}
 	if (web_str(src, "url") != NULL) {
-		http_buf_adds(b, " ");
+		buf_adds(b, " ");
 		web_link_out(b, web_str(src, "url"), "Read the source");
 	}
-	http_buf_adds(b, "</dd></dl>");
+	buf_adds(b, "</dd></dl>");
 	if (json_array_size(json_object_get(body, "outcomes")) > 0) {
-		http_buf_adds(b, "<ul class=\"outcomes\">");
+		buf_adds(b, "<ul class=\"outcomes\">");
 		json_array_foreach(json_object_get(body, "outcomes"), i, o)
 		{
 			const json_t *ef = json_object_get(o, "effect");
 			int ok;
 			double est = web_dbl(ef, "estimate", &ok);
-			http_buf_adds(b, "<li>");
+			buf_adds(b, "<li>");
 			web_text(b, web_str(o, "crime_type"));
 			if (web_str(o, "description") != NULL) {
-				http_buf_adds(b, " (");
+				buf_adds(b, " (");
 				web_text(b, web_str(o, "description"));
-				http_buf_adds(b, ")");
+				buf_adds(b, ")");
 			}
 			if (ok) {
-				http_buf_adds(b, ": ");
+				buf_adds(b, ": ");
 				web_text(b, web_str(ef, "measure"));
-				http_buf_adds(b, " ");
+				buf_adds(b, " ");
 				web_num(b, est, 3);
 			}
-			http_buf_adds(b, "</li>");
+			buf_adds(b, "</li>");
 		}
-		http_buf_adds(b, "</ul>");
+		buf_adds(b, "</ul>");
 	}
 	if (web_str(body, "notes") != NULL) {
-		http_buf_adds(b, "<details><summary>Notes on this evaluation</summary>");
+		buf_adds(b, "<details><summary>Notes on this evaluation</summary>");
 		web_markdown(b, web_str(body, "notes"));
-		http_buf_adds(b, "</details>");
+		buf_adds(b, "</details>");
 	}
-	http_buf_adds(b, "<p class=\"formats\"><a href=\"/v1/evaluations/");
+	buf_adds(b, "<p class=\"formats\"><a href=\"/v1/evaluations/");
 	web_url_part(b, id);
 	web_as_of_query(b, p, '?');
-	http_buf_adds(b, "\">JSON</a> \xC2\xB7 <a href=\"/v1/evaluations/");
+	buf_adds(b, "\">JSON</a> \xC2\xB7 <a href=\"/v1/evaluations/");
 	web_url_part(b, id);
-	http_buf_adds(b, "/history\">History</a> \xC2\xB7 file <code>");
+	buf_adds(b, "/history\">History</a> \xC2\xB7 file <code>");
 	web_text(b, web_str(json_object_get(ev, "provenance"), "path"));
-	http_buf_adds(b, "</code></p></article>\n");
+	buf_adds(b, "</code></p></article>\n");
 }
 
-static void provenance_section(struct http_buf *b, const json_t *iv, const json_t *sc)
+static void provenance_section(struct buf *b, const json_t *iv, const json_t *sc)
 {
 	const json_t *pv = json_object_get(iv, "provenance"), *t;
 	size_t i;
 
-	http_buf_adds(b, "<section aria-labelledby=\"prov-h\"><h2 id=\"prov-h\">Provenance</h2>"
-	                 "<dl class=\"meta\">");
+	buf_adds(b, "<section aria-labelledby=\"prov-h\"><h2 id=\"prov-h\">Provenance</h2>"
+	            "<dl class=\"meta\">");
 	web_dt(b, "Source");
 	web_text(b, web_str(pv, "source"));
-	http_buf_adds(b, "</dd>");
+	buf_adds(b, "</dd>");
 	web_dt(b, "File");
-	http_buf_adds(b, "<code>");
+	buf_adds(b, "<code>");
 	web_text(b, web_str(pv, "path"));
-	http_buf_adds(b, "</code></dd>");
+	buf_adds(b, "</code></dd>");
 	web_dt(b, "Commit");
-	http_buf_adds(b, "<code>");
+	buf_adds(b, "<code>");
 	web_text(b, web_str(pv, "commit"));
-	http_buf_adds(b, "</code></dd>");
+	buf_adds(b, "</code></dd>");
 	web_dt(b, "Partner");
 	web_text(b, web_str(pv, "author"));
-	http_buf_adds(b, "</dd>");
+	buf_adds(b, "</dd>");
 	web_dt(b, "Committed");
 	web_text(b, web_str(pv, "committed_at"));
-	http_buf_adds(b, "</dd>");
+	buf_adds(b, "</dd>");
 	if (sc != NULL) {
 		web_dt(b, "Scored");
 		web_text(b, web_str(sc, "computed_at"));
-		http_buf_printf(b, " (import run %lld)</dd>",
-		                (long long)json_integer_value(json_object_get(sc, "run_id")));
+		buf_printf(b, " (import run %lld)</dd>",
+		           (long long)json_integer_value(json_object_get(sc, "run_id")));
 	}
-	http_buf_adds(b, "</dl>");
+	buf_adds(b, "</dl>");
 	t = json_object_get(json_object_get(iv, "body"), "toolkit_ratings");
 	if (json_array_size(t) > 0) {
 		const json_t *r;
-		http_buf_adds(b, "<h3>What other toolkits say</h3><ul>");
+		buf_adds(b, "<h3>What other toolkits say</h3><ul>");
 		json_array_foreach(t, i, r)
 		{
-			http_buf_adds(b, "<li>");
+			buf_adds(b, "<li>");
 			web_text(b, web_str(r, "toolkit"));
-			http_buf_adds(b, ": ");
+			buf_adds(b, ": ");
 			if (web_str(r, "url") != NULL)
 				web_link_out(b, web_str(r, "url"), web_str(r, "rating"));
 			else
 				web_text(b, web_str(r, "rating"));
 			if (web_str(r, "seen") != NULL) {
-				http_buf_adds(b, " (seen ");
+				buf_adds(b, " (seen ");
 				web_text(b, web_str(r, "seen"));
-				http_buf_adds(b, ")");
+				buf_adds(b, ")");
 			}
-			http_buf_adds(b, "</li>");
+			buf_adds(b, "</li>");
 		}
-		http_buf_adds(b, "</ul>");
+		buf_adds(b, "</ul>");
 	}
-	http_buf_adds(b, "</section>\n");
+	buf_adds(b, "</section>\n");
 }
 
 int web_intervention(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
                      struct err *e)
 {
-	struct http_buf b = {0}, json = {0};
+	struct buf b = {0}, json = {0};
 	const json_t *iv, *sc, *body, *ev;
 	size_t i;
 	int rc;
@@ -655,47 +652,47 @@ int web_intervention(struct api_result *out, PGconn *db, const char *id, const s
 	iv = json_object_get(out->body, "data");
 	sc = headline(iv);
 	body = json_object_get(iv, "body");
-	http_buf_adds(&json, "/v1/interventions/");
+	buf_adds(&json, "/v1/interventions/");
 	web_url_part(&json, id);
 	web_page_begin(&b, web_str(iv, "name"), json.data);
-	http_buf_adds(&b, "<p class=\"crumbs\"><a href=\"/interventions\">Interventions</a></p>\n"
-	                  "<h1>");
+	buf_adds(&b, "<p class=\"crumbs\"><a href=\"/interventions\">Interventions</a></p>\n"
+	             "<h1>");
 	web_text(&b, web_str(iv, "name"));
-	http_buf_adds(&b, "</h1>\n<p class=\"meta\">");
+	buf_adds(&b, "</h1>\n<p class=\"meta\">");
 	web_themes_text(&b, json_object_get(iv, "themes"));
-	http_buf_adds(&b, " \xC2\xB7 works with ");
+	buf_adds(&b, " \xC2\xB7 works with ");
 	web_text(&b, web_str(iv, "level") && strcmp(web_str(iv, "level"), "place") == 0 ? "places"
 	                                                                                : "people");
-	http_buf_adds(&b, "</p>\n<nav class=\"actions\" aria-label=\"This intervention\"><ul>"
-	                  "<li><a href=\"/interventions/");
+	buf_adds(&b, "</p>\n<nav class=\"actions\" aria-label=\"This intervention\"><ul>"
+	             "<li><a href=\"/interventions/");
 	web_url_part(&b, id);
-	http_buf_adds(&b, "/projection\">Local projection for your area</a></li>"
-	                  "<li><a href=\"/compare?a=");
+	buf_adds(&b, "/projection\">Local projection for your area</a></li>"
+	             "<li><a href=\"/compare?a=");
 	web_url_part(&b, id);
 	web_as_of_query(&b, p, '&');
-	http_buf_adds(&b, "\">Compare with others</a></li><li><a href=\"");
+	buf_adds(&b, "\">Compare with others</a></li><li><a href=\"");
 	web_attr(&b, json.data);
 	web_as_of_query(&b, p, '?');
-	http_buf_adds(&b, "\">JSON</a></li><li><a href=\"");
+	buf_adds(&b, "\">JSON</a></li><li><a href=\"");
 	web_attr(&b, json.data);
-	http_buf_adds(&b, "?format=csv");
+	buf_adds(&b, "?format=csv");
 	web_as_of_query(&b, p, '&');
-	http_buf_adds(&b, "\">Scores as CSV</a></li></ul></nav>\n");
+	buf_adds(&b, "\">Scores as CSV</a></li></ul></nav>\n");
 	summary_box(&b, iv, sc);
 	effect_section(&b, iv, sc);
 	text_section(&b, "mech", "Mechanism: how it works", web_str(body, "mechanism"));
 	text_section(&b, "mod", "Moderators: where and for whom", web_str(body, "moderators"));
 	text_section(&b, "impl", "Implementation", web_str(body, "implementation"));
 	economics_section(&b, sc);
-	http_buf_adds(&b, "<section aria-labelledby=\"evals-h\" class=\"evals\"><h2 "
-	                  "id=\"evals-h\">Evaluations</h2>\n");
+	buf_adds(&b, "<section aria-labelledby=\"evals-h\" class=\"evals\"><h2 "
+	             "id=\"evals-h\">Evaluations</h2>\n");
 	json_array_foreach(json_object_get(iv, "evaluations"), i, ev) evaluation(&b, ev, p);
 	if (json_array_size(json_object_get(iv, "evaluations")) == 0)
-		http_buf_adds(&b, "<p>No evaluations yet.</p>");
-	http_buf_adds(&b, "</section>\n");
+		buf_adds(&b, "<p>No evaluations yet.</p>");
+	buf_adds(&b, "</section>\n");
 	provenance_section(&b, iv, sc);
 	web_page_end(&b, &out->version, api_param(p, "as_of"));
-	http_buf_free(&json);
+	buf_free(&json);
 	json_decref(out->body);
 	out->body = NULL;
 	free(out->text);

@@ -16,10 +16,10 @@
 static const char *const as_of_only[] = {"as_of", NULL};
 
 /* Moves the HTML in b into out->text; WW_ENOMEM when b failed. */
-int web_finish(struct api_result *out, struct http_buf *b, struct err *e)
+int web_finish(struct api_result *out, struct buf *b, struct err *e)
 {
 	if (b->failed || b->data == NULL) {
-		http_buf_free(b);
+		buf_free(b);
 		return err_set(e, WW_ENOMEM, "out of memory rendering the page");
 	}
 	free(out->text);
@@ -31,14 +31,14 @@ int web_finish(struct api_result *out, struct http_buf *b, struct err *e)
 }
 
 /* "?as_of=..." (attribute-escaped) when the request has one, for links. */
-void web_as_of_query(struct http_buf *b, const struct api_params *p, char first)
+void web_as_of_query(struct buf *b, const struct api_params *p, char first)
 {
 	const char *as_of = api_param(p, "as_of");
 
 	if (as_of == NULL)
 		return;
-	http_buf_add(b, first == '?' ? "?" : "&amp;", first == '?' ? 1 : 5);
-	http_buf_adds(b, "as_of=");
+	buf_add(b, first == '?' ? "?" : "&amp;", first == '?' ? 1 : 5);
+	buf_adds(b, "as_of=");
 	web_url_part(b, as_of);
 }
 
@@ -48,7 +48,7 @@ int web_home(struct api_result *out, PGconn *db, const struct api_params *p, str
 {
 	struct api_result themes = {0};
 	struct web_params wp;
-	struct http_buf b = {0};
+	struct buf b = {0};
 	json_t *data, *t;
 	size_t i;
 	int rc;
@@ -63,44 +63,43 @@ int web_home(struct api_result *out, PGconn *db, const struct api_params *p, str
 	out->version = themes.version;
 	web_page_begin(&b, "What works against knife crime, drugs and violence against women",
 	               "/v1/themes");
-	http_buf_adds(&b,
-	              "<h1>What works: interventions against knife crime, substance misuse and "
-	              "violence against women and girls</h1>\n"
-	              "<p class=\"lede\">whatworks collects evaluations of interventions, pools "
-	              "their effects and estimates what each is worth: how much crime it "
-	              "prevents, how sure we can be, and whether the benefits exceed the cost. "
-	              "Every figure links to the evaluation and the source it came from.</p>\n"
-	              "<form class=\"search\" role=\"search\" method=\"get\" "
-	              "action=\"/interventions\">"
-	              "<label for=\"q\">Search interventions</label>"
-	              "<div class=\"row\"><input type=\"search\" id=\"q\" name=\"q\" "
-	              "maxlength=\"200\" autocomplete=\"off\">");
+	buf_adds(&b, "<h1>What works: interventions against knife crime, substance misuse and "
+	             "violence against women and girls</h1>\n"
+	             "<p class=\"lede\">whatworks collects evaluations of interventions, pools "
+	             "their effects and estimates what each is worth: how much crime it "
+	             "prevents, how sure we can be, and whether the benefits exceed the cost. "
+	             "Every figure links to the evaluation and the source it came from.</p>\n"
+	             "<form class=\"search\" role=\"search\" method=\"get\" "
+	             "action=\"/interventions\">"
+	             "<label for=\"q\">Search interventions</label>"
+	             "<div class=\"row\"><input type=\"search\" id=\"q\" name=\"q\" "
+	             "maxlength=\"200\" autocomplete=\"off\">");
 	if (api_param(p, "as_of") != NULL) {
-		http_buf_adds(&b, "<input type=\"hidden\" name=\"as_of\" value=\"");
+		buf_adds(&b, "<input type=\"hidden\" name=\"as_of\" value=\"");
 		web_attr(&b, api_param(p, "as_of"));
-		http_buf_adds(&b, "\">");
+		buf_adds(&b, "\">");
 	}
-	http_buf_adds(&b, "<button type=\"submit\">Search</button></div>"
-	                  "<p class=\"hint\">For example: knife, mentoring, drug court</p></form>\n"
-	                  "<h2>Themes</h2>\n<ul class=\"cards\">\n");
+	buf_adds(&b, "<button type=\"submit\">Search</button></div>"
+	             "<p class=\"hint\">For example: knife, mentoring, drug court</p></form>\n"
+	             "<h2>Themes</h2>\n<ul class=\"cards\">\n");
 	data = json_object_get(themes.body, "data");
 	json_array_foreach(data, i, t)
 	{
 		const char *id = web_str(t, "id");
-		http_buf_adds(&b, "<li class=\"card\"><h3><a href=\"/interventions?theme=");
+		buf_adds(&b, "<li class=\"card\"><h3><a href=\"/interventions?theme=");
 		web_url_part(&b, id);
-		http_buf_adds(&b, "&amp;sort=-band,-bcr");
+		buf_adds(&b, "&amp;sort=-band,-bcr");
 		web_as_of_query(&b, p, '&');
-		http_buf_adds(&b, "\">");
+		buf_adds(&b, "\">");
 		web_text(&b, web_str(t, "name") ? web_str(t, "name") : web_theme_name(id));
-		http_buf_printf(&b,
-		                "</a></h3><p><span class=\"big\">%lld</span> interventions, "
-		                "<span class=\"big\">%lld</span> evaluations</p>"
-		                "<p class=\"hint\">Ranked by value for money</p></li>\n",
-		                (long long)json_integer_value(json_object_get(t, "interventions")),
-		                (long long)json_integer_value(json_object_get(t, "evaluations")));
+		buf_printf(&b,
+		           "</a></h3><p><span class=\"big\">%lld</span> interventions, "
+		           "<span class=\"big\">%lld</span> evaluations</p>"
+		           "<p class=\"hint\">Ranked by value for money</p></li>\n",
+		           (long long)json_integer_value(json_object_get(t, "interventions")),
+		           (long long)json_integer_value(json_object_get(t, "evaluations")));
 	}
-	http_buf_adds(
+	buf_adds(
 	    &b, "</ul>\n<h2>How to read a page</h2>\n<ol>\n"
 	        "<li><strong>Effect</strong>: how much crime changed where the intervention was "
 	        "evaluated, pooled across evaluations and discounted for weaker designs.</li>\n"
@@ -128,19 +127,19 @@ struct opt {
 	const char *value, *label;
 };
 
-static void select_field(struct http_buf *b, const char *name, const char *label,
-                         const struct opt *opts, const char *current)
+static void select_field(struct buf *b, const char *name, const char *label, const struct opt *opts,
+                         const char *current)
 {
-	http_buf_printf(b,
-	                "<div class=\"field\"><label for=\"f-%s\">%s</label><select id=\"f-%s\" "
-	                "name=\"%s\">",
-	                name, label, name, name);
+	buf_printf(b,
+	           "<div class=\"field\"><label for=\"f-%s\">%s</label><select id=\"f-%s\" "
+	           "name=\"%s\">",
+	           name, label, name, name);
 	for (size_t i = 0; opts[i].label != NULL; i++) {
 		int sel =
 		    current != NULL ? strcmp(current, opts[i].value) == 0 : opts[i].value[0] == 0;
-		http_buf_adds(b, "<option value=\"");
+		buf_adds(b, "<option value=\"");
 		web_attr(b, opts[i].value);
-		http_buf_printf(b, "\"%s>%s</option>", sel ? " selected" : "", opts[i].label);
+		buf_printf(b, "\"%s>%s</option>", sel ? " selected" : "", opts[i].label);
 	}
 	if (current != NULL) {
 		/* a value from a shared link that the menu does not list (a comma list) */
@@ -148,14 +147,14 @@ static void select_field(struct http_buf *b, const char *name, const char *label
 		for (i = 0; opts[i].label != NULL && strcmp(current, opts[i].value) != 0; i++)
 			;
 		if (opts[i].label == NULL) {
-			http_buf_adds(b, "<option selected value=\"");
+			buf_adds(b, "<option selected value=\"");
 			web_attr(b, current);
-			http_buf_adds(b, "\">");
+			buf_adds(b, "\">");
 			web_text(b, current);
-			http_buf_adds(b, "</option>");
+			buf_adds(b, "</option>");
 		}
 	}
-	http_buf_adds(b, "</select></div>");
+	buf_adds(b, "</select></div>");
 }
 
 static const struct opt theme_opts[] = {{"", "Any theme"},
@@ -199,16 +198,15 @@ static const struct opt sort_opts[] = {{"", "Best match when searching, else nam
                                        {"-name", "Name (Z to A)"},
                                        {NULL, NULL}};
 
-static void filters_form(struct http_buf *b, const struct api_params *p)
+static void filters_form(struct buf *b, const struct api_params *p)
 {
-	http_buf_adds(b,
-	              "<form class=\"filters\" method=\"get\" action=\"/interventions\" "
-	              "aria-labelledby=\"filters-h\"><h2 id=\"filters-h\">Filter and sort</h2>"
-	              "<div class=\"field wide\"><label for=\"f-q\">Words in the name, summary or "
-	              "tags</label><input type=\"search\" id=\"f-q\" name=\"q\" maxlength=\"200\" "
-	              "value=\"");
+	buf_adds(b, "<form class=\"filters\" method=\"get\" action=\"/interventions\" "
+	            "aria-labelledby=\"filters-h\"><h2 id=\"filters-h\">Filter and sort</h2>"
+	            "<div class=\"field wide\"><label for=\"f-q\">Words in the name, summary or "
+	            "tags</label><input type=\"search\" id=\"f-q\" name=\"q\" maxlength=\"200\" "
+	            "value=\"");
 	web_attr(b, api_param(p, "q"));
-	http_buf_adds(b, "\"></div>");
+	buf_adds(b, "\"></div>");
 	select_field(b, "theme", "Theme", theme_opts, api_param(p, "theme"));
 	select_field(b, "level", "Works with", level_opts, api_param(p, "level"));
 	select_field(b, "sector", "Sector", sector_opts, api_param(p, "sector"));
@@ -218,41 +216,41 @@ static void filters_form(struct http_buf *b, const struct api_params *p)
 	select_field(b, "harmful", "Harmful", harmful_opts, api_param(p, "harmful"));
 	select_field(b, "sort", "Sort by", sort_opts, api_param(p, "sort"));
 	if (api_param(p, "tag") != NULL) {
-		http_buf_adds(b, "<input type=\"hidden\" name=\"tag\" value=\"");
+		buf_adds(b, "<input type=\"hidden\" name=\"tag\" value=\"");
 		web_attr(b, api_param(p, "tag"));
-		http_buf_adds(b, "\">");
+		buf_adds(b, "\">");
 	}
 	if (api_param(p, "limit") != NULL) {
-		http_buf_adds(b, "<input type=\"hidden\" name=\"limit\" value=\"");
+		buf_adds(b, "<input type=\"hidden\" name=\"limit\" value=\"");
 		web_attr(b, api_param(p, "limit"));
-		http_buf_adds(b, "\">");
+		buf_adds(b, "\">");
 	}
 	if (api_param(p, "as_of") != NULL) {
-		http_buf_adds(b, "<input type=\"hidden\" name=\"as_of\" value=\"");
+		buf_adds(b, "<input type=\"hidden\" name=\"as_of\" value=\"");
 		web_attr(b, api_param(p, "as_of"));
-		http_buf_adds(b, "\">");
+		buf_adds(b, "\">");
 	}
-	http_buf_adds(b, "<div class=\"actions\"><button type=\"submit\">Apply</button> "
-	                 "<a href=\"/interventions\">Clear all</a></div></form>\n");
+	buf_adds(b, "<div class=\"actions\"><button type=\"submit\">Apply</button> "
+	            "<a href=\"/interventions\">Clear all</a></div></form>\n");
 }
 
-static void number_cell(struct http_buf *b, const json_t *o, const char *key, int decimals,
+static void number_cell(struct buf *b, const json_t *o, const char *key, int decimals,
                         const char *suffix)
 {
 	int ok;
 	double v = web_dbl(o, key, &ok);
 
-	http_buf_adds(b, "<td class=\"num\">");
+	buf_adds(b, "<td class=\"num\">");
 	if (ok) {
 		web_num(b, v, decimals);
-		http_buf_adds(b, suffix);
+		buf_adds(b, suffix);
 	} else {
-		http_buf_adds(b, "<span class=\"na\">n/a</span>");
+		buf_adds(b, "<span class=\"na\">n/a</span>");
 	}
-	http_buf_adds(b, "</td>");
+	buf_adds(b, "</td>");
 }
 
-void web_themes_text(struct http_buf *b, const json_t *themes)
+void web_themes_text(struct buf *b, const json_t *themes)
 {
 	size_t i;
 	json_t *t;
@@ -260,27 +258,27 @@ void web_themes_text(struct http_buf *b, const json_t *themes)
 	json_array_foreach(themes, i, t)
 	{
 		if (i > 0)
-			http_buf_adds(b, ", ");
+			buf_adds(b, ", ");
 		web_text(b, web_theme_name(json_string_value(t)));
 	}
 }
 
-static void page_link(struct http_buf *b, const struct api_params *p, long long offset,
-                      const char *rel, const char *label)
+static void page_link(struct buf *b, const struct api_params *p, long long offset, const char *rel,
+                      const char *label)
 {
 	static const char *const skip[] = {"offset", "cursor", NULL};
 
-	http_buf_adds(b, "<a rel=\"");
-	http_buf_adds(b, rel);
-	http_buf_adds(b, "\" href=\"/interventions?");
+	buf_adds(b, "<a rel=\"");
+	buf_adds(b, rel);
+	buf_adds(b, "\" href=\"/interventions?");
 	if (web_query(b, p, skip) > 0)
-		http_buf_adds(b, "&amp;");
-	http_buf_printf(b, "offset=%lld\">%s</a>", offset, label);
+		buf_adds(b, "&amp;");
+	buf_printf(b, "offset=%lld\">%s</a>", offset, label);
 }
 
 int web_interventions(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e)
 {
-	struct http_buf b = {0};
+	struct buf b = {0};
 	json_t *items, *it;
 	size_t i;
 	int rc;
@@ -290,94 +288,92 @@ int web_interventions(struct api_result *out, PGconn *db, const struct api_param
 		return rc;
 	items = json_object_get(out->body, "data");
 	web_page_begin(&b, "Interventions", NULL);
-	http_buf_adds(&b, "<h1>Interventions</h1>\n");
+	buf_adds(&b, "<h1>Interventions</h1>\n");
 	filters_form(&b, p);
-	http_buf_printf(&b, "<section aria-labelledby=\"results-h\"><h2 id=\"results-h\">");
+	buf_printf(&b, "<section aria-labelledby=\"results-h\"><h2 id=\"results-h\">");
 	if (out->total == 0)
-		http_buf_adds(&b, "No interventions match");
+		buf_adds(&b, "No interventions match");
 	else if (json_array_size(items) < (size_t)out->total)
-		http_buf_printf(&b, "Interventions %lld to %lld of %lld", out->offset + 1,
-		                out->offset + (long long)json_array_size(items), out->total);
+		buf_printf(&b, "Interventions %lld to %lld of %lld", out->offset + 1,
+		           out->offset + (long long)json_array_size(items), out->total);
 	else
-		http_buf_printf(&b, "%lld intervention%s", out->total, out->total == 1 ? "" : "s");
-	http_buf_adds(&b, "</h2>\n<p class=\"formats\">This list as <a href=\"/v1/interventions");
+		buf_printf(&b, "%lld intervention%s", out->total, out->total == 1 ? "" : "s");
+	buf_adds(&b, "</h2>\n<p class=\"formats\">This list as <a href=\"/v1/interventions");
 	{
-		struct http_buf q = {0};
+		struct buf q = {0};
 		int n = web_query(&q, p, NULL);
 		if (n > 0) {
-			http_buf_adds(&b, "?");
-			http_buf_add(&b, q.data, q.len);
+			buf_adds(&b, "?");
+			buf_add(&b, q.data, q.len);
 		}
-		http_buf_adds(&b, "\">JSON</a> or <a href=\"/v1/interventions?");
+		buf_adds(&b, "\">JSON</a> or <a href=\"/v1/interventions?");
 		if (n > 0) {
-			http_buf_add(&b, q.data, q.len);
-			http_buf_adds(&b, "&amp;");
+			buf_add(&b, q.data, q.len);
+			buf_adds(&b, "&amp;");
 		}
-		http_buf_adds(&b, "format=csv\">CSV</a>.</p>\n");
-		http_buf_free(&q);
+		buf_adds(&b, "format=csv\">CSV</a>.</p>\n");
+		buf_free(&q);
 	}
 	if (json_array_size(items) > 0) {
-		http_buf_adds(&b,
-		              "<div class=\"scroll\" role=\"region\" aria-labelledby=\"results-h\" "
-		              "tabindex=\"0\"><table class=\"list\"><thead><tr>"
-		              "<th scope=\"col\">Intervention</th><th scope=\"col\">Themes</th>"
-		              "<th scope=\"col\">Value for money</th>"
-		              "<th scope=\"col\" class=\"num\">Benefit-cost ratio</th>"
-		              "<th scope=\"col\" class=\"num\">Chance benefits exceed cost</th>"
-		              "<th scope=\"col\" class=\"num\">Effect on crime</th>"
-		              "<th scope=\"col\" class=\"num\">Evidence rating</th>"
-		              "<th scope=\"col\" class=\"num\">Evaluations</th>"
-		              "</tr></thead><tbody>\n");
+		buf_adds(&b, "<div class=\"scroll\" role=\"region\" aria-labelledby=\"results-h\" "
+		             "tabindex=\"0\"><table class=\"list\"><thead><tr>"
+		             "<th scope=\"col\">Intervention</th><th scope=\"col\">Themes</th>"
+		             "<th scope=\"col\">Value for money</th>"
+		             "<th scope=\"col\" class=\"num\">Benefit-cost ratio</th>"
+		             "<th scope=\"col\" class=\"num\">Chance benefits exceed cost</th>"
+		             "<th scope=\"col\" class=\"num\">Effect on crime</th>"
+		             "<th scope=\"col\" class=\"num\">Evidence rating</th>"
+		             "<th scope=\"col\" class=\"num\">Evaluations</th>"
+		             "</tr></thead><tbody>\n");
 	}
 	json_array_foreach(items, i, it)
 	{
 		const char *id = web_str(it, "id");
 		int ok;
 		double pb;
-		http_buf_adds(&b, "<tr><th scope=\"row\"><a href=\"/interventions/");
+		buf_adds(&b, "<tr><th scope=\"row\"><a href=\"/interventions/");
 		web_url_part(&b, id);
 		web_as_of_query(&b, p, '?');
-		http_buf_adds(&b, "\">");
+		buf_adds(&b, "\">");
 		web_text(&b, web_str(it, "name"));
-		http_buf_adds(&b, "</a>");
+		buf_adds(&b, "</a>");
 		if (json_is_true(json_object_get(it, "harmful")))
-			http_buf_adds(&b, " <strong class=\"tag harm\">May cause harm</strong>");
-		http_buf_adds(&b, "</th><td>");
+			buf_adds(&b, " <strong class=\"tag harm\">May cause harm</strong>");
+		buf_adds(&b, "</th><td>");
 		web_themes_text(&b, json_object_get(it, "themes"));
-		http_buf_adds(&b, "</td><td><span class=\"band band-");
+		buf_adds(&b, "</td><td><span class=\"band band-");
 		web_attr(&b, web_str(it, "band") ? web_str(it, "band") : "none");
-		http_buf_adds(&b, "\">");
+		buf_adds(&b, "\">");
 		web_text(&b, web_band_name(web_str(it, "band")));
-		http_buf_adds(&b, "</span></td>");
+		buf_adds(&b, "</span></td>");
 		number_cell(&b, it, "bcr", 2, "");
 		pb = web_dbl(it, "p_bcr_gt1", &ok);
-		http_buf_adds(&b, "<td class=\"num\">");
+		buf_adds(&b, "<td class=\"num\">");
 		if (ok)
-			http_buf_printf(&b, "%.0f%%", pb * 100);
+			buf_printf(&b, "%.0f%%", pb * 100);
 		else
-			http_buf_adds(&b, "<span class=\"na\">n/a</span>");
-		http_buf_adds(&b, "</td>");
+			buf_adds(&b, "<span class=\"na\">n/a</span>");
+		buf_adds(&b, "</td>");
 		number_cell(&b, it, "pct_change", 0, "%");
-		http_buf_printf(
-		    &b, "<td class=\"num\">%lld of 5</td>",
-		    (long long)json_integer_value(json_object_get(it, "evidence_rating")));
+		buf_printf(&b, "<td class=\"num\">%lld of 5</td>",
+		           (long long)json_integer_value(json_object_get(it, "evidence_rating")));
 		number_cell(&b, it, "evaluations", 0, "");
-		http_buf_adds(&b, "</tr>\n");
+		buf_adds(&b, "</tr>\n");
 	}
 	if (json_array_size(items) > 0)
-		http_buf_adds(&b, "</tbody></table></div>\n");
+		buf_adds(&b, "</tbody></table></div>\n");
 	if (out->total > 0 && out->limit > 0 &&
 	    (out->offset > 0 || out->offset + out->limit < out->total)) {
-		http_buf_adds(&b, "<nav class=\"pages\" aria-label=\"Pages\">");
+		buf_adds(&b, "<nav class=\"pages\" aria-label=\"Pages\">");
 		if (out->offset > 0)
 			page_link(&b, p, out->offset > out->limit ? out->offset - out->limit : 0,
 			          "prev", "Previous page");
 		if (out->offset + out->limit < out->total)
 			page_link(&b, p, out->offset + out->limit, "next", "Next page");
-		http_buf_adds(&b, "</nav>\n");
+		buf_adds(&b, "</nav>\n");
 	}
-	http_buf_adds(&b, "<p class=\"hint\">Compare up to four side by side on the <a "
-	                  "href=\"/compare\">compare page</a>.</p></section>\n");
+	buf_adds(&b, "<p class=\"hint\">Compare up to four side by side on the <a "
+	             "href=\"/compare\">compare page</a>.</p></section>\n");
 	web_page_end(&b, &out->version, api_param(p, "as_of"));
 	json_decref(out->body);
 	out->body = NULL;
@@ -393,135 +389,134 @@ struct col {
 	const json_t *iv, *score, *fig;
 };
 
-static void compare_row(struct http_buf *b, const char *label, struct col *cols, size_t n,
-                        void (*cell)(struct http_buf *, const struct col *))
+static void compare_row(struct buf *b, const char *label, struct col *cols, size_t n,
+                        void (*cell)(struct buf *, const struct col *))
 {
-	http_buf_adds(b, "<tr><th scope=\"row\">");
-	http_buf_adds(b, label);
-	http_buf_adds(b, "</th>");
+	buf_adds(b, "<tr><th scope=\"row\">");
+	buf_adds(b, label);
+	buf_adds(b, "</th>");
 	for (size_t i = 0; i < n; i++) {
-		http_buf_adds(b, "<td>");
+		buf_adds(b, "<td>");
 		cell(b, &cols[i]);
-		http_buf_adds(b, "</td>");
+		buf_adds(b, "</td>");
 	}
-	http_buf_adds(b, "</tr>\n");
+	buf_adds(b, "</tr>\n");
 }
 
-static void num_or_na(struct http_buf *b, const json_t *o, const char *key, int dec,
-                      const char *suffix)
+static void num_or_na(struct buf *b, const json_t *o, const char *key, int dec, const char *suffix)
 {
 	int ok;
 	double v = web_dbl(o, key, &ok);
 	if (!ok) {
-		http_buf_adds(b, "<span class=\"na\">n/a</span>");
+		buf_adds(b, "<span class=\"na\">n/a</span>");
 		return;
 	}
 	web_num(b, v, dec);
-	http_buf_adds(b, suffix);
+	buf_adds(b, suffix);
 }
 
-static void c_themes(struct http_buf *b, const struct col *c)
+static void c_themes(struct buf *b, const struct col *c)
 {
 	web_themes_text(b, json_object_get(c->iv, "themes"));
 }
-static void c_level(struct http_buf *b, const struct col *c)
+static void c_level(struct buf *b, const struct col *c)
 {
 	const char *l = web_str(c->iv, "level");
 	web_text(b, l && strcmp(l, "place") == 0 ? "Places" : "People");
 }
-static void c_band(struct http_buf *b, const struct col *c)
+static void c_band(struct buf *b, const struct col *c)
 {
 	web_text(b, web_band_name(web_str(c->score, "band")));
 }
-static void c_bcr(struct http_buf *b, const struct col *c)
+static void c_bcr(struct buf *b, const struct col *c)
 {
 	num_or_na(b, c->score, "bcr", 2, "");
 }
-static void c_interval(struct http_buf *b, const struct col *c)
+static void c_interval(struct buf *b, const struct col *c)
 {
 	int a, z;
 	double lo = web_dbl(c->score, "bcr_p05", &a), hi = web_dbl(c->score, "bcr_p95", &z);
 	if (!a || !z) {
-		http_buf_adds(b, "<span class=\"na\">n/a</span>");
+		buf_adds(b, "<span class=\"na\">n/a</span>");
 		return;
 	}
 	web_num(b, lo, 2);
-	http_buf_adds(b, " to ");
+	buf_adds(b, " to ");
 	web_num(b, hi, 2);
 }
-static void c_pgt1(struct http_buf *b, const struct col *c)
+static void c_pgt1(struct buf *b, const struct col *c)
 {
 	int ok;
 	double v = web_dbl(c->score, "p_bcr_gt1", &ok);
 	if (ok)
-		http_buf_printf(b, "%.0f%%", v * 100);
+		buf_printf(b, "%.0f%%", v * 100);
 	else
-		http_buf_adds(b, "<span class=\"na\">n/a</span>");
+		buf_adds(b, "<span class=\"na\">n/a</span>");
 }
-static void c_effect(struct http_buf *b, const struct col *c)
+static void c_effect(struct buf *b, const struct col *c)
 {
 	num_or_na(b, c->score, "pct_change", 0, "%");
 	if (web_str(c->score, "crime_type") != NULL) {
-		http_buf_adds(b, " <span class=\"hint\">(");
+		buf_adds(b, " <span class=\"hint\">(");
 		web_text(b, web_str(c->score, "crime_type"));
-		http_buf_adds(b, ")</span>");
+		buf_adds(b, ")</span>");
 	}
 }
-static void c_rating(struct http_buf *b, const struct col *c)
+static void c_rating(struct buf *b, const struct col *c)
 {
 	long long r = (long long)json_integer_value(json_object_get(c->score, "evidence_rating"));
-	http_buf_printf(b, "%lld of 5 (%s)", r, web_rating_words(r));
+	buf_printf(b, "%lld of 5 (%s)", r, web_rating_words(r));
 }
-static void c_evals(struct http_buf *b, const struct col *c)
+static void c_evals(struct buf *b, const struct col *c)
 {
-	http_buf_printf(b, "%zu", json_array_size(json_object_get(c->iv, "evaluations")));
+	buf_printf(b, "%zu", json_array_size(json_object_get(c->iv, "evaluations")));
 }
-static void c_harm(struct http_buf *b, const struct col *c)
+static void c_harm(struct buf *b, const struct col *c)
 {
 	if (json_is_true(json_object_get(c->score, "harmful")))
-		http_buf_adds(b, "<strong class=\"tag harm\">Yes: may increase crime</strong>");
+		buf_adds(b, "<strong class=\"tag harm\">Yes: may increase crime</strong>");
 	else
-		http_buf_adds(b, "No evidence of harm");
+		buf_adds(b, "No evidence of harm");
 }
-static void c_summary(struct http_buf *b, const struct col *c)
+static void c_summary(struct buf *b, const struct col *c)
 {
 	web_markdown(b, web_str(c->iv, "summary"));
 }
 
-static void compare_form(struct http_buf *b, const struct api_params *p, const json_t *all)
+static void compare_form(struct buf *b, const struct api_params *p, const json_t *all)
 {
 	static const char *const slots[] = {"a", "b", "c", "d"};
 	size_t i;
 	json_t *it;
 
-	http_buf_adds(b, "<form class=\"filters\" method=\"get\" action=\"/compare\" "
-	                 "aria-labelledby=\"choose-h\"><h2 id=\"choose-h\">Choose two to four "
-	                 "interventions</h2>");
+	buf_adds(b, "<form class=\"filters\" method=\"get\" action=\"/compare\" "
+	            "aria-labelledby=\"choose-h\"><h2 id=\"choose-h\">Choose two to four "
+	            "interventions</h2>");
 	for (size_t s = 0; s < 4; s++) {
 		const char *cur = api_param(p, slots[s]);
-		http_buf_printf(b,
-		                "<div class=\"field\"><label for=\"c-%s\">Intervention %zu</label>"
-		                "<select id=\"c-%s\" name=\"%s\"><option value=\"\">None</option>",
-		                slots[s], s + 1, slots[s], slots[s]);
+		buf_printf(b,
+		           "<div class=\"field\"><label for=\"c-%s\">Intervention %zu</label>"
+		           "<select id=\"c-%s\" name=\"%s\"><option value=\"\">None</option>",
+		           slots[s], s + 1, slots[s], slots[s]);
 		json_array_foreach(all, i, it)
 		{
 			const char *id = web_str(it, "id");
-			http_buf_adds(b, "<option value=\"");
+			buf_adds(b, "<option value=\"");
 			web_attr(b, id);
-			http_buf_printf(b, "\"%s>",
-			                cur && id && strcmp(cur, id) == 0 ? " selected" : "");
+			buf_printf(b, "\"%s>",
+			           cur && id && strcmp(cur, id) == 0 ? " selected" : "");
 			web_text(b, web_str(it, "name"));
-			http_buf_adds(b, "</option>");
+			buf_adds(b, "</option>");
 		}
-		http_buf_adds(b, "</select></div>");
+		buf_adds(b, "</select></div>");
 	}
 	if (api_param(p, "as_of") != NULL) {
-		http_buf_adds(b, "<input type=\"hidden\" name=\"as_of\" value=\"");
+		buf_adds(b, "<input type=\"hidden\" name=\"as_of\" value=\"");
 		web_attr(b, api_param(p, "as_of"));
-		http_buf_adds(b, "\">");
+		buf_adds(b, "\">");
 	}
-	http_buf_adds(b, "<div class=\"actions\"><button type=\"submit\">Compare</button></div>"
-	                 "</form>\n");
+	buf_adds(b, "<div class=\"actions\"><button type=\"submit\">Compare</button></div>"
+	            "</form>\n");
 }
 
 int web_compare(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e)
@@ -530,7 +525,7 @@ int web_compare(struct api_result *out, PGconn *db, const struct api_params *p, 
 	struct col cols[4];
 	struct api_result all = {0};
 	struct web_params wp;
-	struct http_buf b = {0};
+	struct buf b = {0};
 	size_t n = 0;
 	int rc;
 
@@ -566,23 +561,22 @@ int web_compare(struct api_result *out, PGconn *db, const struct api_params *p, 
 		n++;
 	}
 	web_page_begin(&b, "Compare interventions", NULL);
-	http_buf_adds(&b, "<h1>Compare interventions</h1>\n");
+	buf_adds(&b, "<h1>Compare interventions</h1>\n");
 	compare_form(&b, p, json_object_get(all.body, "data"));
 	if (n >= 2) {
-		http_buf_adds(&b,
-		              "<section aria-labelledby=\"cmp-h\"><h2 id=\"cmp-h\">Side by "
-		              "side</h2><div class=\"scroll\" role=\"region\" "
-		              "aria-labelledby=\"cmp-h\" tabindex=\"0\"><table class=\"compare\">"
-		              "<thead><tr><td></td>");
+		buf_adds(&b, "<section aria-labelledby=\"cmp-h\"><h2 id=\"cmp-h\">Side by "
+		             "side</h2><div class=\"scroll\" role=\"region\" "
+		             "aria-labelledby=\"cmp-h\" tabindex=\"0\"><table class=\"compare\">"
+		             "<thead><tr><td></td>");
 		for (size_t i = 0; i < n; i++) {
-			http_buf_adds(&b, "<th scope=\"col\"><a href=\"/interventions/");
+			buf_adds(&b, "<th scope=\"col\"><a href=\"/interventions/");
 			web_url_part(&b, web_str(cols[i].iv, "id"));
 			web_as_of_query(&b, p, '?');
-			http_buf_adds(&b, "\">");
+			buf_adds(&b, "\">");
 			web_text(&b, web_str(cols[i].iv, "name"));
-			http_buf_adds(&b, "</a></th>");
+			buf_adds(&b, "</a></th>");
 		}
-		http_buf_adds(&b, "</tr></thead><tbody>\n");
+		buf_adds(&b, "</tr></thead><tbody>\n");
 		compare_row(&b, "Summary", cols, n, c_summary);
 		compare_row(&b, "Themes", cols, n, c_themes);
 		compare_row(&b, "Works with", cols, n, c_level);
@@ -594,22 +588,21 @@ int web_compare(struct api_result *out, PGconn *db, const struct api_params *p, 
 		compare_row(&b, "Evidence rating", cols, n, c_rating);
 		compare_row(&b, "Evaluations", cols, n, c_evals);
 		compare_row(&b, "Harmful", cols, n, c_harm);
-		http_buf_adds(&b,
-		              "</tbody></table></div><p class=\"formats\">The figures as JSON:");
+		buf_adds(&b, "</tbody></table></div><p class=\"formats\">The figures as JSON:");
 		for (size_t i = 0; i < n; i++) {
-			http_buf_adds(&b, i ? ", " : " ");
-			http_buf_adds(&b, "<a href=\"/v1/interventions/");
+			buf_adds(&b, i ? ", " : " ");
+			buf_adds(&b, "<a href=\"/v1/interventions/");
 			web_url_part(&b, web_str(cols[i].iv, "id"));
 			web_as_of_query(&b, p, '?');
-			http_buf_adds(&b, "\">");
+			buf_adds(&b, "\">");
 			web_text(&b, web_str(cols[i].iv, "name"));
-			http_buf_adds(&b, "</a>");
+			buf_adds(&b, "</a>");
 		}
-		http_buf_adds(&b, "; all scores as <a href=\"/v1/scores?format=csv\">CSV</a>.</p>"
-		                  "</section>\n");
+		buf_adds(&b, "; all scores as <a href=\"/v1/scores?format=csv\">CSV</a>.</p>"
+		             "</section>\n");
 	} else {
-		http_buf_adds(&b, "<p>Choose at least two interventions above to see them side by "
-		                  "side.</p>\n");
+		buf_adds(&b, "<p>Choose at least two interventions above to see them side by "
+		             "side.</p>\n");
 	}
 	web_page_end(&b, &out->version, api_param(p, "as_of"));
 	rc = web_finish(out, &b, e);
@@ -624,24 +617,24 @@ done:
 
 char *web_error_page(int status, const char *message, size_t *len)
 {
-	struct http_buf b = {0};
+	struct buf b = {0};
 	const char *title = status == 404   ? "Page not found"
 	                    : status == 400 ? "There is a problem with the address"
 	                    : status == 503 ? "Sorry, the service is unavailable"
 	                                    : "Sorry, something went wrong";
 
 	web_page_begin(&b, title, NULL);
-	http_buf_adds(&b, "<h1>");
+	buf_adds(&b, "<h1>");
 	web_text(&b, title);
-	http_buf_adds(&b, "</h1>\n<p class=\"error\">");
+	buf_adds(&b, "</h1>\n<p class=\"error\">");
 	web_text(&b, message);
-	http_buf_printf(&b,
-	                "</p>\n<p>(HTTP status %d.) Go to the <a href=\"/\">home page</a> or "
-	                "the <a href=\"/interventions\">list of interventions</a>.</p>\n",
-	                status);
+	buf_printf(&b,
+	           "</p>\n<p>(HTTP status %d.) Go to the <a href=\"/\">home page</a> or "
+	           "the <a href=\"/interventions\">list of interventions</a>.</p>\n",
+	           status);
 	web_page_end(&b, NULL, NULL);
 	if (b.failed) {
-		http_buf_free(&b);
+		buf_free(&b);
 		return NULL;
 	}
 	*len = b.len;

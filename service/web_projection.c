@@ -26,77 +26,72 @@ static int area_listed(const json_t *areas, const char *id)
 	return 0;
 }
 
-static void projection_form(struct http_buf *b, const char *id, const json_t *iv,
-                            const json_t *areas, const struct api_params *p)
+static void projection_form(struct buf *b, const char *id, const json_t *iv, const json_t *areas,
+                            const struct api_params *p)
 {
 	const char *area = api_param(p, "area"), *ct = api_param(p, "crime_type");
 	const json_t *a, *s;
 	size_t i;
 	int place = web_str(iv, "level") && strcmp(web_str(iv, "level"), "place") == 0;
 
-	http_buf_adds(b, "<form class=\"filters\" method=\"get\" action=\"/interventions/");
+	buf_adds(b, "<form class=\"filters\" method=\"get\" action=\"/interventions/");
 	web_url_part(b, id);
-	http_buf_adds(b,
-	              "/projection\" aria-labelledby=\"proj-form-h\"><h2 id=\"proj-form-h\">"
-	              "Your area and scale</h2><div class=\"field\"><label for=\"p-area\">Police "
-	              "force area</label><select id=\"p-area\" name=\"area\" required>"
-	              "<option value=\"\">Choose an area</option>");
+	buf_adds(b, "/projection\" aria-labelledby=\"proj-form-h\"><h2 id=\"proj-form-h\">"
+	            "Your area and scale</h2><div class=\"field\"><label for=\"p-area\">Police "
+	            "force area</label><select id=\"p-area\" name=\"area\" required>"
+	            "<option value=\"\">Choose an area</option>");
 	json_array_foreach(areas, i, a)
 	{
 		const char *aid = web_str(a, "id");
-		http_buf_adds(b, "<option value=\"");
+		buf_adds(b, "<option value=\"");
 		web_attr(b, aid);
-		http_buf_printf(b, "\"%s>",
-		                area && aid && strcmp(area, aid) == 0 ? " selected" : "");
+		buf_printf(b, "\"%s>", area && aid && strcmp(area, aid) == 0 ? " selected" : "");
 		web_text(b, web_str(a, "name"));
-		http_buf_adds(b, "</option>");
+		buf_adds(b, "</option>");
 	}
 	if (area != NULL && !area_listed(areas, area)) {
 		/* an area with recorded crime that the reference list does not name */
-		http_buf_adds(b, "<option selected value=\"");
+		buf_adds(b, "<option selected value=\"");
 		web_attr(b, area);
-		http_buf_adds(b, "\">");
+		buf_adds(b, "\">");
 		web_text(b, area);
-		http_buf_adds(b, "</option>");
+		buf_adds(b, "</option>");
 	}
-	http_buf_adds(b, "</select></div><div class=\"field\"><label for=\"p-units\">");
-	http_buf_adds(b,
-	              place ? "Number of places (areas) covered" : "Number of people taking part");
-	http_buf_adds(b, "</label><input type=\"number\" id=\"p-units\" name=\"units\" min=\"0\" "
-	                 "step=\"any\" inputmode=\"decimal\" value=\"");
+	buf_adds(b, "</select></div><div class=\"field\"><label for=\"p-units\">");
+	buf_adds(b, place ? "Number of places (areas) covered" : "Number of people taking part");
+	buf_adds(b, "</label><input type=\"number\" id=\"p-units\" name=\"units\" min=\"0\" "
+	            "step=\"any\" inputmode=\"decimal\" value=\"");
 	web_attr(b, api_param(p, "units") ? api_param(p, "units") : "100");
-	http_buf_adds(b, "\"></div>");
+	buf_adds(b, "\"></div>");
 	if (place) {
-		http_buf_adds(b,
-		              "<div class=\"field\"><label for=\"p-cov\">Share of the area's crime "
-		              "covered (0 to 1)</label><input type=\"number\" id=\"p-cov\" "
-		              "name=\"coverage\" min=\"0\" max=\"1\" step=\"any\" required "
-		              "value=\"");
+		buf_adds(b, "<div class=\"field\"><label for=\"p-cov\">Share of the area's crime "
+		            "covered (0 to 1)</label><input type=\"number\" id=\"p-cov\" "
+		            "name=\"coverage\" min=\"0\" max=\"1\" step=\"any\" required "
+		            "value=\"");
 		/* no default: how much of the area a place intervention covers is the
 		 * commissioner's to say (the API refuses a place projection without it) */
 		web_attr(b, api_param(p, "coverage") ? api_param(p, "coverage") : "");
-		http_buf_adds(b, "\"></div>");
+		buf_adds(b, "\"></div>");
 	}
 	if (json_array_size(json_object_get(iv, "scores")) > 1) {
-		http_buf_adds(b, "<div class=\"field\"><label for=\"p-ct\">Outcome</label>"
-		                 "<select id=\"p-ct\" name=\"crime_type\">");
+		buf_adds(b, "<div class=\"field\"><label for=\"p-ct\">Outcome</label>"
+		            "<select id=\"p-ct\" name=\"crime_type\">");
 		json_array_foreach(json_object_get(iv, "scores"), i, s)
 		{
 			const char *c = web_str(s, "crime_type");
-			http_buf_adds(b, "<option value=\"");
+			buf_adds(b, "<option value=\"");
 			web_attr(b, c);
-			http_buf_printf(b, "\"%s>",
-			                ct && c && strcmp(ct, c) == 0 ? " selected" : "");
+			buf_printf(b, "\"%s>", ct && c && strcmp(ct, c) == 0 ? " selected" : "");
 			web_text(b, c);
-			http_buf_adds(b, i == 0 ? " (headline)</option>" : "</option>");
+			buf_adds(b, i == 0 ? " (headline)</option>" : "</option>");
 		}
-		http_buf_adds(b, "</select></div>");
+		buf_adds(b, "</select></div>");
 	}
-	http_buf_adds(b, "<div class=\"actions\"><button type=\"submit\">Show the "
-	                 "projection</button></div></form>\n");
+	buf_adds(b, "<div class=\"actions\"><button type=\"submit\">Show the "
+	            "projection</button></div></form>\n");
 }
 
-static void trend(struct http_buf *b, const json_t *months, const char *what)
+static void trend(struct buf *b, const json_t *months, const char *what)
 {
 	const char *labels[240];
 	double values[240];
@@ -112,27 +107,26 @@ static void trend(struct http_buf *b, const json_t *months, const char *what)
 	}
 	if (n == 0)
 		return;
-	http_buf_adds(b, "<h3>Recorded crime in the area</h3><figure class=\"chart\">");
+	buf_adds(b, "<h3>Recorded crime in the area</h3><figure class=\"chart\">");
 	web_svg_trend(b, labels, values, n, "trend");
-	http_buf_adds(b, "<figcaption>");
+	buf_adds(b, "<figcaption>");
 	web_text(b, what);
-	http_buf_adds(b,
-	              " recorded by the police each month (data.police.uk).</figcaption></figure>"
-	              "<div class=\"scroll\" role=\"region\" aria-labelledby=\"trend-t\" "
-	              "tabindex=\"0\"><table class=\"compact\"><caption id=\"trend-t\">Recorded "
-	              "crime by month</caption><thead><tr><th scope=\"col\">Month</th>"
-	              "<th scope=\"col\" class=\"num\">Crimes</th></tr></thead><tbody>");
+	buf_adds(b, " recorded by the police each month (data.police.uk).</figcaption></figure>"
+	            "<div class=\"scroll\" role=\"region\" aria-labelledby=\"trend-t\" "
+	            "tabindex=\"0\"><table class=\"compact\"><caption id=\"trend-t\">Recorded "
+	            "crime by month</caption><thead><tr><th scope=\"col\">Month</th>"
+	            "<th scope=\"col\" class=\"num\">Crimes</th></tr></thead><tbody>");
 	for (i = 0; i < n; i++) {
-		http_buf_adds(b, "<tr><th scope=\"row\">");
+		buf_adds(b, "<tr><th scope=\"row\">");
 		web_text(b, labels[i]);
-		http_buf_adds(b, "</th><td class=\"num\">");
+		buf_adds(b, "</th><td class=\"num\">");
 		web_num(b, values[i], 0);
-		http_buf_adds(b, "</td></tr>");
+		buf_adds(b, "</td></tr>");
 	}
-	http_buf_adds(b, "</tbody></table></div>\n");
+	buf_adds(b, "</tbody></table></div>\n");
 }
 
-static void projection_result(struct http_buf *b, const json_t *pr)
+static void projection_result(struct buf *b, const json_t *pr)
 {
 	static const char *const rows[][3] = {
 	    {"crimes_prevented_total", "Crimes prevented over the horizon", "n"},
@@ -149,9 +143,9 @@ static void projection_result(struct http_buf *b, const json_t *pr)
 	int ok;
 	double x;
 
-	http_buf_adds(b, "<section aria-labelledby=\"proj-h\"><h2 id=\"proj-h\">Projection for ");
+	buf_adds(b, "<section aria-labelledby=\"proj-h\"><h2 id=\"proj-h\">Projection for ");
 	web_text(b, web_str(pr, "area_name") ? web_str(pr, "area_name") : web_str(pr, "area"));
-	http_buf_adds(b, "</h2><dl class=\"figures\">");
+	buf_adds(b, "</h2><dl class=\"figures\">");
 	for (size_t i = 0; rows[i][0] != NULL; i++) {
 		if ((x = web_dbl(pr, rows[i][0], &ok)), !ok)
 			continue;
@@ -160,19 +154,19 @@ static void projection_result(struct http_buf *b, const json_t *pr)
 			web_money(b, x);
 		else
 			web_num(b, x, rows[i][2][0] == 'r' ? 2 : 1);
-		http_buf_adds(b, "</dd>");
+		buf_adds(b, "</dd>");
 	}
 	if ((x = web_dbl(pr, "p_bcr_gt1", &ok)), ok) {
 		web_dt(b, "Chance the benefits exceed the cost");
-		http_buf_printf(b, "%.0f%%</dd>", x * 100);
+		buf_printf(b, "%.0f%%</dd>", x * 100);
 	}
-	http_buf_adds(b, "</dl>");
+	buf_adds(b, "</dl>");
 	if (json_is_true(json_object_get(pr, "annualised")))
-		http_buf_adds(b, "<p class=\"hint\">Fewer than 12 months of recorded crime were "
-		                 "available, so the baseline is scaled to a year.</p>");
+		buf_adds(b, "<p class=\"hint\">Fewer than 12 months of recorded crime were "
+		            "available, so the baseline is scaled to a year.</p>");
 	trend(b, json_object_get(pr, "baseline_months"),
 	      web_str(pr, "category") ? web_str(pr, "category") : "Crimes");
-	http_buf_adds(b, "</section>\n");
+	buf_adds(b, "</section>\n");
 }
 
 int web_projection(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
@@ -180,7 +174,7 @@ int web_projection(struct api_result *out, PGconn *db, const char *id, const str
 {
 	struct api_result areas = {0}, pr = {0}, crime = {0};
 	struct web_params wp;
-	struct http_buf b = {0};
+	struct buf b = {0};
 	struct err pe = {0};
 	const json_t *iv;
 	int rc, prc = 1;
@@ -213,34 +207,34 @@ int web_projection(struct api_result *out, PGconn *db, const char *id, const str
 		}
 	}
 	web_page_begin(&b, "Local projection", NULL);
-	http_buf_adds(&b, "<p class=\"crumbs\"><a href=\"/interventions\">Interventions</a> / "
-	                  "<a href=\"/interventions/");
+	buf_adds(&b, "<p class=\"crumbs\"><a href=\"/interventions\">Interventions</a> / "
+	             "<a href=\"/interventions/");
 	web_url_part(&b, id);
-	http_buf_adds(&b, "\">");
+	buf_adds(&b, "\">");
 	web_text(&b, web_str(iv, "name"));
-	http_buf_adds(&b, "</a></p>\n<h1>Local projection: ");
+	buf_adds(&b, "</a></p>\n<h1>Local projection: ");
 	web_text(&b, web_str(iv, "name"));
-	http_buf_adds(&b, "</h1>\n<p>What the intervention might achieve in one police force area "
-	                  "at the scale you choose, from its score and the area's recorded crime "
-	                  "over the latest 12 months. The same rules as the API's projection "
-	                  "apply.</p>\n");
+	buf_adds(&b, "</h1>\n<p>What the intervention might achieve in one police force area "
+	             "at the scale you choose, from its score and the area's recorded crime "
+	             "over the latest 12 months. The same rules as the API's projection "
+	             "apply.</p>\n");
 	projection_form(&b, id, iv, json_object_get(areas.body, "data"), p);
 	if (prc < 0) {
-		http_buf_adds(&b, "<div class=\"warning\" role=\"alert\"><p><strong>No projection "
-		                  "can be made.</strong> ");
+		buf_adds(&b, "<div class=\"warning\" role=\"alert\"><p><strong>No projection "
+		             "can be made.</strong> ");
 		web_text(&b, pe.msg);
-		http_buf_adds(&b, "</p></div>\n");
+		buf_adds(&b, "</p></div>\n");
 		const json_t *cd = json_object_get(crime.body, "data");
 		if (cd != NULL)
 			trend(&b, json_object_get(cd, "counts"), "All crimes");
 	} else if (prc == 0) {
 		projection_result(&b, json_object_get(pr.body, "data"));
-		http_buf_adds(
-		    &b, "<p class=\"formats\">This projection as <a href=\"/v1/interventions/");
+		buf_adds(&b,
+		         "<p class=\"formats\">This projection as <a href=\"/v1/interventions/");
 		web_url_part(&b, id);
-		http_buf_adds(&b, "/projection?");
+		buf_adds(&b, "/projection?");
 		web_query(&b, p, NULL);
-		http_buf_adds(&b, "\">JSON</a>.</p>\n");
+		buf_adds(&b, "\">JSON</a>.</p>\n");
 	}
 	web_page_end(&b, &out->version, NULL);
 	json_decref(out->body);

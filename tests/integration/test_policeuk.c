@@ -408,13 +408,21 @@ Test(policeuk, truncated_archives)
 
 Test(policeuk, killed_mid_import_then_resumed)
 {
-	const char *bin = getenv("WHATWORKS_BIN");
+	/* the test build (make build/whatworks-test) has the fault hook */
+	const char *prod = getenv("WHATWORKS_BIN");
+	char bin_test[1024];
+	const char *bin = getenv("WHATWORKS_TEST_BIN");
+	if (bin == NULL && prod != NULL) {
+		snprintf(bin_test, sizeof(bin_test), "%s-test", prod);
+		bin = bin_test;
+	}
 	struct policeuk_result res;
 	struct err e = {0};
 	pid_t pid;
 	int status;
 
 	cr_assert(bin != NULL, "WHATWORKS_BIN is not set (run through make integration)");
+	cr_assert(access(bin, X_OK) == 0, "%s is missing: make %s", bin, bin);
 	/* a clean run's totals, for comparison, then start again from nothing */
 	cr_assert_eq(run(&res, 3, NULL, &e), 0, "%s", e.msg);
 	policeuk_result_free(&res);

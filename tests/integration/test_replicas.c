@@ -5,6 +5,7 @@
  * made from it with pg_basebackup (tests/pgreplica.sh), `whatworks import` on
  * the primary and two `whatworks serve` reading from the replica.
  */
+#include "clock.h"
 #include "gitrepo.h"
 #include "test_http_support.h"
 
@@ -22,20 +23,14 @@ static struct pgtest t;
 static struct gitrepo g;
 static char rep_dir[256], rep_conninfo[1024], data_dir[256];
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void replica(const char *cmd)
 {
 	const char *primary = getenv("WHATWORKS_TEST_PGDIR");
 	char line[1024], out[512] = "";
 	FILE *p;
 
-	cr_assert(primary != NULL, "WHATWORKS_TEST_PGDIR is not set: run through 'make integration'");
+	cr_assert(primary != NULL,
+	          "WHATWORKS_TEST_PGDIR is not set: run through 'make integration'");
 	snprintf(line, sizeof(line), "tests/pgreplica.sh %s '%s' '%s'", cmd, rep_dir, primary);
 	p = popen(line, "r");
 	cr_assert(p != NULL);
@@ -48,7 +43,9 @@ static void replica(const char *cmd)
 			*nl = '\0';
 		cr_assert(db != NULL, "pgreplica.sh printed no conninfo: %s", out);
 		*db = '\0';
-		snprintf(rep_conninfo, sizeof(rep_conninfo), "%sdbname=%s", out, t.dbname);
+		cr_assert(snprintf(rep_conninfo, sizeof(rep_conninfo), "%sdbname=%s", out,
+		                   t.dbname) < (int)sizeof(rep_conninfo),
+		          "replica conninfo too long: %s", out);
 	}
 }
 
@@ -70,10 +67,11 @@ static long long replica_int(const char *sql)
 static void import_now(void)
 {
 	char cmd[2048];
-	snprintf(cmd, sizeof(cmd),
-	         "WHATWORKS_DATABASE_URL='%s' WHATWORKS_DATA_DIR='%s' '%s' import git --name evidence"
-	         " --repo '%s' >>'%s/import.log' 2>&1",
-	         t.conninfo, data_dir, getenv("WHATWORKS_BIN"), g.dir, data_dir);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "WHATWORKS_DATABASE_URL='%s' WHATWORKS_DATA_DIR='%s' '%s' import git --name evidence"
+	    " --repo '%s' >>'%s/import.log' 2>&1",
+	    t.conninfo, data_dir, getenv("WHATWORKS_BIN"), g.dir, data_dir);
 	cr_assert_eq(system(cmd), 0, "import failed; see %s/import.log", data_dir);
 }
 
@@ -122,7 +120,8 @@ static const char *reads_of(const struct ht_daemon *d, char *buf, size_t size)
 	ht_get(&r, d, "/readyz");
 	doc = ht_json(&r);
 	snprintf(buf, size, "%s",
-	         json_string_value(json_object_get(json_object_get(doc, "database"), "reads")) ?: "");
+	         json_string_value(json_object_get(json_object_get(doc, "database"), "reads"))
+	             ?: "");
 	json_decref(doc);
 	ht_free(&r);
 	return buf;
@@ -212,16 +211,16 @@ Test(replicas, an_import_reaches_both_daemons_by_notify)
 	cr_assert_eq(run_of(&b), before);
 
 	add_intervention("delta");
-	t0 = now_ms();
+	t0 = clock_ns() / 1000000;
 	import_now();
-	long long imported = pgtest_int(
-	    &t, "SELECT max(id) FROM import_runs WHERE status = 'succeeded'", 0, NULL);
+	long long imported =
+	    pgtest_int(&t, "SELECT max(id) FROM import_runs WHERE status = 'succeeded'", 0, NULL);
 	cr_assert_gt(imported, before);
 	for (int i = 0; i < 400 && (seen_a < 0 || seen_b < 0); i++) {
 		if (seen_a < 0 && run_of(&a) == imported)
-			seen_a = now_ms() - t0;
+			seen_a = clock_ns() / 1000000 - t0;
 		if (seen_b < 0 && run_of(&b) == imported)
-			seen_b = now_ms() - t0;
+			seen_b = clock_ns() / 1000000 - t0;
 		usleep(10000);
 	}
 	cr_log_info("import visible after %lld ms (daemon a), %lld ms (daemon b)", seen_a, seen_b);
@@ -249,7 +248,8 @@ static int walk(struct ht_daemon *const *d, int nd, char out[][64], int max, int
 		const char *next;
 
 		if (page == import_at) {
-			add_intervention("aardvark"); /* sorts first: a walk that moved would repeat */
+			add_intervention(
+			    "aardvark"); /* sorts first: a walk that moved would repeat */
 			import_now();
 		}
 		ht_get(&r, d[page % nd], target);
@@ -260,11 +260,11 @@ static int walk(struct ht_daemon *const *d, int nd, char out[][64], int max, int
 			cr_assert_lt(n, max);
 			snprintf(out[n++], 64, "%s", json_string_value(json_object_get(row, "id")));
 		}
-		next = json_string_value(
-		    json_object_get(json_object_get(doc, "meta"), "next_cursor"));
+		next =
+		    json_string_value(json_object_get(json_object_get(doc, "meta"), "next_cursor"));
 		if (next != NULL)
-			snprintf(target, sizeof(target), "/v1/interventions?limit=1&sort=name&cursor=%s",
-			         next);
+			snprintf(target, sizeof(target),
+			         "/v1/interventions?limit=1&sort=name&cursor=%s", next);
 		json_decref(doc);
 		ht_free(&r);
 		if (next == NULL)
@@ -321,8 +321,8 @@ Test(replicas, two_daemons_never_import_one_source_at_once)
 	add_intervention("foxtrot");
 	long long found = 0;
 	for (int i = 0; i < 200 && found == 0; i++) {
-		found = pgtest_int(&t,
-		                   "SELECT count(*) FROM interventions WHERE id = 'foxtrot'", 0, NULL);
+		found = pgtest_int(&t, "SELECT count(*) FROM interventions WHERE id = 'foxtrot'", 0,
+		                   NULL);
 		usleep(50000);
 	}
 	cr_expect_eq(found, 1, "the surviving daemon never imported; see %s", b.log);
@@ -366,8 +366,8 @@ Test(replicas, a_replica_behind_the_version_never_answers_for_it)
 	replica_exec("SELECT pg_wal_replay_pause()");
 	add_intervention("delta");
 	import_now();
-	long long imported = pgtest_int(
-	    &t, "SELECT max(id) FROM import_runs WHERE status = 'succeeded'", 0, NULL);
+	long long imported =
+	    pgtest_int(&t, "SELECT max(id) FROM import_runs WHERE status = 'succeeded'", 0, NULL);
 	/* the replica has not replayed the new run: the primary answers for it */
 	long long run = -1;
 	for (int i = 0; i < 200 && run != imported; i++) {

@@ -273,8 +273,11 @@ static size_t make_zip(unsigned char *out, const char *const *names, const char 
 			o += 16;
 		}
 	}
-	put32(out + o, 0x02014b50); /* the central directory: the walk ends here */
-	return o + 4;
+	/* an empty central directory's end record (every zip ends with one): the walk
+	 * ends here; a reader may look 24 bytes past a data descriptor */
+	memset(out + o, 0, 22);
+	put32(out + o, 0x06054b50);
+	return o + 22;
 }
 
 static int unzip_all(struct got *g, const unsigned char *zip, size_t len, size_t chunk,
@@ -329,7 +332,7 @@ Test(zipstream, truncated_and_corrupt_archives)
 	size_t len = make_zip(zip, names, texts, 2, 1, 0);
 
 	/* cut inside the second entry: the first is whole and verified, then an error */
-	cr_assert_eq(unzip_all(&g, zip, len - 12, 5, &e), WW_EINVALID);
+	cr_assert_eq(unzip_all(&g, zip, len - 22 - 12, 5, &e), WW_EINVALID);
 	cr_assert_eq(g.n, 1);
 	cr_assert(strstr(e.msg, "truncated") != NULL, "%s", e.msg);
 	/* a flipped byte of data: the CRC catches it */
@@ -346,4 +349,58 @@ Test(zipstream, truncated_and_corrupt_archives)
 	err_clear(&e);
 	cr_assert_eq(unzip_all(&g, zip, 0, 1, &e), WW_EINVALID);
 	cr_assert(strstr(e.msg, "empty") != NULL, "%s", e.msg);
+}
+
+static int unzip_limited(struct got *g, const unsigned char *zip, size_t len, long max_entries,
+                         unsigned long long max_bytes, struct err *e)
+{
+	struct zipstream_cb cb = {g_begin, g_data, g_end, g};
+	struct zipstream *z;
+	int rc;
+
+	cr_assert_eq(zipstream_new(&z, &cb), 0);
+	zipstream_limits(z, max_entries, max_bytes);
+	rc = zipstream_feed(z, zip, len, e);
+	if (rc == 0)
+		rc = zipstream_finish(z, e);
+	zipstream_free(z);
+	return rc;
+}
+
+Test(zipstream, entry_count_and_size_are_limited)
+{
+	static const char *const names[] = {"a.csv", "b.csv", "c.csv"};
+	static const char *const texts[] = {"0123456789", "0123456789", "01234567890123456789"};
+	unsigned char zip[4096];
+	size_t len = make_zip(zip, names, texts, 3, 1, 1);
+	struct got g = {0};
+	struct err e = {0};
+
+	cr_assert_eq(unzip_limited(&g, zip, len, 3, 20, &e), 0, "%s", e.msg);
+	cr_assert_eq(g.n, 3);
+	memset(&g, 0, sizeof(g));
+	cr_assert_eq(unzip_limited(&g, zip, len, 2, 20, &e), WW_EINVALID);
+	cr_assert_str_eq(e.msg, "zip archive has more than 2 entries");
+	memset(&g, 0, sizeof(g));
+	err_clear(&e);
+	cr_assert_eq(unzip_limited(&g, zip, len, 3, 19, &e), WW_EINVALID);
+	cr_assert_str_eq(e.msg, "zip entry \"c.csv\" is larger than 19 bytes uncompressed");
+	cr_assert_eq(g.n, 2, "the entries before it were whole");
+}
+
+Test(zipstream, freed_half_way_stops_cleanly)
+{
+	static const char *const names[] = {"a.csv", "b.csv"};
+	static const char *const texts[] = {"hello hello hello", "world world"};
+	unsigned char zip[4096];
+	size_t len = make_zip(zip, names, texts, 2, 1, 1);
+	struct got g = {0};
+	struct zipstream_cb cb = {g_begin, g_data, g_end, &g};
+	struct zipstream *z;
+	struct err e = {0};
+
+	cr_assert_eq(zipstream_new(&z, &cb), 0);
+	cr_assert_eq(zipstream_feed(z, zip, len / 2, &e), 0);
+	zipstream_free(z); /* a retried download starts a new reader */
+	zipstream_free(NULL);
 }

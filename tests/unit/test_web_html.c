@@ -10,13 +10,13 @@
 
 #include "web.h"
 
-typedef void (*emit_fn)(struct http_buf *, const char *);
+typedef void (*emit_fn)(struct buf *, const char *);
 
 static char *run(emit_fn f, const char *in)
 {
-	struct http_buf b = {0};
+	struct buf b = {0};
 	f(&b, in);
-	http_buf_add(&b, "", 0);
+	buf_add(&b, "", 0);
 	cr_assert(!b.failed);
 	return b.data;
 }
@@ -36,7 +36,7 @@ Test(web_html, text_and_attribute_escaping)
 		cr_expect_str_eq(out, cases[i][1], "web_text(%s)", cases[i][0]);
 		free(out);
 	}
-	struct http_buf b = {0};
+	struct buf b = {0};
 	web_text(&b, NULL);
 	cr_expect_eq(b.len, 0);
 }
@@ -67,11 +67,11 @@ Test(web_html, only_http_links_are_links)
 	    {"data:text/html,<b>", "label"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct http_buf b = {0};
+		struct buf b = {0};
 		web_link_out(&b, cases[i][0], "label");
-		http_buf_add(&b, "", 0);
+		buf_add(&b, "", 0);
 		cr_expect_str_eq(b.data, cases[i][1], "web_link_out(%s)", cases[i][0]);
-		http_buf_free(&b);
+		buf_free(&b);
 	}
 }
 
@@ -116,17 +116,17 @@ Test(web_html, numbers_for_people)
 	    {999, 0, "999"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct http_buf b = {0};
+		struct buf b = {0};
 		web_num(&b, cases[i].v, cases[i].dec);
-		http_buf_add(&b, "", 0);
+		buf_add(&b, "", 0);
 		cr_expect_str_eq(b.data, cases[i].want, "web_num(%g, %d)", cases[i].v,
 		                 cases[i].dec);
-		http_buf_free(&b);
+		buf_free(&b);
 	}
-	struct http_buf b = {0};
+	struct buf b = {0};
 	web_num(&b, NAN, 2);
 	cr_expect_str_eq(b.data, "n/a");
-	http_buf_free(&b);
+	buf_free(&b);
 }
 
 Test(web_svg, charts_name_themselves_and_escape_labels)
@@ -136,10 +136,10 @@ Test(web_svg, charts_name_themselves_and_escape_labels)
 	    {"Pooled", -0.2, 0.1, 1},
 	    {"Adjusted for quality", -0.15, 0, 2},
 	};
-	struct http_buf b = {0};
+	struct buf b = {0};
 
 	web_svg_forest(&b, rows, 3, "f");
-	http_buf_add(&b, "", 0);
+	buf_add(&b, "", 0);
 	cr_expect(strstr(b.data, "role=\"img\" aria-labelledby=\"f-t f-d\"") != NULL);
 	cr_expect(strstr(b.data, "<title id=\"f-t\">") != NULL);
 	cr_expect(strstr(b.data, "&lt;b&gt;study&lt;/b&gt;") != NULL);
@@ -153,21 +153,21 @@ Test(web_svg, charts_name_themselves_and_escape_labels)
 	cr_expect_eq(ci, 2);
 	cr_expect_eq(dia, 2);
 	cr_expect(strstr(b.data, " style=") == NULL, "no inline styles (CSP)");
-	http_buf_free(&b);
+	buf_free(&b);
 
 	web_svg_bcr(&b, 2.5, 1.2, 4.0, "r");
-	http_buf_add(&b, "", 0);
+	buf_add(&b, "", 0);
 	cr_expect(strstr(b.data, "ratio 2.50 with a 90% interval from 1.20 to 4.00") != NULL);
 	cr_expect(strstr(b.data, "break-even") != NULL);
-	http_buf_free(&b);
+	buf_free(&b);
 
 	const char *labels[] = {"2025-01", "2025-02", "<x>"};
 	double values[] = {10, 12, 9};
 	web_svg_trend(&b, labels, values, 3, "t");
-	http_buf_add(&b, "", 0);
+	buf_add(&b, "", 0);
 	cr_expect(strstr(b.data, "<polyline") != NULL);
 	cr_expect(strstr(b.data, "&lt;x&gt;") != NULL);
-	http_buf_free(&b);
+	buf_free(&b);
 }
 
 Test(web_html, error_page_escapes_the_message)
