@@ -252,22 +252,22 @@ static const struct field toolkit_rating_fields[] = {{"toolkit", F_ENUM, REQ, NO
                                                      {NULL}};
 static const struct schema toolkit_rating_schema = {toolkit_rating_fields};
 
-static const struct field intervention_fields[] = {{"kind", F_KIND, REQ, NOB},
-                                                   {"id", F_ID, REQ, NOB},
-                                                   {"name", F_STR, REQ | HI, 0, 200},
-                                                   {"themes", F_ENUMS, REQ | LO, 1, 0, themes},
-                                                   {"level", F_ENUM, REQ, NOB, levels},
-                                                   {"cohort", F_ID, 0, NOB},
-                                                   {"summary", F_STR, REQ | HI, 0, 2000},
-                                                   {"mechanism", F_STR, 0, NOB},
-                                                   {"moderators", F_STR, 0, NOB},
-                                                   {"implementation", F_STR, 0, NOB},
-                                                   {"sectors", F_ENUMS, 0, NOB, sectors},
-                                                   {"tags", F_IDS, 0, NOB},
-                                                   {"toolkit_ratings", F_MAPS, LO, 1, 0, NULL,
-                                                    &toolkit_rating_schema},
-                                                   {"extra", F_FREE, 0, NOB},
-                                                   {NULL}};
+static const struct field intervention_fields[] = {
+    {"kind", F_KIND, REQ, NOB},
+    {"id", F_ID, REQ, NOB},
+    {"name", F_STR, REQ | HI, 0, 200},
+    {"themes", F_ENUMS, REQ | LO, 1, 0, themes},
+    {"level", F_ENUM, REQ, NOB, levels},
+    {"cohort", F_ID, 0, NOB},
+    {"summary", F_STR, REQ | HI, 0, 2000},
+    {"mechanism", F_STR, 0, NOB},
+    {"moderators", F_STR, 0, NOB},
+    {"implementation", F_STR, 0, NOB},
+    {"sectors", F_ENUMS, 0, NOB, sectors},
+    {"tags", F_IDS, 0, NOB},
+    {"toolkit_ratings", F_MAPS, LO, 1, 0, NULL, &toolkit_rating_schema},
+    {"extra", F_FREE, 0, NOB},
+    {NULL}};
 
 static const struct field evaluation_fields[] = {
     {"kind", F_KIND, REQ, NOB},

@@ -51,8 +51,8 @@ struct db_route_config {
  * replicas, WW_ENOMEM.
  */
 #define DB_ROUTE_MAX 8
-int db_route_new(struct db_route **out, struct db_pool *primary,
-                 const struct db_route_config *cfg, struct err *e);
+int db_route_new(struct db_route **out, struct db_pool *primary, const struct db_route_config *cfg,
+                 struct err *e);
 /* Stops the monitor and closes the replicas' pools. */
 void db_route_free(struct db_route *r);
 

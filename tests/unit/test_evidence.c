@@ -251,10 +251,11 @@ Test(evidence, intervention_rules)
 Test(evidence, toolkit_ratings)
 {
 	static const struct rule_case cases[] = {
-	    {"two ratings", IV "toolkit_ratings:\n  - {toolkit: yef, rating: 'impact: high'}\n"
-	                       "  - toolkit: college-of-policing\n    rating: reduced crime\n"
-	                       "    url: https://www.college.police.uk/research/crime-reduction-toolkit"
-	                       "\n    seen: 2026-12\n",
+	    {"two ratings",
+	     IV "toolkit_ratings:\n  - {toolkit: yef, rating: 'impact: high'}\n"
+	        "  - toolkit: college-of-policing\n    rating: reduced crime\n"
+	        "    url: https://www.college.police.uk/research/crime-reduction-toolkit"
+	        "\n    seen: 2026-12\n",
 	     ""},
 	    {"not a list", IV "toolkit_ratings: {toolkit: yef, rating: r}\n",
 	     "t.yaml:7:18: toolkit_ratings: must be a list of maps, not a map"},
@@ -267,8 +268,9 @@ Test(evidence, toolkit_ratings)
 	     "t.yaml:7:19: toolkit_ratings[0]: missing required key \"rating\""},
 	    {"rating empty", IV "toolkit_ratings: [{toolkit: yef, rating: ''}]\n",
 	     "t.yaml:7:42: toolkit_ratings[0].rating: must not be empty"},
-	    {"bad url and month", IV "toolkit_ratings: [{toolkit: wsipp, rating: r, url: x.org, "
-	                             "seen: 2026}]\n",
+	    {"bad url and month",
+	     IV "toolkit_ratings: [{toolkit: wsipp, rating: r, url: x.org, "
+	        "seen: 2026}]\n",
 	     "t.yaml:7:52: toolkit_ratings[0].url: \"x.org\" is not an http or https URL\n"
 	     "t.yaml:7:65: toolkit_ratings[0].seen: \"2026\" is not a month; use YYYY-MM"},
 	    {"unknown key", IV "toolkit_ratings: [{toolkit: yef, rating: r, score: 3}]\n",
