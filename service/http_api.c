@@ -409,13 +409,17 @@ static enum MHD_Result h_csv_whole(struct request *rq, const struct route *rt)
 	return http_finish(rq, r, 200);
 }
 
+/* Answers a GET on an API route or a page. Every way out passes through out:
+ * what is held is freed there, and an error found on the way (fail: an error
+ * code with e set, or NO_CSV) is answered after that, as it always was. */
 enum MHD_Result http_h_api(struct request *rq, const struct route *rt)
 {
+	enum { NO_CSV = 1 }; /* fail: the resource has no CSV form */
 	struct http_server *s = rq->s;
 	const char *inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "If-None-Match");
 	const char *ae = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Accept-Encoding");
 	int cacheable = (rt->flags & F_VERSIONED) && http_param_get(rq, "as_of") == NULL;
-	int gz = http_accepts_gzip(ae), rep, rc;
+	int gz = http_accepts_gzip(ae), rep, rc, compress, fail = 0;
 	struct api_version v;
 	struct api_result res;
 	struct err e = {0};
@@ -423,17 +427,23 @@ enum MHD_Result http_h_api(struct request *rq, const struct route *rt)
 	enum MHD_Result sent = MHD_NO;
 	struct buf body = {0}, packed = {0}, link = {0};
 	struct call k = {rt, rq, &res, NULL, 0, 0, NULL};
+	struct http_cached *c = NULL;
 
+	memset(&res, 0, sizeof(res));
 	if (rt->flags & F_HTML)
 		rep = HTTP_REP_HTML;
 	else if ((rep = http_negotiate(rq, 1, &sent)) < 0)
-		return sent;
+		goto out;
 	if (rep == HTTP_REP_CSV && rt->list != NULL && !given(rq, "limit") &&
-	    !given(rq, "offset") && !given(rq, "cursor"))
-		return h_csv_whole(rq, rt);
+	    !given(rq, "offset") && !given(rq, "cursor")) {
+		sent = h_csv_whole(rq, rt);
+		goto out;
+	}
 	if (cacheable) {
-		if ((rc = current_version(rq, &v, &e)) < 0)
-			return http_send_err(rq, rc, &e);
+		if ((rc = current_version(rq, &v, &e)) < 0) {
+			fail = rc;
+			goto out;
+		}
 		http_version_header(rq->version_header, sizeof(rq->version_header), &v);
 		/* If-None-Match is answered only for a request that succeeded: a
 		 * cached response, or below once the parameters and the record
@@ -442,38 +452,30 @@ enum MHD_Result http_h_api(struct request *rq, const struct route *rt)
 		    asprintf(&key, "%s|%d|%d|%s", v.etag, rep, gz, rq->target) > 0) {
 			struct http_cached *hit = http_cache_get(s->cache, key);
 			if (hit != NULL) {
-				struct MHD_Response *r = NULL;
-				enum MHD_Result done;
 				if (http_etag_match(inm, hit->etag)) {
-					done = http_send_304(rq, hit->etag, hit->len);
+					sent = http_send_304(rq, hit->etag, hit->len);
 				} else {
-					r = cached_response(rq, hit, hit->gz);
-					done = http_finish(rq, r, 200);
+					struct MHD_Response *r = cached_response(rq, hit, hit->gz);
+					sent = http_finish(rq, r, 200);
 				}
 				http_cache_release(s->cache, hit);
-				free(key);
-				return done;
+				goto out;
 			}
 		}
 	}
-	memset(&res, 0, sizeof(res));
 	if ((rc = with_db(&k, &e)) < 0) {
-		free(key);
-		return http_send_err(rq, rc, &e);
+		fail = rc;
+		goto out;
 	}
 	http_version_header(rq->version_header, sizeof(rq->version_header), &res.version);
 	if (rep == HTTP_REP_CSV) {
 		if ((rc = api_result_rows(&res, &e)) < 0) {
-			api_result_free(&res);
-			free(key);
-			return http_send_err(rq, rc, &e);
+			fail = rc;
+			goto out;
 		}
 		if (res.rows == NULL) {
-			api_result_free(&res);
-			free(key);
-			return http_send_error(
-			    rq, 406, "this resource has no CSV form; ask for JSON",
-			    json_pack("{s:[s]}", "available", "application/json"));
+			fail = NO_CSV;
+			goto out;
 		}
 		rc = http_csv_render(&body, res.rows, res.columns);
 	} else if (res.text != NULL) {
@@ -506,18 +508,20 @@ enum MHD_Result http_h_api(struct request *rq, const struct route *rt)
 		snprintf(base, sizeof(base), "\"h%016llx\"", http_hash(body.data, body.len));
 	}
 	http_etag_variant(etag, sizeof(etag), base, rep, gz);
-	struct http_cached *c = calloc(1, sizeof(*c));
+	c = calloc(1, sizeof(*c));
 	if (c != NULL)
 		c->refs = 1;
 	if (rc < 0 || c == NULL || body.data == NULL) {
 		free(c);
-		goto oom;
+		fail = err_set(&e, WW_ENOMEM, "out of memory rendering the response");
+		goto out;
 	}
-	int compress = gz && body.len >= (size_t)s->cfg.gzip_min_size;
+	compress = gz && body.len >= (size_t)s->cfg.gzip_min_size;
 	if (compress) {
 		if (http_gzip(&packed, body.data, body.len) < 0) {
 			free(c);
-			goto oom;
+			fail = err_set(&e, WW_ENOMEM, "out of memory rendering the response");
+			goto out;
 		}
 		buf_free(&body);
 		body = packed;
@@ -545,15 +549,16 @@ enum MHD_Result http_h_api(struct request *rq, const struct route *rt)
 		http_cache_put(s->cache, key, c);
 	else
 		http_cache_release(s->cache, c);
-	api_result_free(&res);
-	free(key);
-	return sent;
-oom:
+out:
 	buf_free(&body);
 	buf_free(&packed);
 	buf_free(&link);
 	api_result_free(&res);
 	free(key);
-	err_set(&e, WW_ENOMEM, "out of memory rendering the response");
-	return http_send_err(rq, WW_ENOMEM, &e);
+	if (fail == NO_CSV)
+		return http_send_error(rq, 406, "this resource has no CSV form; ask for JSON",
+		                       json_pack("{s:[s]}", "available", "application/json"));
+	if (fail < 0)
+		return http_send_err(rq, fail, &e);
+	return sent;
 }
