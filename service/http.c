@@ -325,6 +325,8 @@ enum MHD_Result http_send_err(struct request *rq, int code, const struct err *e)
 	return http_send_error(rq, status, msg, status == 400 ? detail_from_message(e->msg) : NULL);
 }
 
+/* ---- request parameters ---- */
+
 struct gather {
 	const char *name;
 	int count;

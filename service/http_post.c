@@ -21,6 +21,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+/* ---- POST /v1/imports and the git webhook ---- */
+
 /* Constant time in the length of the expected token. */
 int http_token_equal(const char *given, const char *want)
 {
