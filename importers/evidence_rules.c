@@ -198,6 +198,7 @@ static const struct field ratio_fields[] = {{"measure", F_ENUM, REQ, NOB, vocab_
 static const struct field pct_fields[] = {{"measure", F_ENUM, REQ, NOB, vocab_measures},
                                           {"estimate", F_NUM, REQ | LO | LO_EX, -100, 0},
                                           {"ci95", F_CI, 0, NOB},
+                                          {"se", F_NUM, LO | LO_EX, 0, 0}, /* of ln(1 + p/100) */
                                           {NULL}};
 static const struct field smd_fields[] = {{"measure", F_ENUM, REQ, NOB, vocab_measures},
                                           {"estimate", F_NUM, REQ, NOB},

@@ -121,6 +121,24 @@ Test(vocab, every_measure_has_one_schema_form)
 	json_decref(s);
 }
 
+Test(vocab, percent_change_takes_se_as_the_model_does)
+{
+	json_t *s = schema(), *f;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(at(s, "$defs/effect/allOf"), i, f)
+	{
+		json_t *c = json_object_get(at(f, "if/properties/measure"), "const");
+		if (c != NULL && strcmp(json_string_value(c), "percent-change") == 0) {
+			cr_expect_not_null(json_object_get(at(f, "then/properties"), "se"));
+			found = 1;
+		}
+	}
+	cr_expect(found);
+	json_decref(s);
+}
+
 Test(vocab, the_model_names_measures_and_levels_from_the_lists)
 {
 	for (int m = VFM_RISK_RATIO; m <= VFM_COUNTS; m++) {
