@@ -213,7 +213,7 @@ static const struct field counts_fields[] = {{"measure", F_ENUM, REQ, NOB, vocab
                                              {"control", F_MAP, REQ, NOB, NULL, &arm_schema},
                                              {NULL}};
 
-/* in the order of vocab_measures[] */
+/* one for each of vocab_measures[] */
 static const struct schema effect_schemas[] = {
     {ratio_fields, "risk-ratio", check_ratio}, {ratio_fields, "rate-ratio", check_ratio},
     {ratio_fields, "odds-ratio", check_ratio}, {pct_fields, "percent-change", check_ratio},
@@ -921,8 +921,8 @@ static json_t *check_effect(struct vctx *c, const struct yamldoc_node *n)
 	pop(c, old);
 	if (j == NULL)
 		return NULL;
-	for (size_t i = 0; vocab_measures[i] != NULL; i++)
-		if (strcmp(vocab_measures[i], json_string_value(j)) == 0) {
+	for (size_t i = 0; i < sizeof(effect_schemas) / sizeof(effect_schemas[0]); i++)
+		if (strcmp(effect_schemas[i].measure, json_string_value(j)) == 0) {
 			json_decref(j);
 			return check_map(c, n, &effect_schemas[i]);
 		}
