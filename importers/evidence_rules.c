@@ -72,6 +72,7 @@
 #include "evidence_rules.h"
 
 #include "err.h"
+#include "vocab.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -141,26 +142,7 @@ struct vctx {
 
 /* ---- allowed values ---- */
 
-static const char *const kinds[] = {"intervention", "evaluation",   "unit-costs", "deflators",
-                                    "areas",        "category-map", "baselines",  NULL};
-static const char *const themes[] = {"knife-crime", "substance-misuse", "vawg", NULL};
-static const char *const levels[] = {"person", "place", NULL};
-static const char *const sectors[] = {"police",  "health",    "education", "local-government",
-                                      "charity", "probation", "housing",   "youth-justice",
-                                      "other",   NULL};
-static const char *const designs[] = {
-    "meta-analysis",           "systematic-review", "rct",   "quasi-experimental",
-    "before-after-controlled", "before-after",      "other", NULL};
-static const char *const measures[] = {"risk-ratio", "rate-ratio", "odds-ratio", "percent-change",
-                                       "smd",        "counts",     NULL};
-static const char *const baseline_per[] = {"participant", "area", NULL};
-static const char *const cost_per[] = {"participant", "area-year", NULL};
-static const char *const cost_units[] = {"crime",      "victim",    "reoffence", "reoffender",
-                                         "attendance", "user-year", NULL};
-static const char *const flags_ok[] = {"verified", "secondary", NULL};
-static const char *const nations[] = {"england", "wales", NULL};
-static const char *const bodies[] = {"pcc", "pfcc", "mayor", "police-authority", NULL};
-static const char *const toolkits[] = {"yef", "college-of-policing", "wsipp", NULL};
+/* the lists are in service/vocab.c */
 
 /* ISO 3166-1 alpha-2, officially assigned codes */
 static const char iso_countries[] =
@@ -194,30 +176,31 @@ static const struct field period_fields[] = {
 static const struct schema period_schema = {period_fields, NULL, check_period};
 
 static const struct field baseline_fields[] = {{"rate", F_NUM, REQ | LO, 0, 0},
-                                               {"per", F_ENUM, REQ, NOB, baseline_per},
+                                               {"per", F_ENUM, REQ, NOB, vocab_baseline_per},
                                                {"years", F_NUM, LO | LO_EX, 0, 0, NULL, NULL, "1"},
                                                {NULL}};
 static const struct schema baseline_schema = {baseline_fields, NULL, check_baseline};
 
 static const struct field cost_fields[] = {{"amount", F_NUM, REQ | LO | LO_EX, 0, 0},
-                                           {"per", F_ENUM, REQ, NOB, cost_per},
+                                           {"per", F_ENUM, REQ, NOB, vocab_cost_per},
                                            {"price_year", F_INT, REQ | LO | HI, 1900, 2100},
-                                           {"flag", F_FLAG, 0, NOB, flags_ok},
+                                           {"flag", F_FLAG, 0, NOB, vocab_flags},
                                            {"source", F_STR, 0, NOB},
                                            {"note", F_STR, 0, NOB},
                                            {NULL}};
 static const struct schema cost_schema = {cost_fields, NULL, check_priced};
 
-static const struct field ratio_fields[] = {{"measure", F_ENUM, REQ, NOB, measures},
+static const struct field ratio_fields[] = {{"measure", F_ENUM, REQ, NOB, vocab_measures},
                                             {"estimate", F_NUM, REQ | LO | LO_EX, 0, 0},
                                             {"ci95", F_CI, 0, NOB},
                                             {"se", F_NUM, LO | LO_EX, 0, 0},
                                             {NULL}};
-static const struct field pct_fields[] = {{"measure", F_ENUM, REQ, NOB, measures},
+static const struct field pct_fields[] = {{"measure", F_ENUM, REQ, NOB, vocab_measures},
                                           {"estimate", F_NUM, REQ | LO | LO_EX, -100, 0},
                                           {"ci95", F_CI, 0, NOB},
+                                          {"se", F_NUM, LO | LO_EX, 0, 0}, /* of ln(1 + p/100) */
                                           {NULL}};
-static const struct field smd_fields[] = {{"measure", F_ENUM, REQ, NOB, measures},
+static const struct field smd_fields[] = {{"measure", F_ENUM, REQ, NOB, vocab_measures},
                                           {"estimate", F_NUM, REQ, NOB},
                                           {"ci95", F_CI, 0, NOB},
                                           {"se", F_NUM, LO | LO_EX, 0, 0},
@@ -225,12 +208,12 @@ static const struct field smd_fields[] = {{"measure", F_ENUM, REQ, NOB, measures
 static const struct field arm_fields[] = {
     {"events", F_INT, REQ | LO, 0, 0}, {"n", F_INT, REQ | LO, 1, 0}, {NULL}};
 static const struct schema arm_schema = {arm_fields, NULL, check_arm};
-static const struct field counts_fields[] = {{"measure", F_ENUM, REQ, NOB, measures},
+static const struct field counts_fields[] = {{"measure", F_ENUM, REQ, NOB, vocab_measures},
                                              {"treatment", F_MAP, REQ, NOB, NULL, &arm_schema},
                                              {"control", F_MAP, REQ, NOB, NULL, &arm_schema},
                                              {NULL}};
 
-/* in the order of measures[] */
+/* one for each of vocab_measures[] */
 static const struct schema effect_schemas[] = {
     {ratio_fields, "risk-ratio", check_ratio}, {ratio_fields, "rate-ratio", check_ratio},
     {ratio_fields, "odds-ratio", check_ratio}, {pct_fields, "percent-change", check_ratio},
@@ -245,7 +228,7 @@ static const struct schema outcome_schema = {outcome_fields};
 
 /* A toolkit's published rating of the intervention, worded as the toolkit
  * words it, shown beside whatworks' own rating. */
-static const struct field toolkit_rating_fields[] = {{"toolkit", F_ENUM, REQ, NOB, toolkits},
+static const struct field toolkit_rating_fields[] = {{"toolkit", F_ENUM, REQ, NOB, vocab_toolkits},
                                                      {"rating", F_STR, REQ | HI, 0, 100},
                                                      {"url", F_URL, 0, NOB},
                                                      {"seen", F_MONTH, 0, NOB},
@@ -256,14 +239,14 @@ static const struct field intervention_fields[] = {
     {"kind", F_KIND, REQ, NOB},
     {"id", F_ID, REQ, NOB},
     {"name", F_STR, REQ | HI, 0, 200},
-    {"themes", F_ENUMS, REQ | LO, 1, 0, themes},
-    {"level", F_ENUM, REQ, NOB, levels},
+    {"themes", F_ENUMS, REQ | LO, 1, 0, vocab_themes},
+    {"level", F_ENUM, REQ, NOB, vocab_levels},
     {"cohort", F_ID, 0, NOB},
     {"summary", F_STR, REQ | HI, 0, 2000},
     {"mechanism", F_STR, 0, NOB},
     {"moderators", F_STR, 0, NOB},
     {"implementation", F_STR, 0, NOB},
-    {"sectors", F_ENUMS, 0, NOB, sectors},
+    {"sectors", F_ENUMS, 0, NOB, vocab_sectors},
     {"tags", F_IDS, 0, NOB},
     {"toolkit_ratings", F_MAPS, LO, 1, 0, NULL, &toolkit_rating_schema},
     {"extra", F_FREE, 0, NOB},
@@ -275,7 +258,7 @@ static const struct field evaluation_fields[] = {
     {"intervention", F_ID, REQ, NOB},
     {"title", F_STR, REQ | HI, 0, 300},
     {"source", F_MAP, REQ, NOB, NULL, &source_schema},
-    {"design", F_ENUM, REQ, NOB, designs},
+    {"design", F_ENUM, REQ, NOB, vocab_designs},
     {"quality", F_INT, REQ | LO | HI, 1, 5},
     {"studies", F_INT, LO, 1, 0, NULL, NULL, "1"},
     {"sample_size", F_INT, LO, 1, 0},
@@ -292,21 +275,21 @@ static const struct field evaluation_fields[] = {
 
 static const struct field unit_cost_entry[] = {{"crime_type", F_ID, REQ | UNIQUE, NOB},
                                                {"amount", F_NUM, REQ | LO | LO_EX, 0, 0},
-                                               {"unit", F_ENUM, REQ, NOB, cost_units},
+                                               {"unit", F_ENUM, REQ, NOB, vocab_cost_units},
                                                {"public_purse", F_NUM, LO, 0, 0},
                                                {"price_year", F_INT, REQ | LO | HI, 1900, 2100},
-                                               {"flag", F_FLAG, REQ, NOB, flags_ok},
+                                               {"flag", F_FLAG, REQ, NOB, vocab_flags},
                                                {"source", F_STR, 0, NOB},
                                                {"note", F_STR, 0, NOB},
                                                {NULL}};
 static const struct field deflator_entry[] = {{"year", F_INT, REQ | LO | HI | UNIQUE, 1900, 2100},
                                               {"index", F_NUM, REQ | LO | LO_EX, 0, 0},
-                                              {"flag", F_FLAG, REQ, NOB, flags_ok},
+                                              {"flag", F_FLAG, REQ, NOB, vocab_flags},
                                               {NULL}};
 static const struct field area_entry[] = {{"id", F_ID, REQ | UNIQUE, NOB},
                                           {"name", F_STR, REQ | HI, 0, 200},
-                                          {"country", F_ENUM, REQ, NOB, nations},
-                                          {"body", F_ENUM, REQ, NOB, bodies},
+                                          {"country", F_ENUM, REQ, NOB, vocab_nations},
+                                          {"body", F_ENUM, REQ, NOB, vocab_bodies},
                                           {NULL}};
 static const struct field category_entry[] = {{"crime_type", F_ID, REQ | UNIQUE, NOB},
                                               {"police_uk_category", F_ID, 0, NOB},
@@ -316,9 +299,9 @@ static const struct field category_entry[] = {{"crime_type", F_ID, REQ | UNIQUE,
 static const struct field baselines_entry[] = {{"crime_type", F_ID, REQ, NOB},
                                                {"cohort", F_ID, REQ, NOB},
                                                {"rate", F_NUM, REQ | LO, 0, 0},
-                                               {"per", F_ENUM, REQ, NOB, baseline_per},
+                                               {"per", F_ENUM, REQ, NOB, vocab_baseline_per},
                                                {"years", F_NUM, LO | LO_EX, 0, 0, NULL, NULL, "1"},
-                                               {"flag", F_FLAG, REQ, NOB, flags_ok},
+                                               {"flag", F_FLAG, REQ, NOB, vocab_flags},
                                                {"note", F_STR, 0, NOB},
                                                {"source", F_STR, 0, NOB},
                                                {NULL}};
@@ -929,17 +912,17 @@ static json_t *check_effect(struct vctx *c, const struct yamldoc_node *n)
 		return NULL;
 	}
 	if (mn == NULL) {
-		list_values(measures, allowed, sizeof(allowed));
+		list_values(vocab_measures, allowed, sizeof(allowed));
 		verr(c, n, "missing required key \"measure\" (one of %s)", allowed);
 		return NULL;
 	}
 	old = push_key(c, "measure");
-	j = check_enum(c, mn, measures);
+	j = check_enum(c, mn, vocab_measures);
 	pop(c, old);
 	if (j == NULL)
 		return NULL;
-	for (size_t i = 0; measures[i] != NULL; i++)
-		if (strcmp(measures[i], json_string_value(j)) == 0) {
+	for (size_t i = 0; i < sizeof(effect_schemas) / sizeof(effect_schemas[0]); i++)
+		if (strcmp(effect_schemas[i].measure, json_string_value(j)) == 0) {
 			json_decref(j);
 			return check_map(c, n, &effect_schemas[i]);
 		}
@@ -1241,12 +1224,12 @@ int ev_rules_check(struct ev_doc *doc, const struct yamldoc_node *root, struct e
 		return WW_EINVALID;
 	}
 	if ((kn = yamldoc_get(root, "kind")) == NULL) {
-		list_values(kinds, allowed, sizeof(allowed));
+		list_values(vocab_kinds, allowed, sizeof(allowed));
 		verr(&c, root, "missing required key \"kind\" (one of %s)", allowed);
 		return c.nomem ? WW_ENOMEM : WW_EINVALID;
 	}
 	push_key(&c, "kind");
-	kj = check_enum(&c, kn, kinds);
+	kj = check_enum(&c, kn, vocab_kinds);
 	pop(&c, 0);
 	if (kj == NULL)
 		return c.nomem || c.nerr == 0 ? WW_ENOMEM : WW_EINVALID;

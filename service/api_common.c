@@ -690,18 +690,13 @@ void api_result_free(struct api_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-const char *const api_theme_ids[] = {"knife-crime", "substance-misuse", "vawg", NULL};
-const char *const api_level_ids[] = {"person", "place", NULL};
-const char *const api_band_ids[] = {"poor",      "low",          "medium",      "high",
-                                    "very-high", "insufficient", "implausible", NULL};
-
 int api_score_filters(struct qb *q, const struct api_params *p, struct err *e)
 {
 	char arr[QB_VALUE_MAX], num[40];
 	long long n;
 	int b, rc;
 
-	if ((rc = api_param_list(p, "band", API_LIST_ENUM, api_band_ids, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_param_list(p, "band", API_LIST_ENUM, vocab_bands, arr, sizeof(arr), e)) < 0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND s.band = ANY($%d::text[])", qb_param(q, arr));

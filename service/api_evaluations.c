@@ -11,10 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const designs[] = {
-    "meta-analysis",           "systematic-review", "rct",   "quasi-experimental",
-    "before-after-controlled", "before-after",      "other", NULL};
-
 static const char *const list_allowed[] = {
     "intervention", "theme", "design", "min_quality", "country", "area",  "published_from",
     "published_to", "sort",  "limit",  "offset",      "cursor",  "as_of", NULL};
@@ -67,15 +63,15 @@ static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND e.intervention = ANY($%d::text[])", qb_param(q, arr));
-	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, api_theme_ids, arr, sizeof(arr), e)) <
-	    0)
+	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, vocab_themes, arr, sizeof(arr), e)) < 0)
 		return rc;
 	if (rc)
 		qb_sql(q,
 		       " AND EXISTS (SELECT 1 FROM interventions i WHERE i.id = e.intervention"
 		       " AND " API_VISIBLE("i") " AND i.themes && $%d::text[])",
 		       qb_param(q, arr));
-	if ((rc = api_param_list(p, "design", API_LIST_ENUM, designs, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_param_list(p, "design", API_LIST_ENUM, vocab_designs, arr, sizeof(arr), e)) <
+	    0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND e.design = ANY($%d::text[])", qb_param(q, arr));

@@ -21,6 +21,7 @@
 #define WW_API_INTERNAL_H
 
 #include "api.h"
+#include "vocab.h"
 
 #include <stdint.h>
 
@@ -187,10 +188,7 @@ json_t *api_flatten_rows(const json_t *items, const char *const *columns);
 /* True when s is an evidence id. */
 int api_is_id(const char *s);
 
-/* The allowed values of the enum parameters, NULL-terminated. */
-extern const char *const api_theme_ids[];
-extern const char *const api_level_ids[];
-extern const char *const api_band_ids[];
+/* The allowed values of the enum parameters: the lists of vocab.h. */
 
 /*
  * Appends " AND <cond>" for the value-for-money filters band, min_evidence,

@@ -13,10 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const sectors[] = {"police",  "health",    "education", "local-government",
-                                      "charity", "probation", "housing",   "youth-justice",
-                                      "other",   NULL};
-
 static const char *const list_allowed[] = {"theme", "level",        "sector",  "tag",     "q",
                                            "band",  "min_evidence", "harmful", "min_bcr", "sort",
                                            "limit", "offset",       "cursor",  "as_of",   NULL};
@@ -103,17 +99,16 @@ static int add_filters(struct qb *q, const struct api_params *p, const char *doc
 	char arr[QB_VALUE_MAX];
 	int rc;
 
-	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, api_theme_ids, arr, sizeof(arr), e)) <
-	    0)
+	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, vocab_themes, arr, sizeof(arr), e)) < 0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND i.themes && $%d::text[]", qb_param(q, arr));
-	if ((rc = api_param_list(p, "level", API_LIST_ENUM, api_level_ids, arr, sizeof(arr), e)) <
-	    0)
+	if ((rc = api_param_list(p, "level", API_LIST_ENUM, vocab_levels, arr, sizeof(arr), e)) < 0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND i.level = ANY($%d::text[])", qb_param(q, arr));
-	if ((rc = api_param_list(p, "sector", API_LIST_ENUM, sectors, arr, sizeof(arr), e)) < 0)
+	if ((rc = api_param_list(p, "sector", API_LIST_ENUM, vocab_sectors, arr, sizeof(arr), e)) <
+	    0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND i.sectors && $%d::text[]", qb_param(q, arr));
@@ -144,8 +139,7 @@ static int add_filters(struct qb *q, const struct api_params *p, const char *doc
 #define LIST_AS_OF                                                                                 \
 	"SELECT i.id, i.name, i.level, i.themes, i.sectors, i.tags,"                               \
 	" i.body->>'summary' AS summary, i.commit, i.path, s.crime_type, s.band,"                  \
-	" array_position(ARRAY['implausible','insufficient','poor','low','medium','high',"         \
-	"'very-high'], s.band) AS band_rank, s.bcr, s.p_bcr_gt1, s.evidence_rating,"               \
+	" array_position(%s, s.band) AS band_rank, s.bcr, s.p_bcr_gt1, s.evidence_rating,"         \
 	" s.pct_change, s.harmful, s.insufficient_reason%s, %s AS relevance"                       \
 	" FROM interventions i LEFT JOIN scores s ON s.intervention = i.id AND s.headline"
 
@@ -163,7 +157,7 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 {
 	struct api_page pg;
 	struct qb q, filters;
-	char order[1024], relevance[200];
+	char order[1024], relevance[200], bands[128];
 	int rc, by_count, search = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -217,7 +211,9 @@ int api_interventions_list(struct api_result *out, PGconn *db, const struct api_
 		return rc;
 	relevance_of(relevance, sizeof(relevance), SEARCH_DOC("i", "i.body->>'summary'"), search);
 	by_count = strstr(order, "evaluations") != NULL;
-	qb_sql(&q, "WITH m AS (" LIST_AS_OF " WHERE " API_VISIBLE("i") "%s),",
+	if (vocab_band_order_sql(bands, sizeof(bands)) < 0)
+		return err_set(e, WW_ENOMEM, "band order does not fit %zu bytes", sizeof(bands));
+	qb_sql(&q, "WITH m AS (" LIST_AS_OF " WHERE " API_VISIBLE("i") "%s),", bands,
 	       by_count ? ", " EVAL_COUNT("i") " AS evaluations" : "", relevance, filters.sql);
 	qb_sql(&q, " p AS (SELECT * FROM m ORDER BY %s LIMIT $2 OFFSET $3)", order);
 	/* total, version, items on the page, the page: passed through as text */

@@ -104,13 +104,11 @@ static int add_filters(struct qb *q, const struct api_params *p, struct err *e)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND s.intervention = ANY($%d::text[])", qb_param(q, arr));
-	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, api_theme_ids, arr, sizeof(arr), e)) <
-	    0)
+	if ((rc = api_param_list(p, "theme", API_LIST_ENUM, vocab_themes, arr, sizeof(arr), e)) < 0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND i.themes && $%d::text[]", qb_param(q, arr));
-	if ((rc = api_param_list(p, "level", API_LIST_ENUM, api_level_ids, arr, sizeof(arr), e)) <
-	    0)
+	if ((rc = api_param_list(p, "level", API_LIST_ENUM, vocab_levels, arr, sizeof(arr), e)) < 0)
 		return rc;
 	if (rc)
 		qb_sql(q, " AND i.level = ANY($%d::text[])", qb_param(q, arr));
@@ -145,7 +143,7 @@ int api_scores_list(struct api_result *out, PGconn *db, const struct api_params 
 {
 	struct api_page pg;
 	struct qb q, filters;
-	char order[1024];
+	char order[1024], bands[128];
 	json_t *doc;
 	int rc;
 
@@ -171,11 +169,12 @@ int api_scores_list(struct api_result *out, PGconn *db, const struct api_params 
 	qb_param_ll(&q, pg.offset);
 	for (int k = 3; k < filters.n; k++)
 		qb_param(&q, filters.values[k]);
+	if (vocab_band_order_sql(bands, sizeof(bands)) < 0)
+		return err_set(e, WW_ENOMEM, "band order does not fit %zu bytes", sizeof(bands));
 	qb_sql(&q,
 	       "WITH m AS (SELECT s.intervention, i.name AS intervention_name, i.themes, i.level,"
-	       " s.crime_type, s.headline, s.band, array_position(ARRAY['implausible',"
-	       "'insufficient','poor','low','medium','high','very-high'], s.band) AS band_rank, "
-	       "s.bcr, s.npv,"
+	       " s.crime_type, s.headline, s.band, array_position(%s, s.band) AS band_rank,"
+	       " s.bcr, s.npv,"
 	       " s.p_bcr_gt1, s.bcr_p05, s.bcr_p95, s.evidence_rating, s.pct_change, s.harmful,"
 	       " s.insufficient_reason, s.figures, s.run_id, s.computed_at,"
 	       " (s.figures->>'pv_benefits')::float8 AS pv_benefits,"
@@ -183,7 +182,7 @@ int api_scores_list(struct api_result *out, PGconn *db, const struct api_params 
 	       " (s.figures->>'cost_per_crime_prevented')::float8 AS cost_per_crime_prevented"
 	       " FROM scores s JOIN interventions i ON i.id = s.intervention AND i.valid_to IS NULL"
 	       " WHERE true%s),",
-	       filters.sql);
+	       bands, filters.sql);
 	/* (intervention, crime_type) is the key: the order is total */
 	qb_sql(&q,
 	       " p AS (SELECT * FROM m ORDER BY %s, crime_type COLLATE \"C\" LIMIT $2 OFFSET $3)",

@@ -5,37 +5,25 @@
  * the API can show a reader how the number was obtained.
  */
 #include "vfm.h"
+#include "vocab.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const measure_names[] = {
-    [VFM_RISK_RATIO] = "risk-ratio",
-    [VFM_RATE_RATIO] = "rate-ratio",
-    [VFM_ODDS_RATIO] = "odds-ratio",
-    [VFM_PERCENT_CHANGE] = "percent-change",
-    [VFM_SMD] = "smd",
-    [VFM_COUNTS] = "counts",
-};
+/* vocab_measures is in the order of enum vfm_measure */
+_Static_assert(VFM_COUNTS == 5, "vocab_measures follows enum vfm_measure");
 
 const char *vfm_measure_name(enum vfm_measure m)
 {
-	if ((int)m < 0 || (size_t)m >= sizeof(measure_names) / sizeof(measure_names[0]))
+	if ((int)m < 0 || (size_t)m >= vocab_count(vocab_measures))
 		return NULL;
-	return measure_names[m];
+	return vocab_measures[m];
 }
 
 int vfm_measure_parse(const char *name)
 {
-	size_t i;
-
-	if (name == NULL)
-		return -1;
-	for (i = 0; i < sizeof(measure_names) / sizeof(measure_names[0]); i++)
-		if (strcmp(name, measure_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return vocab_index(vocab_measures, name);
 }
 
 /* s from the log bounds of a 95 % interval; no uncertainty for zero width. */

@@ -9,6 +9,7 @@
  * and the Monte Carlo seed is a hash of the inputs, never of a counter.
  */
 #include "vfm.h"
+#include "vocab.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -715,8 +716,7 @@ int vfm_score_intervention(json_t **out, const json_t *intervention, const json_
 		return rc;
 	cx.id = vfm_jstr(intervention, "id");
 	cx.level = vfm_jstr(intervention, "level");
-	if (cx.id == NULL || cx.level == NULL ||
-	    (strcmp(cx.level, "person") != 0 && strcmp(cx.level, "place") != 0))
+	if (cx.id == NULL || cx.level == NULL || vocab_index(vocab_levels, cx.level) < 0)
 		return err_set(e, WW_EINVALID,
 		               "intervention needs an id and level person or place");
 	cx.place = strcmp(cx.level, "place") == 0;

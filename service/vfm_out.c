@@ -7,6 +7,7 @@
  * (no standard error, no BCR) are JSON null, never NaN.
  */
 #include "vfm.h"
+#include "vocab.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -397,7 +398,7 @@ int vfm_project_json(json_t **out, const json_t *score, const char *level, doubl
 	int bad = 0, rc, t;
 
 	*out = NULL;
-	if (level == NULL || (strcmp(level, "place") != 0 && strcmp(level, "person") != 0))
+	if (vocab_index(vocab_levels, level) < 0)
 		return err_set(e, WW_EINVALID, "level must be person or place");
 	in.place = strcmp(level, "place") == 0;
 	if (!vfm_jnum(&in.money.mu_adj, score, "mu_adj") || !vfm_jnum(&in.money.r, score, "r") ||

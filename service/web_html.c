@@ -7,6 +7,7 @@
  * as text), so every evidence string reaches the page through web_text,
  * web_url_part, web_link_out or web_markdown.
  */
+#include "vocab.h"
 #include "web.h"
 
 #include <cmark.h>
@@ -251,15 +252,11 @@ int web_query(struct buf *b, const struct api_params *p, const char *const *skip
 
 const char *web_theme_name(const char *id)
 {
+	const char *name = vocab_label(vocab_themes, vocab_theme_labels, id);
+
 	if (id == NULL)
 		return "";
-	if (strcmp(id, "knife-crime") == 0)
-		return "Knife crime";
-	if (strcmp(id, "substance-misuse") == 0)
-		return "Substance misuse";
-	if (strcmp(id, "vawg") == 0)
-		return "Violence against women and girls";
-	return id;
+	return name != NULL ? name : id;
 }
 
 const char *web_band_name(const char *band)

@@ -7,6 +7,7 @@
  * filtered view is a bookmarkable URL and its JSON and CSV are one link away.
  */
 #include "api_internal.h"
+#include "vocab.h"
 #include "web.h"
 
 #include <stdio.h>
@@ -157,24 +158,20 @@ static void select_field(struct buf *b, const char *name, const char *label, con
 	buf_adds(b, "</select></div>");
 }
 
-static const struct opt theme_opts[] = {{"", "Any theme"},
-                                        {"knife-crime", "Knife crime"},
-                                        {"substance-misuse", "Substance misuse"},
-                                        {"vawg", "Violence against women and girls"},
-                                        {NULL, NULL}};
-static const struct opt level_opts[] = {
-    {"", "Any"}, {"person", "People"}, {"place", "Places"}, {NULL, NULL}};
-static const struct opt sector_opts[] = {{"", "Any sector"},
-                                         {"police", "Police"},
-                                         {"health", "Health"},
-                                         {"education", "Education"},
-                                         {"local-government", "Local government"},
-                                         {"charity", "Charity"},
-                                         {"probation", "Probation"},
-                                         {"housing", "Housing"},
-                                         {"youth-justice", "Youth justice"},
-                                         {"other", "Other"},
-                                         {NULL, NULL}};
+/* A menu of a vocabulary's ids (vocab.h), "any" first. */
+static void vocab_field(struct buf *b, const char *name, const char *label, const char *any,
+                        const char *const *ids, const char *const *labels, const char *current)
+{
+	struct opt opts[16];
+	size_t n = 0;
+
+	opts[n++] = (struct opt){"", any};
+	for (size_t i = 0; ids[i] != NULL && n + 1 < sizeof(opts) / sizeof(opts[0]); i++)
+		opts[n++] = (struct opt){ids[i], labels[i]};
+	opts[n] = (struct opt){NULL, NULL};
+	select_field(b, name, label, opts, current);
+}
+
 static const struct opt band_opts[] = {{"", "Any"},
                                        {"very-high", "Very high"},
                                        {"high", "High"},
@@ -207,9 +204,12 @@ static void filters_form(struct buf *b, const struct api_params *p)
 	            "value=\"");
 	web_attr(b, api_param(p, "q"));
 	buf_adds(b, "\"></div>");
-	select_field(b, "theme", "Theme", theme_opts, api_param(p, "theme"));
-	select_field(b, "level", "Works with", level_opts, api_param(p, "level"));
-	select_field(b, "sector", "Sector", sector_opts, api_param(p, "sector"));
+	vocab_field(b, "theme", "Theme", "Any theme", vocab_themes, vocab_theme_labels,
+	            api_param(p, "theme"));
+	vocab_field(b, "level", "Works with", "Any", vocab_levels, vocab_level_labels,
+	            api_param(p, "level"));
+	vocab_field(b, "sector", "Sector", "Any sector", vocab_sectors, vocab_sector_labels,
+	            api_param(p, "sector"));
 	select_field(b, "band", "Value for money", band_opts, api_param(p, "band"));
 	select_field(b, "min_evidence", "Evidence rating", evidence_opts,
 	             api_param(p, "min_evidence"));

@@ -124,6 +124,8 @@ Test(evidence, valid_examples_from_the_format)
 	    {"smd below zero", EV_EFFECT "smd\n      estimate: -0.3\n      se: 0.1\n", ""},
 	    {"percent-change",
 	     EV_EFFECT "percent-change\n      estimate: -21\n      ci95: [-35, -5]\n", ""},
+	    {"percent-change with se (of ln(1 + p/100), as the model takes it)",
+	     EV_EFFECT "percent-change\n      estimate: -21\n      se: 0.1\n", ""},
 	    {"published forms",
 	     EV "cost: {amount: 1, per: area-year, price_year: 2019, note: n}\n"
 	        "period: {from: 2019-01, to: 2019-01}\ncountry: US\n",
@@ -544,10 +546,9 @@ Test(evidence, effect_rules)
 	     EV_EFFECT "percent-change\n      estimate: -50\n      ci95: [-100, 0]\n",
 	     "t.yaml:14:7: outcomes[0].effect.ci95: lower bound -100 is not possible; a percent "
 	     "change is greater than -100"},
-	    {"percent-change with se",
-	     EV_EFFECT "percent-change\n      estimate: -50\n      se: 3\n",
-	     "t.yaml:14:7: outcomes[0].effect: key \"se\" is not allowed with measure "
-	     "\"percent-change\""},
+	    {"percent-change with ci95 and se",
+	     EV_EFFECT "percent-change\n      estimate: -50\n      ci95: [-60, -40]\n      se: 3\n",
+	     "t.yaml:15:7: outcomes[0].effect.se: give either \"ci95\" or \"se\", not both"},
 	    {"measure typo", EV_EFFECT "risk-rate\n      estimate: 1\n",
 	     "t.yaml:12:16: outcomes[0].effect.measure: \"risk-rate\" is not one of " MEASURES
 	     " (did you mean \"risk-ratio\"?)"},
