@@ -45,6 +45,19 @@ void web_as_of_query(struct buf *b, const struct api_params *p, char first)
 
 /* ---- home ---- */
 
+/* <input type="hidden"> carrying parameter name into the form's next
+ * request, when the request has it. */
+static void hidden_param(struct buf *b, const struct api_params *p, const char *name)
+{
+	const char *v = api_param(p, name);
+
+	if (v == NULL)
+		return;
+	buf_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+	web_attr(b, v);
+	buf_adds(b, "\">");
+}
+
 int web_home(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e)
 {
 	struct api_result themes = {0};
@@ -75,11 +88,7 @@ int web_home(struct api_result *out, PGconn *db, const struct api_params *p, str
 	             "<label for=\"q\">Search interventions</label>"
 	             "<div class=\"row\"><input type=\"search\" id=\"q\" name=\"q\" "
 	             "maxlength=\"200\" autocomplete=\"off\">");
-	if (api_param(p, "as_of") != NULL) {
-		buf_adds(&b, "<input type=\"hidden\" name=\"as_of\" value=\"");
-		web_attr(&b, api_param(p, "as_of"));
-		buf_adds(&b, "\">");
-	}
+	hidden_param(&b, p, "as_of");
 	buf_adds(&b, "<button type=\"submit\">Search</button></div>"
 	             "<p class=\"hint\">For example: knife, mentoring, drug court</p></form>\n"
 	             "<h2>Themes</h2>\n<ul class=\"cards\">\n");
@@ -215,21 +224,9 @@ static void filters_form(struct buf *b, const struct api_params *p)
 	             api_param(p, "min_evidence"));
 	select_field(b, "harmful", "Harmful", harmful_opts, api_param(p, "harmful"));
 	select_field(b, "sort", "Sort by", sort_opts, api_param(p, "sort"));
-	if (api_param(p, "tag") != NULL) {
-		buf_adds(b, "<input type=\"hidden\" name=\"tag\" value=\"");
-		web_attr(b, api_param(p, "tag"));
-		buf_adds(b, "\">");
-	}
-	if (api_param(p, "limit") != NULL) {
-		buf_adds(b, "<input type=\"hidden\" name=\"limit\" value=\"");
-		web_attr(b, api_param(p, "limit"));
-		buf_adds(b, "\">");
-	}
-	if (api_param(p, "as_of") != NULL) {
-		buf_adds(b, "<input type=\"hidden\" name=\"as_of\" value=\"");
-		web_attr(b, api_param(p, "as_of"));
-		buf_adds(b, "\">");
-	}
+	hidden_param(b, p, "tag");
+	hidden_param(b, p, "limit");
+	hidden_param(b, p, "as_of");
 	buf_adds(b, "<div class=\"actions\"><button type=\"submit\">Apply</button> "
 	            "<a href=\"/interventions\">Clear all</a></div></form>\n");
 }
@@ -510,11 +507,7 @@ static void compare_form(struct buf *b, const struct api_params *p, const json_t
 		}
 		buf_adds(b, "</select></div>");
 	}
-	if (api_param(p, "as_of") != NULL) {
-		buf_adds(b, "<input type=\"hidden\" name=\"as_of\" value=\"");
-		web_attr(b, api_param(p, "as_of"));
-		buf_adds(b, "\">");
-	}
+	hidden_param(b, p, "as_of");
 	buf_adds(b, "<div class=\"actions\"><button type=\"submit\">Compare</button></div>"
 	            "</form>\n");
 }
