@@ -35,35 +35,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_http() { # url: up to 15 s for a 200
-	for _ in $(seq 150); do
-		curl -fso /dev/null "$1" && return 0
-		sleep 0.1
-	done
-	echo "no answer from $1" >&2
-	return 1
-}
+. "$here/common.sh"
 
 # ---- the database: shipped evidence plus generated evaluations ----
-db=bench_http
-psql "$WHATWORKS_TEST_PG" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export WHATWORKS_DATABASE_URL="${WHATWORKS_TEST_PG/dbname=postgres/dbname=$db}"
-export WHATWORKS_DATA_DIR=$work/data
-python3 "$here/genrepo.py" "$work/gen" 100 10000
-# the shipped evidence brings the unit costs and deflators: a second set from
-# another source would make scoring reject the import (a year given twice)
-git -C "$work/gen" rm -rq reference
-git -C "$work/gen" -c user.name=Bench -c user.email=bench@example.org commit -qm "no reference data"
-"$bin" migrate >/dev/null
-"$bin" import git --name evidence --repo "$root" --path evidence >/dev/null 2>"$work/import.log" ||
-	{ cat "$work/import.log" >&2; exit 1; }
-"$bin" import git --name generated --repo "$work/gen" >/dev/null 2>>"$work/import.log" ||
-	{ cat "$work/import.log" >&2; exit 1; }
-rm -rf "$work/gen"
+bench_database bench_http 10000
 echo "evidence: $(psql "$WHATWORKS_DATABASE_URL" -Atc "SELECT (SELECT count(*) FROM interventions
 	WHERE valid_to IS NULL) || ' interventions, ' || (SELECT count(*) FROM evaluations
 	WHERE valid_to IS NULL) || ' evaluations'")"

@@ -21,18 +21,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-db=bench_pages
-psql "$WHATWORKS_TEST_PG" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
-export WHATWORKS_DATABASE_URL="${WHATWORKS_TEST_PG/dbname=postgres/dbname=$db}"
-export WHATWORKS_DATA_DIR=$work/data
-"$bin" migrate >/dev/null
-"$bin" import git --name evidence --repo "$root" --path evidence >/dev/null 2>"$work/import.log" ||
-	{ cat "$work/import.log" >&2; exit 1; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$here/common.sh"
+
+bench_database bench_pages
+port=$(free_port)
 base=http://127.0.0.1:$port
 "$bin" serve --listen "127.0.0.1:$port" 2>"$work/serve.log" &
 serve_pid=$!
-for _ in $(seq 150); do curl -fso /dev/null "$base/readyz" && break; sleep 0.1; done
+wait_http "$base/readyz"
 commit=$(curl -fsS "$base/v1/themes" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["evidence_version"]["commit"])')
 page=/interventions/mentoring

@@ -22,22 +22,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 150); do curl -fso /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
+. "$here/common.sh"
 
-db=bench_replicas
-psql "$WHATWORKS_TEST_PG" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export WHATWORKS_DATABASE_URL="${WHATWORKS_TEST_PG/dbname=postgres/dbname=$db}"
-export WHATWORKS_DATA_DIR=$work/data
-python3 "$here/genrepo.py" "$work/gen" 100 10000 >/dev/null
-git -C "$work/gen" rm -rq reference
-git -C "$work/gen" -c user.name=Bench -c user.email=bench@example.org commit -qm "no reference data"
-"$bin" migrate >/dev/null
-"$bin" import git --name evidence --repo "$root" --path evidence >/dev/null 2>&1
-"$bin" import git --name generated --repo "$work/gen" >/dev/null 2>&1
+bench_database bench_replicas 10000
 psql "$WHATWORKS_DATABASE_URL" -qc "VACUUM ANALYZE"
 rep=$("$root/tests/pgreplica.sh" start "$work/replica" "$WHATWORKS_TEST_PGDIR")
-export WHATWORKS_READ_DATABASE_URL="${rep/dbname=postgres/dbname=$db}"
+export WHATWORKS_READ_DATABASE_URL="${rep/dbname=postgres/dbname=bench_replicas}"
 
 q="/v1/interventions?theme=knife-crime&limit=50"
 base=""
