@@ -23,11 +23,17 @@
 enum rstate { RS_DOWN, RS_OK, RS_LAGGING, RS_NOT_REPLICA };
 static const char *const state_names[] = {"down", "ok", "lagging", "not-a-replica"};
 
-struct replica {
+/* A monitor connection: made when due, dropped and retried after RETRY_MS
+ * when it breaks. Used by the monitor thread only. */
+struct mon {
 	char *conninfo;
-	struct db_pool *pool;
-	PGconn *mon;
+	PGconn *c;
 	long long retry_at;
+};
+
+struct replica {
+	struct mon mon;
+	struct db_pool *pool;
 	uint64_t replay;
 	long long lag_ms; /* -1: unknown */
 	enum rstate state;
@@ -44,9 +50,7 @@ struct db_route {
 	int started;
 	int wake[2]; /* written to stop the monitor */
 	struct db_pool *primary;
-	char *primary_ci;
-	PGconn *pmon;
-	long long pretry_at;
+	struct mon pmon; /* LISTENs, and samples the primary's WAL position */
 	struct replica rep[DB_ROUTE_MAX];
 	int n;
 	struct sample ring[NSAMPLES];
@@ -88,17 +92,35 @@ int db_wal_lsn(PGconn *c, uint64_t *lsn, struct err *e)
 	return 0;
 }
 
-static PGconn *monitor_connect(const char *conninfo)
+/* Connects m when it has no connection and its retry time has come; 1 when
+ * it has a connection, and 2 when that connection is new. */
+static int mon_connect(struct mon *m, long long now)
 {
 	const char *kw[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *val[] = {"2", "whatworks-monitor", conninfo, NULL};
-	PGconn *c = PQconnectdbParams(kw, val, 1);
+	const char *val[] = {"2", "whatworks-monitor", m->conninfo, NULL};
 
-	if (c != NULL && PQstatus(c) != CONNECTION_OK) {
-		PQfinish(c);
-		c = NULL;
-	}
-	return c;
+	if (m->c != NULL)
+		return 1;
+	if (now < m->retry_at)
+		return 0;
+	m->c = PQconnectdbParams(kw, val, 1);
+	if (m->c != NULL && PQstatus(m->c) == CONNECTION_OK)
+		return 2;
+	PQfinish(m->c);
+	m->c = NULL;
+	m->retry_at = now + RETRY_MS;
+	return 0;
+}
+
+/* Drops m's connection when it is broken (always, with force), to be made
+ * again after RETRY_MS. */
+static void mon_drop(struct mon *m, int force, long long now)
+{
+	if (m->c == NULL || (!force && PQstatus(m->c) == CONNECTION_OK))
+		return;
+	PQfinish(m->c);
+	m->c = NULL;
+	m->retry_at = now + RETRY_MS;
 }
 
 /* ---- the monitor (its own thread; r->lock guards what readers see) ---- */
@@ -107,27 +129,18 @@ static void sample_primary(struct db_route *r, long long now)
 {
 	uint64_t lsn;
 	struct err e = {0};
+	int got = mon_connect(&r->pmon, now);
 
-	if (r->pmon == NULL && now >= r->pretry_at) {
-		PGresult *res;
-		if ((r->pmon = monitor_connect(r->primary_ci)) == NULL) {
-			r->pretry_at = now + RETRY_MS;
-			return;
-		}
-		res = PQexec(r->pmon, "LISTEN " DB_ROUTE_CHANNEL);
-		PQclear(res);
+	if (got == 0)
+		return;
+	if (got == 2) {
+		PQclear(PQexec(r->pmon.c, "LISTEN " DB_ROUTE_CHANNEL));
 		/* notifications may have been missed while it was away */
 		if (r->on_change != NULL)
 			r->on_change(r->arg);
 	}
-	if (r->pmon == NULL)
-		return;
-	if (db_wal_lsn(r->pmon, &lsn, &e) < 0) {
-		if (PQstatus(r->pmon) != CONNECTION_OK) {
-			PQfinish(r->pmon);
-			r->pmon = NULL;
-			r->pretry_at = now + RETRY_MS;
-		}
+	if (db_wal_lsn(r->pmon.c, &lsn, &e) < 0) {
+		mon_drop(&r->pmon, 0, now);
 		return;
 	}
 	pthread_mutex_lock(&r->lock);
@@ -161,20 +174,14 @@ static void check_replica(struct db_route *r, struct replica *p, long long now)
 	uint64_t replay = 0;
 	long long lag = -1;
 
-	if (p->mon == NULL && now >= p->retry_at && (p->mon = monitor_connect(p->conninfo)) == NULL)
-		p->retry_at = now + RETRY_MS;
-	if (p->mon == NULL) {
+	if (!mon_connect(&p->mon, now)) {
 		st = RS_DOWN;
-	} else if ((rec = one_value(p->mon,
+	} else if ((rec = one_value(p->mon.c,
 	                            "SELECT pg_is_in_recovery()::text,"
 	                            " coalesce(pg_last_wal_replay_lsn()::text, '')",
 	                            &res, 0)) == NULL) {
 		st = RS_DOWN;
-		if (PQstatus(p->mon) != CONNECTION_OK) {
-			PQfinish(p->mon);
-			p->mon = NULL;
-			p->retry_at = now + RETRY_MS;
-		}
+		mon_drop(&p->mon, 0, now);
 	} else if (strcmp(rec, "true") != 0) {
 		st = RS_NOT_REPLICA;
 	} else {
@@ -203,15 +210,13 @@ static void drain_notifications(struct db_route *r)
 	PGnotify *n;
 	int seen = 0;
 
-	if (r->pmon == NULL)
+	if (r->pmon.c == NULL)
 		return;
-	if (!PQconsumeInput(r->pmon)) {
-		PQfinish(r->pmon);
-		r->pmon = NULL;
-		r->pretry_at = clock_ns() / 1000000 + RETRY_MS;
+	if (!PQconsumeInput(r->pmon.c)) {
+		mon_drop(&r->pmon, 1, clock_ns() / 1000000);
 		return;
 	}
-	while ((n = PQnotifies(r->pmon)) != NULL) {
+	while ((n = PQnotifies(r->pmon.c)) != NULL) {
 		seen = 1;
 		PQfreemem(n);
 	}
@@ -231,8 +236,8 @@ static void *monitor(void *arg)
 		sample_primary(r, now);
 		for (int i = 0; i < r->n; i++)
 			check_replica(r, &r->rep[i], now);
-		if (r->pmon != NULL)
-			fds[1].fd = PQsocket(r->pmon);
+		if (r->pmon.c != NULL)
+			fds[1].fd = PQsocket(r->pmon.c);
 		/* a NOTIFY wakes the loop at once; otherwise every check_ms */
 		if (poll(fds, 2, r->check_ms) < 0 && errno != EINTR)
 			break;
@@ -267,7 +272,7 @@ static int add_replicas(struct db_route *r, const struct db_route_config *cfg, s
 		}
 		struct replica *p = &r->rep[r->n];
 		p->lag_ms = -1;
-		if ((p->conninfo = strdup(tok)) == NULL) {
+		if ((p->mon.conninfo = strdup(tok)) == NULL) {
 			rc = err_set(e, WW_ENOMEM, "out of memory");
 			break;
 		}
@@ -296,7 +301,7 @@ int db_route_new(struct db_route **out, struct db_pool *primary, const struct db
 	r->check_ms = cfg->check_ms > 0 ? cfg->check_ms : 100;
 	r->on_change = cfg->on_change;
 	r->arg = cfg->arg;
-	if ((r->primary_ci = strdup(cfg->primary)) == NULL) {
+	if ((r->pmon.conninfo = strdup(cfg->primary)) == NULL) {
 		db_route_free(r);
 		return err_set(e, WW_ENOMEM, "out of memory");
 	}
@@ -327,14 +332,12 @@ void db_route_free(struct db_route *r)
 		if (r->wake[i] >= 0)
 			close(r->wake[i]);
 	for (int i = 0; i < r->n; i++) {
-		if (r->rep[i].mon != NULL)
-			PQfinish(r->rep[i].mon);
+		PQfinish(r->rep[i].mon.c);
+		free(r->rep[i].mon.conninfo);
 		db_pool_free(r->rep[i].pool);
-		free(r->rep[i].conninfo);
 	}
-	if (r->pmon != NULL)
-		PQfinish(r->pmon);
-	free(r->primary_ci);
+	PQfinish(r->pmon.c);
+	free(r->pmon.conninfo);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
