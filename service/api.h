@@ -131,6 +131,8 @@ int api_areas(struct api_result *out, PGconn *db, const struct api_params *p, st
 int api_imports_list(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 int api_import_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
                    struct err *e);
+int api_import_request_get(struct api_result *out, PGconn *db, const char *id,
+                           const struct api_params *p, struct err *e);
 int api_export(struct api_result *out, PGconn *db, const struct api_params *p, struct err *e);
 /* The flat score table (api_scores.c): no as_of, scores exist only for the
  * current evidence; a cursor from an older evidence version is WW_ECONFLICT. */

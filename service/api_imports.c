@@ -1,5 +1,5 @@
 /*
- * api_imports.c - /v1/imports and /v1/imports/{id}
+ * api_imports.c - /v1/imports, /v1/imports/{id} and /v1/imports/requests/{id}
  *
  * Runs newest first. Paging is keyset on the run id (the cursor holds the
  * last id served), so runs that start while a client pages do not shift the
@@ -129,4 +129,42 @@ int api_import_get(struct api_result *out, PGconn *db, const char *id, const str
 	if ((rc = qb_exec_json(&q, db, &doc, e)) < 0)
 		return rc;
 	return api_finish_item(out, doc, "import run", id, "errors", error_columns, e);
+}
+
+/* A request POST /v1/imports recorded: queued until a run of its source
+ * starts, then that run's status and URL. */
+int api_import_request_get(struct api_result *out, PGconn *db, const char *id,
+                           const struct api_params *p, struct err *e)
+{
+	struct qb q;
+	json_t *doc;
+	char *end;
+	long long n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->total = -1;
+	if ((rc = api_check_params(p, get_allowed, e)) < 0)
+		return rc;
+	reap(db);
+	errno = 0;
+	n = strtoll(id, &end, 10);
+	if (id[0] < '0' || id[0] > '9' || *end != '\0' || errno != 0 || n < 1)
+		return err_set(e, WW_EINVALID,
+		               "path parameter \"id\": import request id \"%.40s\" must be a "
+		               "positive integer",
+		               id);
+	qb_init(&q);
+	qb_param(&q, NULL);
+	qb_param_ll(&q, n);
+	qb_sql(&q, "SELECT json_build_object('version', " API_VERSION_SQL ", 'data',"
+	           " (SELECT json_build_object('id', q.id, 'source', s.name, 'trigger', q.trigger,"
+	           " 'requested_at', q.requested_at, 'status', coalesce(r.status, 'queued'),"
+	           " 'run_id', q.run_id, 'run', '/v1/imports/' || q.run_id,"
+	           " 'finished_at', r.finished_at, 'message', r.message)"
+	           " FROM import_requests q JOIN sources s ON s.id = q.source_id"
+	           " LEFT JOIN import_runs r ON r.id = q.run_id WHERE q.id = $2))::text");
+	if ((rc = qb_exec_json(&q, db, &doc, e)) < 0)
+		return rc;
+	return api_finish_item(out, doc, "import request", id, NULL, NULL, e);
 }

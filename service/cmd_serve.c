@@ -45,19 +45,18 @@ static void reload(struct http_server *s, struct config *live, int argc, char **
 
 #define SCHEDULER_STOP_MS 1500 /* within the 10 s a supervisor gives SIGTERM */
 
-/* Starts the scheduler when a sources file is configured (else none). */
+/* Starts the scheduler: the sources file's sources when one is configured;
+ * those POST /v1/imports names are added as they are asked for. */
 static int start_scheduler(struct scheduler **out, const struct config *cfg, struct err *e)
 {
-	struct sources src;
+	struct sources src = {0};
 	char conninfo[1024];
 	const char *dir = getenv("WHATWORKS_DATA_DIR");
 	struct scheduler_opts o;
 	int rc;
 
 	*out = NULL;
-	if (cfg->sources[0] == '\0')
-		return 0;
-	if ((rc = sources_load(&src, cfg->sources, e)) < 0)
+	if (cfg->sources[0] != '\0' && (rc = sources_load(&src, cfg->sources, e)) < 0)
 		return rc;
 	o.conninfo =
 	    cfg->database_url[0] ? cfg->database_url : db_conninfo(conninfo, sizeof(conninfo));
@@ -65,8 +64,6 @@ static int start_scheduler(struct scheduler **out, const struct config *cfg, str
 	o.sources = &src;
 	rc = scheduler_start(out, &o, e);
 	sources_free(&src);
-	if (rc == 0)
-		scheduler_attach(*out);
 	return rc;
 }
 
@@ -94,13 +91,13 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = http_start(&s, &cfg, &e)) < 0) {
+	if ((rc = start_scheduler(&sched, &cfg, &e)) < 0) {
 		fprintf(stderr, "whatworks serve: %s\n", e.msg);
 		return 1;
 	}
-	if ((rc = start_scheduler(&sched, &cfg, &e)) < 0) {
+	if ((rc = http_start(&s, &cfg, sched, &e)) < 0) {
 		fprintf(stderr, "whatworks serve: %s\n", e.msg);
-		http_stop(s, 0);
+		scheduler_stop(sched, SCHEDULER_STOP_MS);
 		return 1;
 	}
 	for (;;) {
@@ -114,10 +111,11 @@ int cmd_serve(int argc, char **argv)
 	}
 	log_info("shutting down", "signal=%s timeout_s=%d", sig == SIGINT ? "SIGINT" : "SIGTERM",
 	         cfg.shutdown_timeout);
-	/* imports first and briefly: an unfinished run is marked failed next start */
+	/* the server first (it hands requests to the scheduler), then the imports,
+	 * briefly: an unfinished run is marked failed next start */
+	rc = http_stop(s, cfg.shutdown_timeout);
 	if (scheduler_stop(sched, SCHEDULER_STOP_MS) > 0)
 		log_warn("an import was still running at shutdown", "source_runs_left=failed");
-	rc = http_stop(s, cfg.shutdown_timeout);
 	if (rc > 0)
 		log_warn("stopped with requests in flight", "requests=%d", rc);
 	log_info("stopped", "in_flight=%d", rc);

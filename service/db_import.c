@@ -184,16 +184,45 @@ int db_run_start(PGconn *c, long long source_id, const char *trigger, long long 
 	PGresult *r;
 
 	snprintf(id, sizeof(id), "%lld", source_id);
-	r = db_query(
-	    c, e, "record the import run",
-	    "INSERT INTO import_runs (source_id, status, trigger, backend_pid, backend_start)"
-	    " SELECT $1, 'running', $2, pg_backend_pid(),"
-	    " (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())"
-	    " RETURNING id",
-	    2, p);
+	r = db_query(c, e, "record the import run",
+	             "WITH r AS (INSERT INTO import_runs (source_id, status, trigger, backend_pid,"
+	             " backend_start) SELECT $1, 'running', $2, pg_backend_pid(),"
+	             " (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())"
+	             " RETURNING id),"
+	             /* the requests waiting for this source are served by this run */
+	             " q AS (UPDATE import_requests SET run_id = (SELECT id FROM r)"
+	             " WHERE source_id = $1 AND run_id IS NULL)"
+	             " SELECT id FROM r",
+	             2, p);
 	if (r == NULL)
 		return WW_EDB;
 	*run_id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+int db_import_request(PGconn *c, const char *name, const char *kind, const char *location,
+                      const char *trigger, long long *id, struct err *e)
+{
+	const char *p[4] = {name, kind, location, trigger};
+	PGresult *r =
+	    db_query(c, e, "record the import request",
+	             "WITH s AS (INSERT INTO sources (name, kind, location) VALUES ($1, $2, $3)"
+	             " ON CONFLICT (name) DO NOTHING RETURNING id),"
+	             " k AS (SELECT coalesce((SELECT id FROM s),"
+	             " (SELECT id FROM sources WHERE name = $1 AND kind = $2)) AS id)"
+	             " INSERT INTO import_requests (source_id, trigger) SELECT id, $4 FROM k"
+	             " WHERE id IS NOT NULL RETURNING id",
+	             4, p);
+
+	if (r == NULL)
+		return WW_EDB;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return err_set(e, WW_ECONFLICT, "source \"%s\" already exists with another kind",
+		               name);
+	}
+	*id = atoll(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
 }

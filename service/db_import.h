@@ -67,9 +67,19 @@ int db_source_trylock(PGconn *c, long long source_id, struct err *e);
 /* Re-reads last_commit and last_run_id (after taking the lock). */
 int db_source_refresh(PGconn *c, struct db_source *src, struct err *e);
 
-/* Records a run as running (committed at once, outside any transaction). */
+/* Records a run as running (committed at once, outside any transaction); the
+ * requests waiting for the source (db_import_request) are served by it. */
 int db_run_start(PGconn *c, long long source_id, const char *trigger, long long *run_id,
                  struct err *e);
+
+/*
+ * Records a request for a run of the source name (of kind, created with
+ * location when it has no row yet): the first run of the source that starts
+ * after it serves it. *id is the request's id (GET /v1/imports/requests/{id}).
+ * WW_ECONFLICT when a source of another kind has the name.
+ */
+int db_import_request(PGconn *c, const char *name, const char *kind, const char *location,
+                      const char *trigger, long long *id, struct err *e);
 
 /* Marks runs of a source left "running" by a crashed process as failed. */
 /* Marks failed every running run whose database session has ended (its

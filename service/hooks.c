@@ -105,14 +105,14 @@ static void refuse(struct hook_reply *out, const char *rid, const char *source, 
 
 void hooks_precheck(const struct hook_request *rq, const char *content_type, struct hook_reply *out)
 {
-	struct scheduler *s = scheduler_attached();
+	struct scheduler *s = rq->sched;
 	const char *event, *sig, *delivery, *rid = rq->request_id ? rq->request_id : "-";
 	const struct sources *all;
 	enum hook_host host;
 	int any = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (s == NULL) {
+	if (s == NULL || scheduler_sources(s)->n == 0) {
 		reply(out, 404, "", "no sources are configured: set sources (WHATWORKS_SOURCES)");
 		return;
 	}
@@ -166,7 +166,7 @@ static int ref_tracked(const struct source_conf *sc, const struct hook_push *p)
 
 void hooks_handle(const struct hook_request *rq, struct hook_reply *out)
 {
-	struct scheduler *s = scheduler_attached();
+	struct scheduler *s = rq->sched;
 	const struct sources *all;
 	const struct source_conf *sc = NULL;
 	const char *event, *sig, *delivery;
@@ -176,7 +176,7 @@ void hooks_handle(const struct hook_request *rq, struct hook_reply *out)
 	const char *rid = rq->request_id ? rq->request_id : "-";
 
 	memset(out, 0, sizeof(*out));
-	if (s == NULL) {
+	if (s == NULL || scheduler_sources(s)->n == 0) {
 		reply(out, 404, "", "no sources are configured: set sources (WHATWORKS_SOURCES)");
 		return;
 	}

@@ -18,7 +18,10 @@
 #define HOOKS_MAX_BODY (1024 * 1024) /* bytes; more is 413 */
 #define HOOKS_REMEMBER 4096          /* delivery ids kept for replay detection */
 
+struct scheduler;
+
 struct hook_request {
+	struct scheduler *sched; /* where an accepted push queues its import */
 	const char *(*header)(void *ctx, const char *name); /* NULL when absent */
 	void *ctx;
 	const char *source; /* ?source=, may be NULL */

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #define VARY "Accept, Accept-Encoding, Origin"
-#define EXPOSE "ETag, Link, X-Evidence-Version, X-Request-Id, X-Total-Count, Retry-After"
+#define EXPOSE "ETag, Link, Location, X-Evidence-Version, X-Request-Id, X-Total-Count, Retry-After"
 
 static const struct route routes[] = {
     {"/v1/interventions", "GET", M_GET, F_VERSIONED, api_interventions_list, NULL, NULL, NULL,
@@ -65,6 +65,8 @@ static const struct route routes[] = {
     {"/v1/imports", "GET POST", M_GET | M_POST, 0, api_imports_list, NULL, NULL,
      http_h_imports_post, "imports"},
     {"/v1/imports/{id}", "GET", M_GET, 0, NULL, api_import_get, NULL, NULL, "import"},
+    {"/v1/imports/requests/{id}", "GET", M_GET, 0, NULL, api_import_request_get, NULL, NULL,
+     "import-request"},
     {"/v1/export", "GET", M_GET, F_VERSIONED, api_export, NULL, NULL, NULL, "export"},
     {"/v1/scores", "GET", M_GET, F_VERSIONED, api_scores_list, NULL, NULL, NULL, "scores"},
     /* the parameters in force come from this process's environment, not the database */
@@ -201,6 +203,12 @@ struct MHD_Response *http_buffer_response(char *data, size_t len, int must_free,
 enum MHD_Result http_send_json(struct request *rq, int status, json_t *doc,
                                const char *cache_control)
 {
+	return http_send_json_at(rq, status, doc, cache_control, NULL);
+}
+
+enum MHD_Result http_send_json_at(struct request *rq, int status, json_t *doc,
+                                  const char *cache_control, const char *location)
+{
 	char *text = json_dumps(doc, JSON_COMPACT);
 	struct MHD_Response *r;
 
@@ -214,6 +222,8 @@ enum MHD_Result http_send_json(struct request *rq, int status, json_t *doc,
 	}
 	MHD_add_response_header(r, "Content-Type", JSON_TYPE);
 	MHD_add_response_header(r, "Cache-Control", cache_control ? cache_control : "no-store");
+	if (location != NULL)
+		MHD_add_response_header(r, "Location", location);
 	return http_finish(rq, r, status);
 }
 
@@ -826,7 +836,8 @@ static int gate_start(struct http_server *s, struct err *e)
 	return http_gate_start(&s->gate, &o, e);
 }
 
-int http_start(struct http_server **out, const struct config *cfg, struct err *e)
+int http_start(struct http_server **out, const struct config *cfg, struct scheduler *sched,
+               struct err *e)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 	char conninfo[1024];
@@ -839,6 +850,7 @@ int http_start(struct http_server **out, const struct config *cfg, struct err *e
 	if (s == NULL)
 		return err_set(e, WW_ENOMEM, "out of memory");
 	s->cfg = *cfg;
+	s->sched = sched;
 	s->listen_fd = -1;
 	pthread_mutex_init(&s->ver_lock, NULL);
 	s->seed = (unsigned)(clock_ns() ^ (long long)getpid() << 16);

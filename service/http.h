@@ -21,8 +21,13 @@
 
 struct http_server;
 
-/* Starts listening on cfg->listen with the pools sized by cfg. cfg is copied. */
-int http_start(struct http_server **out, const struct config *cfg, struct err *e);
+struct scheduler;
+
+/* Starts listening on cfg->listen with the pools sized by cfg. cfg is copied.
+ * sched (borrowed, outlives the server) runs the imports POST /v1/imports and
+ * the webhooks ask for; NULL: they answer 503. */
+int http_start(struct http_server **out, const struct config *cfg, struct scheduler *sched,
+               struct err *e);
 
 /* Applies the reloadable settings of cfg (CORS, Cache-Control, token ...). */
 void http_reload(struct http_server *s, const struct config *cfg);

@@ -40,6 +40,7 @@ struct http_server {
 	struct db_pool *pool;   /* the primary */
 	struct db_route *route; /* reads: caught-up replicas, else the primary */
 	struct http_cache *cache;
+	struct scheduler *sched; /* runs the imports asked for (borrowed) */
 	struct dyn *dyn;
 	pthread_mutex_t ver_lock;
 	struct api_version ver;
@@ -120,6 +121,9 @@ struct MHD_Response *http_buffer_response(char *data, size_t len, int must_free,
                                           struct request *rq);
 enum MHD_Result http_send_json(struct request *rq, int status, json_t *doc,
                                const char *cache_control);
+/* The same with a Location header (a relative URL), as a 202 gives. */
+enum MHD_Result http_send_json_at(struct request *rq, int status, json_t *doc,
+                                  const char *cache_control, const char *location);
 void http_add_page_headers(struct MHD_Response *r);
 enum MHD_Result http_send_error(struct request *rq, int status, const char *message,
                                 json_t *detail);

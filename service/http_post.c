@@ -6,15 +6,15 @@
 #include "http_internal.h"
 
 #include "clock.h"
+#include "db_import.h"
 #include "db_pool.h"
 #include "db_sources.h"
 #include "hooks.h"
 #include "http_gate.h"
-#include "import.h"
 #include "log.h"
+#include "scheduler.h"
 
 #include <microhttpd.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,57 +34,73 @@ int http_token_equal(const char *given, const char *want)
 	return d == 0;
 }
 
-/* Runs an import of a configured git source now, on a pooled connection. */
-static enum MHD_Result run_import(struct request *rq, const char *name)
+/* A source `whatworks import git` recorded but the sources file does not
+ * name: the scheduler runs it when asked, with the default timeout. */
+static int add_recorded_source(struct http_server *s, PGconn *db, const char *name,
+                               struct source_conf *sc, struct err *e)
 {
-	struct http_server *s = rq->s;
-	const char *dir = getenv("WHATWORKS_DATA_DIR");
 	struct db_pool_source src;
-	struct import_git_opts o = {0};
-	struct import_result res;
-	struct err e = {0};
-	PGconn *db;
 	int rc;
 
+	if ((rc = db_pool_source_get(db, name, &src, e)) < 0)
+		return rc;
+	if (strcmp(src.kind, "git") != 0)
+		return err_set(
+		    e, WW_EINVALID,
+		    "parameter \"source\" names a %s source that the sources file does "
+		    "not configure; add it to the sources file (WHATWORKS_SOURCES) to run "
+		    "it over HTTP",
+		    src.kind);
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->name, sizeof(sc->name), "%s", name);
+	sc->kind = SOURCE_GIT;
+	snprintf(sc->location, sizeof(sc->location), "%s", src.location);
+	snprintf(sc->ref, sizeof(sc->ref), "%s", src.ref);
+	snprintf(sc->path, sizeof(sc->path), "%s", src.subpath);
+	sc->timeout_s = SOURCES_DEFAULT_TIMEOUT_S;
+	return scheduler_add(s->sched, sc, e);
+}
+
+/*
+ * Asks the scheduler for a run of the source and answers 202 at once with the
+ * request's URL: the HTTP thread never waits for a fetch. The request is
+ * recorded before the trigger, so the run the trigger starts serves it.
+ */
+static enum MHD_Result queue_import(struct request *rq, const char *name)
+{
+	struct http_server *s = rq->s;
+	struct source_conf sc;
+	struct err e = {0};
+	char url[64];
+	long long id = 0;
+	int rc, coalesced = 0;
+	PGconn *db;
+
+	if (s->sched == NULL)
+		return http_send_error(rq, 503, "imports cannot run: the scheduler is not running",
+		                       NULL);
 	if ((rc = db_pool_acquire(s->pool, &db, s->cfg.db_acquire_timeout_ms, &e)) < 0)
 		return http_send_err(rq, rc, &e);
-	if ((rc = db_pool_source_get(db, name, &src, &e)) == 0 && strcmp(src.kind, "git") != 0)
-		rc = err_set(&e, WW_EINVALID,
-		             "parameter \"source\" names a %s source; only git sources can be run "
-		             "over HTTP",
-		             src.kind);
-	memset(&res, 0, sizeof(res));
-	if (rc == 0) {
-		o.name = name;
-		o.location = src.location;
-		o.ref = src.ref[0] ? src.ref : NULL;
-		o.subpath = src.subpath;
-		o.data_dir = dir && dir[0] ? dir : "var";
-		o.trigger = "api";
-		rc = import_git(db, &o, &res, &e);
-	}
+	if (scheduler_source(s->sched, name, &sc) < 0)
+		rc = add_recorded_source(s, db, name, &sc, &e);
+	if (rc == 0)
+		rc = db_import_request(db, sc.name, sources_kind_name(sc.kind), sc.location, "api",
+		                       &id, &e);
 	db_pool_release(s->pool, db, rc == WW_EDB);
-	if ((rc < 0 && rc != WW_EINVALID) || (rc == WW_EINVALID && res.run_id == 0)) {
-		/* no run recorded: a bad request or a failure before it started */
-		import_result_free(&res);
+	if (rc == 0 && scheduler_trigger(s->sched, sc.name, "api", &coalesced) < 0)
+		rc = err_set(&e, WW_ENOTFOUND, "parameter \"source\": no source named \"%.200s\"",
+		             name);
+	if (rc < 0)
 		return http_send_err(rq, rc, &e);
-	}
-	/* the evidence may have changed: read the version again */
-	pthread_mutex_lock(&s->ver_lock);
-	s->ver_ok = 0;
-	pthread_mutex_unlock(&s->ver_lock);
-	log_info("import run over HTTP", "request_id=%s run=%lld status=%s", rq->id, res.run_id,
-	         res.status);
-	json_t *doc =
-	    json_pack("{s:{s:I, s:s, s:s, s:s, s:s, s:{s:i, s:i, s:i, s:i, s:i}}}", "data",
-	              "run_id", (json_int_t)res.run_id, "status", res.status, "mode", res.mode,
-	              "commit", res.commit, "previous_commit", res.previous, "counts", "added",
-	              res.n.added, "updated", res.n.updated, "unchanged", res.n.unchanged,
-	              "removed", res.n.removed, "rejected", res.n.rejected);
-	if (doc != NULL && e.msg[0] != '\0')
-		json_object_set_new(json_object_get(doc, "data"), "message", json_string(e.msg));
-	import_result_free(&res);
-	return http_send_json(rq, 200, doc, "no-store");
+	log_info("import requested over HTTP",
+	         "request_id=%s source=\"%s\" request=%lld coalesced=%s", rq->id, sc.name, id,
+	         coalesced ? "true" : "false");
+	snprintf(url, sizeof(url), "/v1/imports/requests/%lld", id);
+	return http_send_json_at(rq, 202,
+	                         json_pack("{s:{s:I, s:s, s:s, s:b, s:s}}", "data", "id",
+	                                   (json_int_t)id, "source", sc.name, "status", "queued",
+	                                   "coalesced", coalesced, "url", url),
+	                         "no-store", url);
 }
 
 static const char *hook_header(void *ctx, const char *name)
@@ -117,8 +133,8 @@ static int hook_seen(void *ctx, const char *source, const char *delivery)
 enum MHD_Result http_h_hooks_git(struct request *rq)
 {
 	struct hook_request h = {
-	    hook_header, rq,       http_param_get(rq, "source"), rq->upload.data, rq->upload.len,
-	    rq->id,      hook_seen};
+	    rq->s->sched,    hook_header,    rq,     http_param_get(rq, "source"),
+	    rq->upload.data, rq->upload.len, rq->id, hook_seen};
 	struct hook_reply out;
 
 	hooks_handle(&h, &out);
@@ -172,7 +188,7 @@ enum MHD_Result http_h_imports_post(struct request *rq)
 		if (src != NULL)
 			name = json_string_value(src);
 	}
-	sent = run_import(rq, name);
+	sent = queue_import(rq, name);
 	json_decref(body);
 	return sent;
 }
@@ -224,8 +240,9 @@ int http_body_refused(struct request *rq, const char *url, enum MHD_Result *sent
 		return 1;
 	}
 	if (strcmp(url, "/v1/hooks/git") == 0) {
-		struct hook_request h = {hook_header, rq,  http_param_get(rq, "source"), NULL, 0,
-		                         rq->id,      NULL};
+		struct hook_request h = {
+		    rq->s->sched, hook_header, rq,     http_param_get(rq, "source"),
+		    NULL,         0,           rq->id, NULL};
 		struct hook_reply out;
 		hooks_precheck(
 		    &h, MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Content-Type"), &out);

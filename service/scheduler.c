@@ -41,9 +41,9 @@ struct worker {
 struct scheduler {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct sources src;
-	struct slot *slots;
-	size_t n;
+	struct sources src;  /* the sources file's */
+	struct slot **slots; /* the file's, then those added (scheduler_add) */
+	size_t n, cap;
 	struct worker w[MAX_WORKERS];
 	int n_workers;
 	int stopping; /* read by feeds through import_control.stop */
@@ -52,18 +52,6 @@ struct scheduler {
 	char data_dir[512];
 	unsigned seed;
 };
-
-static struct scheduler *attached;
-
-void scheduler_attach(struct scheduler *s)
-{
-	__atomic_store_n(&attached, s, __ATOMIC_RELEASE);
-}
-
-struct scheduler *scheduler_attached(void)
-{
-	return __atomic_load_n(&attached, __ATOMIC_ACQUIRE);
-}
 
 /* Called with the lock held. */
 static double jitter_ms(struct scheduler *s, const struct slot *sl)
@@ -115,15 +103,23 @@ static void fail_stale(struct worker *w)
 		err_clear(&e);
 	else if (reaped > 0)
 		log_warn("runs of ended database sessions marked failed", "runs=%d", reaped);
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0;; i++) {
+		char name[sizeof(s->slots[0]->conf.name)];
 		int marked = 0;
-		if (db_source_fail_stale_if_idle(w->conn, s->slots[i].conf.name, &marked, &e) < 0) {
+		int more;
+		pthread_mutex_lock(&s->lock); /* sources may be added meanwhile */
+		if ((more = i < s->n))
+			snprintf(name, sizeof(name), "%s", s->slots[i]->conf.name);
+		pthread_mutex_unlock(&s->lock);
+		if (!more)
+			break;
+		if (db_source_fail_stale_if_idle(w->conn, name, &marked, &e) < 0) {
 			log_warn("could not check for stale runs", "source=\"%s\" reason=\"%s\"",
-			         s->slots[i].conf.name, e.msg);
+			         name, e.msg);
 			err_clear(&e);
 		} else if (marked > 0) {
 			log_warn("runs left running by a stopped process marked failed",
-			         "source=\"%s\" runs=%d", s->slots[i].conf.name, marked);
+			         "source=\"%s\" runs=%d", name, marked);
 		}
 	}
 }
@@ -192,7 +188,7 @@ static struct slot *next_slot(struct scheduler *s, double *at)
 
 	*at = INFINITY;
 	for (size_t i = 0; i < s->n; i++) {
-		struct slot *sl = &s->slots[i];
+		struct slot *sl = s->slots[i];
 		double t = sl->due_ms;
 		if (sl->running)
 			continue;
@@ -269,11 +265,65 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/* Starts one more worker, while there are fewer than sources (at most
+ * MAX_WORKERS). Lock held, or before any worker runs. */
+static int more_workers(struct scheduler *s, struct err *e)
+{
+	while (s->n_workers < MAX_WORKERS && (size_t)s->n_workers < s->n && !s->stopping) {
+		struct worker *w = &s->w[s->n_workers];
+		w->s = s;
+		pthread_mutex_init(&w->conn_lock, NULL);
+		if (pthread_create(&w->thread, NULL, work, w) != 0) {
+			pthread_mutex_destroy(&w->conn_lock);
+			return err_set(e, WW_EIO, "could not start an import worker: %s",
+			               strerror(errno));
+		}
+		w->started = 1;
+		s->n_workers++;
+	}
+	return 0;
+}
+
+/* Appends a copy of sc as a slot. Lock held, or before any worker runs. */
+static int add_slot(struct scheduler *s, const struct source_conf *sc, double now)
+{
+	struct slot *sl;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		struct slot **v = realloc(s->slots, cap * sizeof(*v));
+		if (v == NULL)
+			return WW_ENOMEM;
+		s->slots = v;
+		s->cap = cap;
+	}
+	if ((sl = calloc(1, sizeof(*sl))) == NULL)
+		return WW_ENOMEM;
+	sl->conf = *sc;
+	sl->due_ms = sl->conf.interval_s > 0 ? now + jitter_ms(s, sl) : INFINITY;
+	s->slots[s->n++] = sl;
+	return 0;
+}
+
+static void free_slots(struct scheduler *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		memset(s->slots[i], 0, sizeof(*s->slots[i])); /* secrets */
+		free(s->slots[i]);
+	}
+	free(s->slots);
+	if (s->src.v != NULL)
+		memset(s->src.v, 0, s->src.n * sizeof(*s->src.v));
+	free(s->src.v);
+}
+
 int scheduler_start(struct scheduler **out, const struct scheduler_opts *o, struct err *e)
 {
 	struct scheduler *s = calloc(1, sizeof(*s));
 	pthread_condattr_t ca;
 	double now = clock_ms();
+	size_t n = o->sources ? o->sources->n : 0;
+	int rc;
 
 	*out = NULL;
 	if (s == NULL)
@@ -286,38 +336,24 @@ int scheduler_start(struct scheduler **out, const struct scheduler_opts *o, stru
 	snprintf(s->conninfo, sizeof(s->conninfo), "%s", o->conninfo);
 	snprintf(s->data_dir, sizeof(s->data_dir), "%s", o->data_dir ? o->data_dir : "var");
 	s->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
-	s->n = o->sources ? o->sources->n : 0;
-	s->slots = calloc(s->n + 1, sizeof(*s->slots));
-	if (s->slots == NULL) {
-		free(s);
-		return err_set(e, WW_ENOMEM, "out of memory");
-	}
-	s->src.n = s->n;
-	s->src.v = calloc(s->n + 1, sizeof(*s->src.v));
+	s->src.v = calloc(n + 1, sizeof(*s->src.v));
 	if (s->src.v == NULL) {
-		free(s->slots);
-		free(s);
+		scheduler_stop(s, 0);
 		return err_set(e, WW_ENOMEM, "out of memory");
 	}
+	s->src.n = n;
 	if (o->sources)
 		snprintf(s->src.file, sizeof(s->src.file), "%s", o->sources->file);
-	for (size_t i = 0; i < s->n; i++) {
-		struct slot *sl = &s->slots[i];
-		sl->conf = o->sources->v[i];
+	for (size_t i = 0; i < n; i++) {
 		s->src.v[i] = o->sources->v[i];
-		sl->due_ms = sl->conf.interval_s > 0 ? now + jitter_ms(s, sl) : INFINITY;
-	}
-	s->n_workers = s->n < MAX_WORKERS ? (int)s->n : MAX_WORKERS;
-	for (int i = 0; i < s->n_workers; i++) {
-		struct worker *w = &s->w[i];
-		w->s = s;
-		pthread_mutex_init(&w->conn_lock, NULL);
-		if (pthread_create(&w->thread, NULL, work, w) != 0) {
-			scheduler_stop(s, 1000);
-			return err_set(e, WW_EIO, "could not start the scheduler: %s",
-			               strerror(errno));
+		if (add_slot(s, &o->sources->v[i], now) < 0) {
+			scheduler_stop(s, 0);
+			return err_set(e, WW_ENOMEM, "out of memory");
 		}
-		w->started = 1;
+	}
+	if ((rc = more_workers(s, e)) < 0) {
+		scheduler_stop(s, 1000);
+		return rc;
 	}
 	log_info("scheduler started", "sources=%zu workers=%d file=\"%s\"", s->n, s->n_workers,
 	         s->src.file);
@@ -327,18 +363,17 @@ int scheduler_start(struct scheduler **out, const struct scheduler_opts *o, stru
 
 int scheduler_stop(struct scheduler *s, int timeout_ms)
 {
-	int left = 0;
+	int left = 0, n_workers;
 	struct timespec ts;
 
 	if (s == NULL)
 		return 0;
-	if (scheduler_attached() == s)
-		scheduler_attach(NULL);
 	pthread_mutex_lock(&s->lock);
 	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&s->cond);
+	n_workers = s->n_workers; /* no worker starts once stopping */
 	pthread_mutex_unlock(&s->lock);
-	for (int i = 0; i < s->n_workers; i++) {
+	for (int i = 0; i < n_workers; i++) {
 		pthread_mutex_lock(&s->w[i].conn_lock);
 		db_cancel(s->w[i].conn);
 		pthread_mutex_unlock(&s->w[i].conn_lock);
@@ -350,7 +385,7 @@ int scheduler_stop(struct scheduler *s, int timeout_ms)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	for (int i = 0; i < s->n_workers; i++) {
+	for (int i = 0; i < n_workers; i++) {
 		struct worker *w = &s->w[i];
 		if (!w->started)
 			continue;
@@ -369,22 +404,49 @@ int scheduler_stop(struct scheduler *s, int timeout_ms)
 		         "workers=%d", left);
 		return left;
 	}
-	memset(s->src.v, 0, s->n * sizeof(*s->src.v));
-	memset(s->slots, 0, s->n * sizeof(*s->slots));
-	free(s->src.v);
-	free(s->slots);
+	free_slots(s);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	return 0;
 }
 
+/* Lock held. */
 static struct slot *find(struct scheduler *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->slots[i].conf.name, name) == 0)
-			return &s->slots[i];
+		if (strcmp(s->slots[i]->conf.name, name) == 0)
+			return s->slots[i];
 	return NULL;
+}
+
+int scheduler_add(struct scheduler *s, const struct source_conf *sc, struct err *e)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->stopping)
+		rc = err_set(e, WW_EDB, "the daemon is stopping: try again after it restarts");
+	else if (find(s, sc->name) == NULL && (rc = add_slot(s, sc, clock_ms())) < 0)
+		rc = err_set(e, WW_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = more_workers(s, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int scheduler_source(struct scheduler *s, const char *name, struct source_conf *out)
+{
+	struct slot *sl;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->lock);
+	if ((sl = find(s, name)) != NULL) {
+		*out = sl->conf;
+		memset(out->secret, 0, sizeof(out->secret));
+	}
+	pthread_mutex_unlock(&s->lock);
+	return sl ? 0 : WW_ENOTFOUND;
 }
 
 int scheduler_trigger(struct scheduler *s, const char *name, const char *trigger, int *coalesced)

@@ -2,7 +2,9 @@
  * scheduler.h - runs the configured sources: at their interval, on webhook
  * pushes and on POST /v1/imports
  *
- * A few worker threads (one per source, at most 4), each with its own
+ * The one way an import runs in `serve`: the HTTP layer and the webhooks are
+ * handed the scheduler (no global) and only ask for a run; they never wait
+ * for one. A few worker threads (one per source, at most 4), each with its own
  * PostgreSQL connection, take the source that is due soonest. A source runs
  * at its interval plus a random jitter; a trigger (webhook, API) runs it
  * after its debounce, and triggers that arrive while one is pending or
@@ -48,7 +50,7 @@ int scheduler_stop(struct scheduler *s, int timeout_ms);
  */
 int scheduler_trigger(struct scheduler *s, const char *name, const char *trigger, int *coalesced);
 
-/* The sources it runs (borrowed, valid until scheduler_stop). */
+/* The sources file's sources (borrowed, valid until scheduler_stop). */
 const struct sources *scheduler_sources(const struct scheduler *s);
 
 /* Counters of one source, for tests and logs. */
@@ -60,9 +62,16 @@ struct scheduler_counts {
 };
 int scheduler_counts(struct scheduler *s, const char *name, struct scheduler_counts *out);
 
-/* The scheduler the HTTP layer hands webhooks and POST /v1/imports to
- * (NULL: none configured). */
-void scheduler_attach(struct scheduler *s);
-struct scheduler *scheduler_attached(void);
+/*
+ * Adds a source that is run only when triggered (sc->interval_s 0), such as
+ * one `whatworks import` recorded in the database and POST /v1/imports
+ * names; nothing when a source of that name is there already. Starts a
+ * worker when there are fewer than sources (at most 4). Returns 0, or
+ * WW_ENOMEM / WW_EIO, WW_EDB while stopping.
+ */
+int scheduler_add(struct scheduler *s, const struct source_conf *sc, struct err *e);
+
+/* A copy of the source's settings without its secret: 0, or WW_ENOTFOUND. */
+int scheduler_source(struct scheduler *s, const char *name, struct source_conf *out);
 
 #endif

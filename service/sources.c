@@ -257,7 +257,7 @@ int sources_parse(struct sources *out, const char *file, const char *buf, size_t
 			snprintf(sc->name, sizeof(sc->name), "%s", name);
 			sc->line = -lineno; /* negative until kind is set */
 			sc->jitter_s = -1;
-			sc->timeout_s = 600;
+			sc->timeout_s = SOURCES_DEFAULT_TIMEOUT_S;
 			sc->debounce_ms = 2000;
 			continue;
 		}

@@ -28,6 +28,8 @@
 
 #include <stddef.h>
 
+#define SOURCES_DEFAULT_TIMEOUT_S 600 /* a run's limit when timeout = is absent */
+
 /* The kinds; each has one row in source_kinds.c. */
 enum source_kind { SOURCE_GIT, SOURCE_FEED, SOURCE_POLICE_UK };
 

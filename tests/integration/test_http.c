@@ -506,17 +506,132 @@ Test(http_setup, imports_post_needs_the_token)
 	            1, params);
 	ht_start(&d, db.conninfo, args);
 	ht_request(&r, &d, "POST", "/v1/imports", right, "{\"source\": \"shipped\"}");
-	cr_expect_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_eq(r.status, 202, "status %ld: %s", r.status, r.body);
+	char where[128];
+	cr_assert_not_null(ht_header(&r, "Location", where, sizeof(where)));
+	cr_expect(strncmp(where, "/v1/imports/requests/", 21) == 0, "%s", where);
 	json_t *j = ht_json(&r);
-	const char *status =
-	    json_string_value(json_object_get(json_object_get(j, "data"), "status"));
-	cr_expect(status != NULL &&
-	              (strcmp(status, "succeeded") == 0 || strcmp(status, "rejected") == 0),
-	          "%s", r.body);
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(j, "data"), "url")),
+	                 where);
 	json_decref(j);
 	ht_free(&r);
+	j = ht_wait_request(&d, where);
+	json_t *data = json_object_get(j, "data");
+	const char *status = json_string_value(json_object_get(data, "status"));
+	cr_expect_str_eq(status, "succeeded", "%s",
+	                 json_string_value(json_object_get(data, "message")));
+	cr_expect_str_eq(json_string_value(json_object_get(data, "trigger")), "api");
+	json_decref(j);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	cr_expect_eq(system(cmd), 0);
+}
+
+/* A TCP port that accepts connections (the kernel's backlog) and never
+ * answers: a git remote whose fetch hangs. */
+static int silent_listener(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 16), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static json_t *post_import(const char *const *auth, const char *body, long want)
+{
+	struct ht_resp r;
+	ht_request(&r, &d, "POST", "/v1/imports", auth, body);
+	cr_assert_eq(r.status, want, "POST /v1/imports: %ld %s", r.status, r.body);
+	json_t *j = ht_json(&r);
+	ht_free(&r);
+	return j;
+}
+
+/* POST /v1/imports only asks the scheduler: with one HTTP thread and an
+ * import that hangs in its fetch, the API and /healthz still answer, the
+ * request shows its run, and later requests wait for the next run. */
+Test(http_setup, imports_post_never_waits_for_the_import)
+{
+	const char *args[] = {"--import-token", "s3cret-token", "--threads", "1", NULL};
+	const char *auth[] = {"Authorization: Bearer s3cret-token", NULL};
+	char location[128], first[64];
+	int port, fd = silent_listener(&port);
+
+	snprintf(location, sizeof(location), "http://127.0.0.1:%d/partner/evidence.git", port);
+	const char *params[] = {location};
+	pgtest_setup(&db, "http");
+	pgtest_exec(&db, "INSERT INTO sources (name, kind, location) VALUES ('slow', 'git', $1)", 1,
+	            params);
+	ht_start(&d, db.conninfo, args);
+
+	json_t *j = post_import(auth, "{\"source\": \"slow\"}", 202);
+	json_t *data = json_object_get(j, "data");
+	snprintf(first, sizeof(first), "%s", json_string_value(json_object_get(data, "url")));
+	cr_expect_str_eq(json_string_value(json_object_get(data, "status")), "queued");
+	cr_expect(json_is_false(json_object_get(data, "coalesced")));
+	json_decref(j);
+
+	/* the run starts and hangs in its fetch; the one HTTP thread is free */
+	const char *status = NULL;
+	for (int i = 0; i < 400; i++) {
+		j = get_json(first, 200);
+		status = json_string_value(json_object_get(json_object_get(j, "data"), "status"));
+		if (strcmp(status, "running") == 0)
+			break;
+		json_decref(j);
+		j = NULL;
+		usleep(50000);
+	}
+	cr_assert_not_null(j, "the requested run never started; see %s", d.log);
+	data = json_object_get(j, "data");
+	cr_expect(json_integer_value(json_object_get(data, "run_id")) > 0);
+	cr_expect_str_eq(json_string_value(json_object_get(data, "trigger")), "api");
+	char run[64];
+	snprintf(run, sizeof(run), "%s", json_string_value(json_object_get(data, "run")));
+	json_decref(j);
+	j = get_json("/healthz", 200);
+	json_decref(j);
+	j = get_json(run, 200);
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(j, "data"), "status")),
+	                 "running");
+	json_decref(j);
+
+	/* while it runs: one more run is queued, and a third request joins it */
+	j = post_import(auth, "{\"source\": \"slow\"}", 202);
+	char second[64];
+	snprintf(second, sizeof(second), "%s",
+	         json_string_value(json_object_get(json_object_get(j, "data"), "url")));
+	cr_expect(json_is_false(json_object_get(json_object_get(j, "data"), "coalesced")));
+	json_decref(j);
+	j = post_import(auth, "{\"source\": \"slow\"}", 202);
+	cr_expect(json_is_true(json_object_get(json_object_get(j, "data"), "coalesced")));
+	cr_expect_str_neq(json_string_value(json_object_get(json_object_get(j, "data"), "url")),
+	                  second);
+	json_decref(j);
+	j = get_json(second, 200);
+	data = json_object_get(j, "data");
+	cr_expect_str_eq(json_string_value(json_object_get(data, "status")), "queued");
+	cr_expect(json_is_null(json_object_get(data, "run_id")));
+	cr_expect(json_is_null(json_object_get(data, "run")));
+	json_decref(j);
+
+	/* unknown sources and bad ids say what is wrong */
+	j = post_import(auth, "{\"source\": \"nope\"}", 404);
+	json_decref(j);
+	j = get_json("/v1/imports/requests/999999", 404);
+	json_decref(j);
+	j = get_json("/v1/imports/requests/x", 400);
+	json_decref(j);
+
+	/* SIGTERM with the fetch still hanging: the daemon stops, exit 0 */
+	cr_expect_eq(ht_stop(&d), 0, "exit status; see %s", d.log);
+	d.pid = 0;
+	close(fd);
 }
 
 Test(http_setup, readyz_needs_an_import)

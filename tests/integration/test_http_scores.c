@@ -245,6 +245,30 @@ Test(http_scores, parameters_endpoint)
 	ht_free(&r);
 }
 
+/* POST /v1/imports, then its request's URL until the run finished: the run
+ * succeeded in this mode. */
+static void import_over_http(const char *const *auth, const char *mode)
+{
+	struct ht_resp r;
+	char where[128], run[128];
+
+	ht_request(&r, &d, "POST", "/v1/imports", auth, "");
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	cr_assert_not_null(ht_header(&r, "Location", where, sizeof(where)));
+	ht_free(&r);
+	json_t *j = ht_wait_request(&d, where), *data = json_object_get(j, "data");
+	cr_expect_str_eq(json_string_value(json_object_get(data, "status")), "succeeded");
+	snprintf(run, sizeof(run), "%s", json_string_value(json_object_get(data, "run")));
+	json_decref(j);
+	ht_get(&r, &d, run);
+	cr_assert_eq(r.status, 200, "GET %s: %s", run, r.body);
+	j = ht_json(&r);
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(j, "data"), "mode")),
+	                 mode, "%s", r.body);
+	json_decref(j);
+	ht_free(&r);
+}
+
 /* A real import over POST /v1/imports, twice: the second changes nothing. */
 TestSuite(http_scores_import, .timeout = 90);
 
@@ -273,21 +297,14 @@ Test(http_scores_import, reimport_keeps_the_etag)
 	            1, p);
 	ht_start(&d, db.conninfo, args);
 
-	ht_request(&r, &d, "POST", "/v1/imports", auth, "");
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_expect(strstr(r.body, "\"mode\":\"full\"") != NULL, "%s", r.body);
-	ht_free(&r);
+	import_over_http(auth, "full");
 	ht_get(&r, &d, "/v1/scores");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_not_null(ht_header(&r, "ETag", etag, sizeof(etag)));
 	cr_expect(strstr(r.body, "\"intervention\":\"iv-a\"") != NULL, "%s", r.body);
 	ht_free(&r);
 
-	ht_request(&r, &d, "POST", "/v1/imports", auth, "");
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_expect(strstr(r.body, "\"mode\":\"unchanged\"") != NULL, "%s", r.body);
-	cr_expect(strstr(r.body, "\"status\":\"succeeded\"") != NULL, "%s", r.body);
-	ht_free(&r);
+	import_over_http(auth, "unchanged");
 	ht_get(&r, &d, "/v1/scores");
 	cr_assert_eq(r.status, 200);
 	cr_expect_str_eq(ht_header(&r, "ETag", etag2, sizeof(etag2)), etag,

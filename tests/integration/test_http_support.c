@@ -207,6 +207,29 @@ void ht_free(struct ht_resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
+json_t *ht_wait_request(const struct ht_daemon *d, const char *url)
+{
+	struct timespec pause = {0, 50 * 1000000L};
+
+	/* bounded: a run that never finishes fails the test, after about 60 s */
+	for (int i = 0; i < 1200; i++) {
+		struct ht_resp r;
+		ht_get(&r, d, url);
+		cr_assert_eq(r.status, 200, "GET %s: %ld %s", url, r.status, r.body);
+		json_t *j = ht_json(&r);
+		ht_free(&r);
+		const char *st =
+		    json_string_value(json_object_get(json_object_get(j, "data"), "status"));
+		cr_assert_not_null(st, "GET %s: no status", url);
+		if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
+			return j;
+		json_decref(j);
+		nanosleep(&pause, NULL);
+	}
+	cr_assert_fail("the import requested at %s did not finish; see %s", url, d->log);
+	return NULL;
+}
+
 void ht_fixture(struct pgtest *t)
 {
 	pgtest_exec(t,

@@ -43,6 +43,10 @@ const char *ht_header(const struct ht_resp *r, const char *name, char *buf, size
 json_t *ht_json(const struct ht_resp *r);
 void ht_free(struct ht_resp *r);
 
+/* Polls an import request's URL (the Location of POST /v1/imports' 202)
+ * until its run has finished; returns the request's last JSON. */
+json_t *ht_wait_request(const struct ht_daemon *d, const char *url);
+
 /* Inserts a small evidence base: one source, one succeeded run (commit
  * HT_COMMIT), three interventions, two evaluations, reference data. */
 #define HT_COMMIT "0123456789abcdef0123456789abcdef01234567"
