@@ -181,8 +181,10 @@ static int review_better(const struct cand *a, const struct cand *b)
 
 /*
  * The reference baseline for a crime type with the given per and the
- * intervention's cohort. An intervention with no cohort takes the crime
- * type's entry only when exactly one has that per. NULL when none fits.
+ * intervention's cohort. A place intervention with no cohort takes the crime
+ * type's entry only when exactly one has that per; a person intervention with
+ * no cohort takes none: a rate belongs to a population (perpetrators are not
+ * victims), so it must be chosen by name. NULL when none fits.
  */
 static const json_t *ref_baseline(const struct ctx *cx, const char *ct, const char *per)
 {
@@ -190,6 +192,8 @@ static const json_t *ref_baseline(const struct ctx *cx, const char *ct, const ch
 	size_t i;
 	int n = 0;
 
+	if (cx->cohort == NULL && strcmp(per, "participant") == 0)
+		return NULL;
 	json_array_foreach(json_object_get(cx->reference, "baselines"), i, b)
 	{
 		const char *t = vfm_jstr(b, "crime_type"), *co = vfm_jstr(b, "cohort");
@@ -434,9 +438,12 @@ static void baseline_step(struct ct_score *s, const struct ctx *cx)
 			add_reason(s, VFM_REASON_NO_BASELINE,
 			           "no basis evaluation gives a baseline rate for %s, and the "
 			           "reference baselines have none per %s for cohort %s; add "
-			           "baseline {rate, per: %s, years} to its outcome",
+			           "baseline {rate, per: %s, years} to its outcome%s",
 			           s->crime_type, want, cx->cohort ? cx->cohort : "(none given)",
-			           want);
+			           want,
+			           cx->cohort == NULL && !cx->place
+			               ? ", or name the intervention's cohort of a reference baseline"
+			               : "");
 		return;
 	}
 	{

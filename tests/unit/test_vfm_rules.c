@@ -40,6 +40,8 @@ static const char *reference_text =
     " {\"crime_type\": \"offending\", \"cohort\": \"adult\", \"rate\": 0.5,"
     "  \"per\": \"participant\", \"years\": 2, \"flag\": \"secondary\","
     "  \"reference\": \"moj-proven\"},"
+    " {\"crime_type\": \"homicide\", \"cohort\": \"perpetrators\", \"rate\": 0.01,"
+    "  \"per\": \"participant\", \"years\": 1, \"flag\": \"secondary\"},"
     " {\"crime_type\": \"violence-with-injury\", \"cohort\": \"force-area\", \"rate\": 20,"
     "  \"per\": \"area\", \"years\": 1, \"flag\": \"verified\", \"reference\": \"recorded\"}],"
     " \"deflators\": [{\"year\": 2015, \"index\": 74.5804}, {\"year\": 2024, \"index\": 100}]}";
@@ -189,6 +191,20 @@ Test(vfm_rules, reference_baseline_break_even_and_who_gains)
 	                        " {\"measure\": \"risk-ratio\", \"estimate\": 0.8}}]") "]");
 	cr_expect_str_eq(str(json_array_get(scores, 0), "insufficient_reason"), "no-baseline-rate");
 	json_decref(scores);
+
+	/* a person intervention with no cohort never borrows a population's rate,
+	 * even the only one for its crime type; named, it takes it */
+#define HOMICIDE_RCT                                                                               	"[" EVAL("g-rct", "g", "rct", 5,                                                           	         "\"outcomes\": [{\"crime_type\": \"homicide\", \"effect\":"                         	         " {\"measure\": \"risk-ratio\", \"estimate\": 0.8}}]") "]"
+	scores = score(IV("g", "person", ""), HOMICIDE_RCT);
+	cr_expect_str_eq(str(json_array_get(scores, 0), "insufficient_reason"), "no-baseline-rate");
+	cr_expect(strstr(reason(json_array_get(scores, 0)), "name the intervention's cohort") != NULL,
+	          "%s", reason(json_array_get(scores, 0)));
+	json_decref(scores);
+	scores = score(IV("g", "person", ", \"cohort\": \"perpetrators\""), HOMICIDE_RCT);
+	cr_expect_str_eq(str(json_array_get(scores, 0), "r_source"), "reference");
+	NEAR(num(json_array_get(scores, 0), "r"), 0.01, 1e-15);
+	json_decref(scores);
+#undef HOMICIDE_RCT
 }
 
 Test(vfm_rules, place_break_even_per_area_year)
