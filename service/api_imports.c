@@ -95,11 +95,14 @@ int api_imports_list(struct api_result *out, PGconn *db, const struct api_params
 	return api_finish_list(out, doc, &pg, run_columns, last, e);
 }
 
-int api_import_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
-                   struct err *e)
+/*
+ * What /v1/imports/{id} and /v1/imports/requests/{id} share: no parameters,
+ * runs of ended sessions reaped, and the id a positive integer, bound as $2
+ * of q after the version's $1.
+ */
+static int item_start(struct api_result *out, struct qb *q, PGconn *db, const char *id,
+                      const char *what, const struct api_params *p, struct err *e)
 {
-	struct qb q;
-	json_t *doc;
 	char *end;
 	long long n;
 	int rc;
@@ -112,13 +115,24 @@ int api_import_get(struct api_result *out, PGconn *db, const char *id, const str
 	errno = 0;
 	n = strtoll(id, &end, 10);
 	if (id[0] < '0' || id[0] > '9' || *end != '\0' || errno != 0 || n < 1)
-		return err_set(
-		    e, WW_EINVALID,
-		    "path parameter \"id\": import run id \"%.40s\" must be a positive integer",
-		    id);
-	qb_init(&q);
-	qb_param(&q, NULL);
-	qb_param_ll(&q, n);
+		return err_set(e, WW_EINVALID,
+		               "path parameter \"id\": %s id \"%.40s\" must be a positive integer",
+		               what, id);
+	qb_init(q);
+	qb_param(q, NULL);
+	qb_param_ll(q, n);
+	return 0;
+}
+
+int api_import_get(struct api_result *out, PGconn *db, const char *id, const struct api_params *p,
+                   struct err *e)
+{
+	struct qb q;
+	json_t *doc;
+	int rc;
+
+	if ((rc = item_start(out, &q, db, id, "import run", p, e)) < 0)
+		return rc;
 	qb_sql(&q, "SELECT json_build_object('version', " API_VERSION_SQL ", 'data',"
 	           " (SELECT json_build_object(" RUN_FIELDS ","
 	           " 'errors', coalesce((SELECT json_agg(json_build_object('path', x.path,"
@@ -138,25 +152,10 @@ int api_import_request_get(struct api_result *out, PGconn *db, const char *id,
 {
 	struct qb q;
 	json_t *doc;
-	char *end;
-	long long n;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	out->total = -1;
-	if ((rc = api_check_params(p, get_allowed, e)) < 0)
+	if ((rc = item_start(out, &q, db, id, "import request", p, e)) < 0)
 		return rc;
-	reap(db);
-	errno = 0;
-	n = strtoll(id, &end, 10);
-	if (id[0] < '0' || id[0] > '9' || *end != '\0' || errno != 0 || n < 1)
-		return err_set(e, WW_EINVALID,
-		               "path parameter \"id\": import request id \"%.40s\" must be a "
-		               "positive integer",
-		               id);
-	qb_init(&q);
-	qb_param(&q, NULL);
-	qb_param_ll(&q, n);
 	qb_sql(&q, "SELECT json_build_object('version', " API_VERSION_SQL ", 'data',"
 	           " (SELECT json_build_object('id', q.id, 'source', s.name, 'trigger', q.trigger,"
 	           " 'requested_at', q.requested_at, 'status', coalesce(r.status, 'queued'),"
