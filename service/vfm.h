@@ -27,9 +27,11 @@
 #define VFM_Z95 1.959964       /* the model's two-sided 95 % normal quantile */
 #define VFM_HORIZON_MAX 100    /* years; bound on any horizon, incl. the cap */
 #define VFM_DRAWS_MAX 10000000 /* bound on Monte Carlo draws */
-/* The version scores and parameters report: 2 implements vfm-model.md
- * version 1.1. A change makes the next import rescore everything. */
-#define VFM_MODEL_VERSION 2
+/* The version scores and parameters report: 2 implemented vfm-model.md
+ * version 1.1; 3 adds that a person intervention with no cohort takes no
+ * reference baseline, and that an evaluation's own baseline carries its
+ * flag and citation. A change makes the next import rescore everything. */
+#define VFM_MODEL_VERSION 3
 
 /* ---- parameters --------------------------------------------------------- */
 

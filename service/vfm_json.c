@@ -435,15 +435,15 @@ static void baseline_step(struct ct_score *s, const struct ctx *cx)
 			           "needs",
 			           want, cx->place ? "place" : "person");
 		else
-			add_reason(s, VFM_REASON_NO_BASELINE,
-			           "no basis evaluation gives a baseline rate for %s, and the "
-			           "reference baselines have none per %s for cohort %s; add "
-			           "baseline {rate, per: %s, years} to its outcome%s",
-			           s->crime_type, want, cx->cohort ? cx->cohort : "(none given)",
-			           want,
-			           cx->cohort == NULL && !cx->place
-			               ? ", or name the intervention's cohort of a reference baseline"
-			               : "");
+			add_reason(
+			    s, VFM_REASON_NO_BASELINE,
+			    "no basis evaluation gives a baseline rate for %s, and the "
+			    "reference baselines have none per %s for cohort %s; add "
+			    "baseline {rate, per: %s, years} to its outcome%s",
+			    s->crime_type, want, cx->cohort ? cx->cohort : "(none given)", want,
+			    cx->cohort == NULL && !cx->place
+			        ? ", or name the intervention's cohort of a reference baseline"
+			        : "");
 		return;
 	}
 	{

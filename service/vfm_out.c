@@ -195,9 +195,20 @@ static int prices_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "r_evaluation", s->bl_from ? str(s->bl_from->id) : json_null());
 	bad |= vfm_put(o, "r_reference", copy(s->bl_ref, "reference"));
 	bad |= vfm_put(o, "r_cohort", copy(s->bl_ref, "cohort"));
-	bad |= vfm_put(o, "baseline_flag", copy(s->bl_ref, "flag"));
-	bad |= vfm_put(o, "baseline_source", copy(s->bl_ref, "source"));
-	bad |= vfm_put(o, "baseline_note", copy(s->bl_ref, "note"));
+	if (s->bl_from != NULL) {
+		/* the evaluation's own: its verification and its citation */
+		const json_t *ev = s->bl_from->ev;
+		bad |=
+		    vfm_put(o, "baseline_flag", copy(json_object_get(ev, "extra"), "verification"));
+		bad |=
+		    vfm_put(o, "baseline_source", copy(json_object_get(ev, "source"), "citation"));
+		bad |= vfm_put(o, "baseline_note",
+		               copy(json_object_get(s->bl_from->outcome, "baseline"), "note"));
+	} else {
+		bad |= vfm_put(o, "baseline_flag", copy(s->bl_ref, "flag"));
+		bad |= vfm_put(o, "baseline_source", copy(s->bl_ref, "source"));
+		bad |= vfm_put(o, "baseline_note", copy(s->bl_ref, "note"));
+	}
 	bad |= vfm_put(o, "costs", costs);
 	if (bad)
 		return -1;

@@ -152,7 +152,7 @@ Test(vfm_rules, reference_baseline_break_even_and_who_gains)
 	NEAR(num(s, "public_purse_share"), 0.4, 1e-15);
 	NEAR(num(s, "pv_benefits_public"), 0.4 * be, 1e-9);
 	NEAR(num(s, "pv_benefits_victims_society"), 0.6 * be, 1e-9);
-	cr_expect_eq(json_integer_value(json_object_get(s, "model_version")), 2);
+	cr_expect_eq(json_integer_value(json_object_get(s, "model_version")), VFM_MODEL_VERSION);
 	json_decref(scores);
 
 	/* the evaluation's own baseline always wins over the reference */
@@ -163,11 +163,15 @@ Test(vfm_rules, reference_baseline_break_even_and_who_gains)
 	                        " \"baseline\": {\"rate\": 0.3, \"per\": \"participant\"}}],"
 	                        " \"cost\": {\"amount\": 100, \"per\": \"participant\","
 	                        " \"price_year\": 2024, \"flag\": \"verified\","
-	                        " \"source\": \"cost report\"}") "]");
+	                        " \"source\": \"cost report\"},"
+	                        " \"extra\": {\"verification\": \"secondary\"}") "]");
 	s = json_array_get(scores, 0);
 	cr_expect_str_eq(str(s, "r_source"), "evaluation");
 	cr_expect_str_eq(str(s, "r_evaluation"), "a-rct");
 	cr_expect(json_is_null(json_object_get(s, "r_reference")));
+	/* and says where it comes from: the evaluation's citation and flag */
+	cr_expect_str_eq(str(s, "baseline_source"), "c");
+	cr_expect_str_eq(str(s, "baseline_flag"), "secondary");
 	NEAR(num(s, "r"), 0.3, 1e-15);
 	/* with a cost the break-even is the PV of benefits, and the cost carries its source */
 	NEAR(num(s, "breakeven_cost"), num(s, "pv_benefits"), 1e-9);
@@ -194,10 +198,14 @@ Test(vfm_rules, reference_baseline_break_even_and_who_gains)
 
 	/* a person intervention with no cohort never borrows a population's rate,
 	 * even the only one for its crime type; named, it takes it */
-#define HOMICIDE_RCT                                                                               	"[" EVAL("g-rct", "g", "rct", 5,                                                           	         "\"outcomes\": [{\"crime_type\": \"homicide\", \"effect\":"                         	         " {\"measure\": \"risk-ratio\", \"estimate\": 0.8}}]") "]"
+#define HOMICIDE_RCT                                                                               \
+	"[" EVAL("g-rct", "g", "rct", 5,                                                           \
+	         "\"outcomes\": [{\"crime_type\": \"homicide\", \"effect\":"                       \
+	         " {\"measure\": \"risk-ratio\", \"estimate\": 0.8}}]") "]"
 	scores = score(IV("g", "person", ""), HOMICIDE_RCT);
 	cr_expect_str_eq(str(json_array_get(scores, 0), "insufficient_reason"), "no-baseline-rate");
-	cr_expect(strstr(reason(json_array_get(scores, 0)), "name the intervention's cohort") != NULL,
+	cr_expect(strstr(reason(json_array_get(scores, 0)), "name the intervention's cohort") !=
+	              NULL,
 	          "%s", reason(json_array_get(scores, 0)));
 	json_decref(scores);
 	scores = score(IV("g", "person", ", \"cohort\": \"perpetrators\""), HOMICIDE_RCT);
