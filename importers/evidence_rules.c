@@ -178,6 +178,8 @@ static const struct schema period_schema = {period_fields, NULL, check_period};
 static const struct field baseline_fields[] = {{"rate", F_NUM, REQ | LO, 0, 0},
                                                {"per", F_ENUM, REQ, NOB, vocab_baseline_per},
                                                {"years", F_NUM, LO | LO_EX, 0, 0, NULL, NULL, "1"},
+                                               {"flag", F_FLAG, 0, NOB, vocab_flags},
+                                               {"note", F_STR, 0, NOB},
                                                {NULL}};
 static const struct schema baseline_schema = {baseline_fields, NULL, check_baseline};
 

@@ -196,14 +196,17 @@ static int prices_json(json_t *o, const struct ct_score *s, const struct ctx *cx
 	bad |= vfm_put(o, "r_reference", copy(s->bl_ref, "reference"));
 	bad |= vfm_put(o, "r_cohort", copy(s->bl_ref, "cohort"));
 	if (s->bl_from != NULL) {
-		/* the evaluation's own: its verification and its citation */
+		/* the evaluation's own: the baseline's flag, else the evaluation's
+		 * verification; its citation */
 		const json_t *ev = s->bl_from->ev;
-		bad |=
-		    vfm_put(o, "baseline_flag", copy(json_object_get(ev, "extra"), "verification"));
+		const json_t *bl = json_object_get(s->bl_from->outcome, "baseline");
+		const json_t *bl_flag = json_object_get(bl, "flag");
+		bad |= vfm_put(o, "baseline_flag",
+		               bl_flag ? json_deep_copy(bl_flag)
+		                       : copy(json_object_get(ev, "extra"), "verification"));
 		bad |=
 		    vfm_put(o, "baseline_source", copy(json_object_get(ev, "source"), "citation"));
-		bad |= vfm_put(o, "baseline_note",
-		               copy(json_object_get(s->bl_from->outcome, "baseline"), "note"));
+		bad |= vfm_put(o, "baseline_note", copy(bl, "note"));
 	} else {
 		bad |= vfm_put(o, "baseline_flag", copy(s->bl_ref, "flag"));
 		bad |= vfm_put(o, "baseline_source", copy(s->bl_ref, "source"));

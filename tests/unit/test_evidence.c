@@ -612,6 +612,16 @@ Test(evidence, baseline_and_cost_rules)
 	     "    baseline: {rate: 48, per: participant, years: 2}\n",
 	     "t.yaml:12:22: outcomes[0].baseline.rate: 48 per participant over 2 year(s) is 24 a "
 	     "year, above the bound of 10 a year: a rate is events per participant (0.48, not 48)"},
+	    {"baseline flag and note",
+	     EV_HEAD
+	     "outcomes:\n  - crime_type: robbery\n    effect: {measure: smd, estimate: 0}\n"
+	     "    baseline: {rate: 0.2, per: participant, flag: secondary, note: derived}\n",
+	     ""},
+	    {"baseline flag unverified",
+	     EV_HEAD "outcomes:\n  - crime_type: robbery\n    effect: {measure: smd, estimate: 0}\n"
+	             "    baseline: {rate: 0.2, per: participant, flag: unverified}\n",
+	     "t.yaml:12:51: outcomes[0].baseline.flag: \"unverified\" figures may not be shipped; "
+	     "verify the figure, or use \"secondary\" for one taken from a published source"},
 	    {"area baseline has no bound",
 	     EV_HEAD "outcomes:\n  - crime_type: robbery\n    effect: {measure: smd, estimate: 0}\n"
 	             "    baseline: {rate: 480, per: area}\n",

@@ -180,6 +180,18 @@ Test(vfm_rules, reference_baseline_break_even_and_who_gains)
 	cr_expect_str_eq(str(json_array_get(json_object_get(s, "costs"), 0), "source"),
 	                 "cost report");
 	json_decref(scores);
+	/* a baseline's own flag and note win over the evaluation's verification */
+	scores = score(IV("yj", "person", ""),
+	               "[" EVAL("a-rct", "yj", "rct", 5,
+	                        "\"outcomes\": [{\"crime_type\": \"offending\", \"effect\":"
+	                        " {\"measure\": \"risk-ratio\", \"estimate\": 0.8},"
+	                        " \"baseline\": {\"rate\": 0.3, \"per\": \"participant\","
+	                        " \"flag\": \"verified\", \"note\": \"table 2\"}}],"
+	                        " \"extra\": {\"verification\": \"secondary\"}") "]");
+	s = json_array_get(scores, 0);
+	cr_expect_str_eq(str(s, "baseline_flag"), "verified");
+	cr_expect_str_eq(str(s, "baseline_note"), "table 2");
+	json_decref(scores);
 
 	/* another cohort's reference does not fit; no cohort and two entries: none */
 	scores = score(IV("yj", "person", ", \"cohort\": \"older\""),
