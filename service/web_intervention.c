@@ -462,10 +462,27 @@ static void economics_section(struct buf *b, const json_t *sc)
 		buf_adds(b, "<span class=\"na\">none</span>");
 	}
 	buf_adds(b, "</td><td>");
-	web_text(b, web_str(fig, "r_source"));
 	if (web_str(fig, "r_evaluation") != NULL) {
-		buf_adds(b, ": ");
+		buf_adds(b, "evaluation ");
 		web_text(b, web_str(fig, "r_evaluation"));
+	} else if (web_str(fig, "r_reference") != NULL) {
+		buf_adds(b, "national reference ");
+		web_text(b, web_str(fig, "r_reference"));
+		if (web_str(fig, "r_cohort") != NULL) {
+			buf_adds(b, ", cohort ");
+			web_text(b, web_str(fig, "r_cohort"));
+		}
+	} else {
+		web_text(b, web_str(fig, "r_source"));
+	}
+	if (web_str(fig, "baseline_source") != NULL) {
+		buf_adds(b, "; ");
+		web_text(b, web_str(fig, "baseline_source"));
+	}
+	flag_text(b, web_str(fig, "baseline_flag"));
+	if (web_str(fig, "baseline_note") != NULL) {
+		buf_adds(b, "; ");
+		web_text(b, web_str(fig, "baseline_note"));
 	}
 	buf_adds(b, "</td></tr>\n");
 	json_array_foreach(json_object_get(fig, "costs"), i, c)

@@ -59,7 +59,8 @@ static void web_fixture(struct pgtest *t)
 	    " \"unit_cost_price_year\": 2016, \"unit_cost_flag\": \"verified\","
 	    " \"unit_cost_source\": \"Home Office <costs>\", \"baseline_rate\": 0.4,"
 	    " \"baseline_per\": \"participant\", \"baseline_years\": 1, \"r_source\": "
-	    "\"evaluation\","
+	    "\"evaluation\", \"r_evaluation\": \"triage-2020\", \"baseline_flag\": \"secondary\","
+	    " \"baseline_source\": \"Triage trial <report>\", \"baseline_note\": \"control arm\","
 	    " \"costs\": [{\"evaluation\": \"triage-2020\", \"amount\": 900, \"price_year\": 2020,"
 	    " \"flag\": \"secondary\"}], \"cost_per\": \"participant\", \"discount\": 0.035,"
 	    " \"horizon_years\": 2, \"horizon_source\": \"follow-up\", \"pv_benefits\": 3000,"
@@ -260,6 +261,11 @@ Test(web, intervention_page_in_emmie_order_with_its_figures)
 	          t);
 	expect_in(&r, "verified in the source", t);
 	expect_in(&r, "secondary source", t);
+	/* the baseline says where it comes from, as every input does */
+	expect_in(&r,
+	          "evaluation triage-2020; Triage trial &lt;report&gt; <span class=\"tag flag\">"
+	          "secondary source</span>; control arm",
+	          t);
 	/* links to the JSON and CSV of what is on screen */
 	expect_in(&r, "href=\"/v1/interventions/street-triage\"", t);
 	expect_in(&r, "href=\"/v1/interventions/street-triage?format=csv\"", t);
