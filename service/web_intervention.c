@@ -456,7 +456,7 @@ static void economics_section(struct buf *b, const json_t *sc)
 		if ((x = web_dbl(fig, "baseline_years", &ok)), ok) {
 			buf_adds(b, " over ");
 			web_num(b, x, 1);
-			buf_adds(b, " years");
+			buf_adds(b, x == 1 ? " year" : " years");
 		}
 	} else {
 		buf_adds(b, "<span class=\"na\">none</span>");
