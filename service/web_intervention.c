@@ -325,6 +325,20 @@ static void flag_text(struct buf *b, const char *flag)
 	buf_adds(b, "</span>");
 }
 
+/* "; source [flag]; note", each part only when given. */
+static void provenance(struct buf *b, const char *source, const char *flag, const char *note)
+{
+	if (source != NULL) {
+		buf_adds(b, "; ");
+		web_text(b, source);
+	}
+	flag_text(b, flag);
+	if (note != NULL) {
+		buf_adds(b, "; ");
+		web_text(b, note);
+	}
+}
+
 static void economics_section(struct buf *b, const json_t *sc)
 {
 	const json_t *fig = json_object_get(sc, "figures"), *c;
@@ -475,15 +489,8 @@ static void economics_section(struct buf *b, const json_t *sc)
 	} else {
 		web_text(b, web_str(fig, "r_source"));
 	}
-	if (web_str(fig, "baseline_source") != NULL) {
-		buf_adds(b, "; ");
-		web_text(b, web_str(fig, "baseline_source"));
-	}
-	flag_text(b, web_str(fig, "baseline_flag"));
-	if (web_str(fig, "baseline_note") != NULL) {
-		buf_adds(b, "; ");
-		web_text(b, web_str(fig, "baseline_note"));
-	}
+	provenance(b, web_str(fig, "baseline_source"), web_str(fig, "baseline_flag"),
+	           web_str(fig, "baseline_note"));
 	buf_adds(b, "</td></tr>\n");
 	json_array_foreach(json_object_get(fig, "costs"), i, c)
 	{
@@ -497,15 +504,7 @@ static void economics_section(struct buf *b, const json_t *sc)
 			           (long long)json_integer_value(json_object_get(c, "price_year")));
 		buf_adds(b, "</td><td>evaluation ");
 		web_text(b, web_str(c, "evaluation"));
-		if (web_str(c, "source") != NULL) {
-			buf_adds(b, "; ");
-			web_text(b, web_str(c, "source"));
-		}
-		flag_text(b, web_str(c, "flag"));
-		if (web_str(c, "note") != NULL) {
-			buf_adds(b, "; ");
-			web_text(b, web_str(c, "note"));
-		}
+		provenance(b, web_str(c, "source"), web_str(c, "flag"), web_str(c, "note"));
 		buf_adds(b, "</td></tr>\n");
 	}
 	buf_printf(b, "<tr><th scope=\"row\">Discount rate</th><td>");
