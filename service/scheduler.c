@@ -312,9 +312,7 @@ static void free_slots(struct scheduler *s)
 		free(s->slots[i]);
 	}
 	free(s->slots);
-	if (s->src.v != NULL)
-		memset(s->src.v, 0, s->src.n * sizeof(*s->src.v));
-	free(s->src.v);
+	sources_free(&s->src);
 }
 
 int scheduler_start(struct scheduler **out, const struct scheduler_opts *o, struct err *e)
